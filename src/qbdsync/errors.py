@@ -1,0 +1,85 @@
+"""One error tree for qbdsync, grouped by how the caller recovers.
+
+    QbdsyncError
+    ├── RetryLater            transient: the same work succeeds in a later session
+    │   ├── QuickBooksBusy        QuickBooks is locked / record in use (3170, 3175, 3176, 1000)
+    │   └── StaleIterator         an iterator died with its session (3391): restart from watermark
+    ├── SkipDataset           this data type cannot be read here; the others go on
+    │   └── NotSupported          the edition or qbXML version lacks it (3250, 501-550)
+    ├── RejectedInput         input from outside is wrong; nothing is stored, the sender is told
+    │   ├── InvalidXML            hostile or malformed XML (entities, DTDs, bad syntax, too big)
+    │   ├── SoapFault             a SOAP request we cannot answer (unknown operation, bad shape)
+    │   ├── AuthenticationFailed  wrong Web Connector user name or password
+    │   ├── WrongCompanyFile      the open company file is not the one this connection links
+    │   └── InvalidValue          a value in QuickBooks' output cannot be read exactly
+    ├── NotFound              an id (company, connection, ticket) that does not exist
+    └── Fatal                 a bug or misconfiguration: stop and tell an operator
+        ├── ConfigurationError    settings that cannot work (e.g. a plain-http public URL)
+        └── RequestBug            QuickBooks rejected a request we built (3150, 0x80040400)
+"""
+
+from __future__ import annotations
+
+
+class QbdsyncError(Exception):
+    """Base of every error qbdsync raises on purpose."""
+
+
+class RetryLater(QbdsyncError):
+    """Transient failure: try the same work again in a later session."""
+
+
+class QuickBooksBusy(RetryLater):
+    """QuickBooks is busy or a record is locked by another user."""
+
+
+class StaleIterator(RetryLater):
+    """A QuickBooks iterator is no longer valid; restart the dataset from its watermark."""
+
+
+class SkipDataset(QbdsyncError):
+    """This data type cannot be read from this company file; the others continue."""
+
+
+class NotSupported(SkipDataset):
+    """The QuickBooks edition or qbXML version does not have this data type or field."""
+
+
+class RejectedInput(QbdsyncError):
+    """Input from outside is wrong: nothing is stored and the sender gets a clear message."""
+
+
+class InvalidXML(RejectedInput):
+    """XML that is malformed, hostile (entities, DTDs) or larger than allowed."""
+
+
+class SoapFault(RejectedInput):
+    """A SOAP request that is well-formed XML but not a call we can answer."""
+
+
+class AuthenticationFailed(RejectedInput):
+    """Wrong Web Connector user name or password."""
+
+
+class WrongCompanyFile(RejectedInput):
+    """The company file open in QuickBooks is not the one this connection is linked to."""
+
+
+class InvalidValue(RejectedInput):
+    """A value in QuickBooks' output that cannot be converted exactly (e.g. '7038,20')."""
+
+
+class NotFound(QbdsyncError):
+    """A company, connection, session ticket or record id that does not exist."""
+
+
+class Fatal(QbdsyncError):
+    """A bug or a misconfiguration: stop and tell an operator."""
+
+
+class ConfigurationError(Fatal):
+    """Settings that cannot work."""
+
+
+class RequestBug(Fatal):
+    """QuickBooks rejected a request qbdsync built (a missing element, wrong element order)."""

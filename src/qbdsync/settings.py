@@ -1,0 +1,66 @@
+"""Settings: one object, read from the environment (prefix QBDSYNC_) only when asked for.
+
+Nothing reads the environment at import time; entry points build a Settings and pass it in.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from qbdsync.errors import ConfigurationError
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+class Settings(BaseSettings):
+    """Deployment-wide settings. Every field can be set as QBDSYNC_<NAME>."""
+
+    model_config = SettingsConfigDict(env_prefix="QBDSYNC_", extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///./qbdsync.db"
+    public_url: str = "http://localhost:8000"
+
+    # Web Connector behaviour
+    app_name: str = "qbdsync"
+    app_description: str = "Keeps your QuickBooks data in sync with qbdsync"
+    run_every_minutes: int = Field(default=60, ge=1)
+    min_qbwc_version: str = "2.1.0.30"
+    # Newest qbXML version we speak; negotiation takes min(ours, QuickBooks').
+    max_qbxml_version: str = "16.0"
+
+    # Sync engine
+    max_returned: int = Field(default=500, ge=1, le=10_000)
+    # Modified-date filters are inclusive and QuickBooks' offsets drift around DST, so each
+    # incremental query starts this many seconds before the watermark's wall-clock time.
+    watermark_overlap_seconds: int = Field(default=3600, ge=0)
+    session_idle_timeout_seconds: int = Field(default=1800, ge=60)
+
+    # Hostile-input limits
+    max_request_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+
+    # Store
+    store_batch_size: int = Field(default=1000, ge=1)
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def checked_public_url(self) -> str:
+        """The AppURL base; QBWC refuses plain http except on the local machine (QBWC1051)."""
+        parts = urlsplit(self.public_url)
+        if parts.scheme == "https":
+            return self.public_url
+        if parts.scheme == "http" and (parts.hostname or "") in LOCAL_HOSTS:
+            return self.public_url
+        raise ConfigurationError(
+            f"QBDSYNC_PUBLIC_URL must be https (or http on localhost/127.0.0.1) because the "
+            f"Web Connector refuses anything else; got {self.public_url!r}"
+        )
+
+    @property
+    def qbwc_url(self) -> str:
+        return f"{self.checked_public_url()}/qbwc"

@@ -1,21 +1,21 @@
 """One error tree for qbdsync, grouped by how the caller recovers.
 
-    QbdsyncError
-    ├── RetryLater            transient: the same work succeeds in a later session
-    │   ├── QuickBooksBusy        QuickBooks is locked / record in use (3170, 3175, 3176, 1000)
-    │   └── StaleIterator         an iterator died with its session (3391): restart from watermark
-    ├── SkipDataset           this data type cannot be read here; the others go on
-    │   └── NotSupported          the edition or qbXML version lacks it (3250, 501-550)
-    ├── RejectedInput         input from outside is wrong; nothing is stored, the sender is told
-    │   ├── InvalidXML            hostile or malformed XML (entities, DTDs, bad syntax, too big)
-    │   ├── SoapFault             a SOAP request we cannot answer (unknown operation, bad shape)
-    │   ├── AuthenticationFailed  wrong Web Connector user name or password
-    │   ├── WrongCompanyFile      the open company file is not the one this connection links
-    │   └── InvalidValue          a value in QuickBooks' output cannot be read exactly
-    ├── NotFound              an id (company, connection, ticket) that does not exist
-    └── Fatal                 a bug or misconfiguration: stop and tell an operator
-        ├── ConfigurationError    settings that cannot work (e.g. a plain-http public URL)
-        └── RequestBug            QuickBooks rejected a request we built (3150, 0x80040400)
+QbdsyncError
+├── RetryLater            transient: the same work succeeds in a later session
+│   ├── QuickBooksBusy        QuickBooks is locked / record in use (3170, 3175, 3176, 1000)
+│   └── StaleIterator         an iterator died with its session (3391): restart from watermark
+├── SkipDataset           this data type cannot be read here; the others go on
+│   └── NotSupported          the edition or qbXML version lacks it (3250, 501-550)
+├── RejectedInput         input from outside is wrong; nothing is stored, the sender is told
+│   ├── InvalidXML            hostile or malformed XML (entities, DTDs, bad syntax, too big)
+│   ├── SoapFault             a SOAP request we cannot answer (unknown operation, bad shape)
+│   ├── AuthenticationFailed  wrong Web Connector user name or password
+│   ├── WrongCompanyFile      the open company file is not the one this connection links
+│   └── InvalidValue          a value in QuickBooks' output cannot be read exactly
+├── NotFound              an id (company, connection, ticket) that does not exist
+└── Fatal                 a bug or misconfiguration: stop and tell an operator
+    ├── ConfigurationError    settings that cannot work (e.g. a plain-http public URL)
+    └── RequestBug            QuickBooks rejected a request we built (3150, 0x80040400)
 """
 
 from __future__ import annotations

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     # incremental query starts this many seconds before the watermark's wall-clock time.
     watermark_overlap_seconds: int = Field(default=3600, ge=0)
     session_idle_timeout_seconds: int = Field(default=1800, ge=60)
+    # A sync session ends at a clean point after this long, so QuickBooks is never locked for
+    # long; the rest resumes on the next poll.
+    session_time_budget_seconds: int = Field(default=300, ge=1)
+    # Hours between scheduled incremental syncs of an ongoing connection.
+    sync_interval_hours: float = Field(default=1.0, gt=0)
 
     # Hostile-input limits
     max_request_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)

@@ -1,0 +1,1 @@
+"""qbXML records → the Codat data model, one module per family of types."""

@@ -1,0 +1,41 @@
+# Two commands set everything up on a fresh Debian machine:
+#   make demo   — create .venv, install from the lock file, run the demo on SQLite + simulator
+#   make test   — create .venv, install, run lint, type check and the whole test suite
+#                 (installs PostgreSQL from Debian packages if missing; the tests start it)
+PYTHON ?= python3
+VENV := .venv
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+
+.PHONY: install demo test lint typecheck pytest bench clean
+
+$(VENV)/.installed: pyproject.toml uv.lock
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q "uv==$(UV_VERSION)"
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --inexact -q
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(VENV)/bin/qbdsync demo $(DEMO_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: install
+	$(VENV)/bin/mypy
+
+pytest: install
+	bash scripts/ensure-postgres.sh
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint typecheck pytest
+
+bench: install
+	$(VENV)/bin/python bench/ingest.py
+	bash bench/idle_polls.sh
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,239 @@
+"""The `qbdsync` command line: serve, demo, simulate, company and connection management.
+
+Every command reads QBDSYNC_DATABASE_URL / QBDSYNC_PUBLIC_URL (and the other QBDSYNC_ settings)
+through one Settings object built at the start of the command. Commands whose output scripts
+read print the value they create as their last line.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+
+from qbdsync.errors import QbdsyncError
+from qbdsync.settings import Settings
+from qbdsync.store.db import make_engine
+from qbdsync.store.migrate import upgrade
+
+app = typer.Typer(help="qbdsync: QuickBooks Desktop sync service.", no_args_is_help=True)
+company_app = typer.Typer(help="Companies (one per business whose books you read).")
+connection_app = typer.Typer(help="QuickBooks connections of a company (one per company file).")
+app.add_typer(company_app, name="company")
+app.add_typer(connection_app, name="connection")
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def _engine(settings: Settings) -> Engine:
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return engine
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database to the newest schema."""
+    settings = _settings()
+    _engine(settings)
+    out.print(f"Database at {settings.database_url} is up to date.")
+
+
+@company_app.command("create")
+def company_create(
+    name: str,
+    description: Annotated[str | None, typer.Option(help="A note for operators.")] = None,
+) -> None:
+    """Create a company; prints its id as the last line."""
+    from qbdsync.linking import create_company
+
+    engine = _engine(_settings())
+    print(create_company(engine, name, description))
+
+
+@company_app.command("list")
+def company_list() -> None:
+    """List companies."""
+    from qbdsync.store import companies as company_store
+
+    engine = _engine(_settings())
+    with engine.connect() as conn:
+        rows = company_store.list_companies(conn)
+    table = Table("id", "name", "created")
+    for row in rows:
+        table.add_row(row.id, row.name, f"{row.created_at:%Y-%m-%d %H:%M}")
+    out.print(table)
+
+
+@connection_app.command("create")
+def connection_create(
+    company_id: str,
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the .qwc file.")],
+) -> None:
+    """Create a QuickBooks connection, write its .qwc file; prints the password as last line.
+
+    The password is shown once: only its SHA-256 digest is stored.
+    """
+    from qbdsync.linking import create_connection
+
+    settings = _settings()
+    engine = _engine(settings)
+    created = create_connection(engine, settings, company_id)
+    out_file.write_text(created.qwc, encoding="utf-8")
+    err.print(
+        f"Connection {created.connection.id} created; .qwc written to {out_file}. "
+        "Give the user the file and the password below (shown only once)."
+    )
+    print(created.password)
+
+
+@connection_app.command("list")
+def connection_list(company_id: Annotated[str | None, typer.Argument()] = None) -> None:
+    """List connections, optionally of one company."""
+    from qbdsync.store import companies as company_store
+
+    engine = _engine(_settings())
+    with engine.connect() as conn:
+        rows = company_store.list_connections(conn, company_id)
+    table = Table("id", "company", "status", "user name", "last sync", "QuickBooks")
+    for row in rows:
+        table.add_row(
+            row.id,
+            row.company_id,
+            row.status,
+            row.username,
+            f"{row.last_sync_at:%Y-%m-%d %H:%M}" if row.last_sync_at else "never",
+            " ".join(x for x in (row.qb_product, row.qb_country) if x) or "-",
+        )
+    out.print(table)
+
+
+@connection_app.command("qwc")
+def connection_qwc(
+    connection_id: str,
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the .qwc file.")],
+) -> None:
+    """Write the .qwc file of an existing connection again (it holds no password)."""
+    from qbdsync.linking import connection_qwc as make_qwc
+
+    settings = _settings()
+    out_file.write_text(make_qwc(_engine(settings), settings, connection_id), encoding="utf-8")
+    print(out_file)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")] = None,
+) -> None:
+    """Serve the Web Connector endpoint and the API (uvicorn, uvloop + httptools)."""
+    import uvicorn
+
+    settings = _settings()
+    _engine(settings)  # migrate once, before the workers start
+    settings.checked_public_url()
+    count = workers or os.cpu_count() or 1
+    err.print(
+        f"qbdsync serving on http://{host}:{port} with {count} worker(s); "
+        f"Web Connector URL {settings.qbwc_url}"
+    )
+    uvicorn.run(
+        "qbdsync.api.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=count,
+        loop="uvloop",
+        http="httptools",
+        log_level="warning",
+        access_log=False,
+        backlog=4096,
+    )
+
+
+@app.command()
+def simulate(
+    qwc: Annotated[Path, typer.Option(help="The .qwc file of the connection.")],
+    password: Annotated[str, typer.Option(help="The connection's Web Connector password.")],
+    company_file: Annotated[
+        Path | None, typer.Option(help="Simulated company file (created when missing).")
+    ] = None,
+    size: Annotated[str, typer.Option(help="small (~1k), medium (~20k), large (~200k)")] = "small",
+    seed: Annotated[int, typer.Option(help="Generator seed.")] = 1,
+    country: Annotated[str, typer.Option(help="US, CA or UK edition.")] = "US",
+    churn: Annotated[int, typer.Option(help="Create/modify/delete N records first.")] = 0,
+    log_file: Annotated[Path | None, typer.Option("--log", help="QWCLog-style log file.")] = None,
+) -> None:
+    """Run one Web Connector "Update Selected" session against a simulated QuickBooks.
+
+    The last line printed is a JSON object: requests, records per data type, seconds, result.
+    """
+    from qbdsync.simulator.runner import simulate as run
+
+    if size not in ("small", "medium", "large"):
+        raise typer.BadParameter("size must be small, medium or large")
+    if country not in ("US", "CA", "UK"):
+        raise typer.BadParameter("country must be US, CA or UK")
+    path = company_file or Path(f"qbdsync-sim-{country}-{size}-{seed}.qbsim")
+    log = log_file.open("a", encoding="utf-8") if log_file else None
+    try:
+        result = run(
+            qwc_path=qwc,
+            password=password,
+            company_file=path,
+            size=size,
+            seed=seed,
+            country=country,
+            churn=churn,
+            log=log,
+        )
+    finally:
+        if log is not None:
+            log.close()
+    print(json.dumps(result.as_json()))
+
+
+@app.command()
+def demo(
+    size: Annotated[str, typer.Option(help="small, medium or large simulated company.")] = "small",
+    exit_after: Annotated[bool, typer.Option("--exit", help="Exit after the sync.")] = False,
+    port: Annotated[int, typer.Option(help="Port to serve on (0 = any free port).")] = 0,
+) -> None:
+    """Start the server on SQLite, link a simulated company and sync it over real HTTP."""
+    from qbdsync.demo import run_demo
+
+    run_demo(
+        size=size,
+        exit_after=exit_after,
+        port=port,
+        console=out,
+        workdir=Path(tempfile.gettempdir()),
+    )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except QbdsyncError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""AccountRet → Codat Account."""
+
+from __future__ import annotations
+
+from qbdsync.mapping.common import Mapped, Raw, amount, flag, metadata, ref, source_modified, text
+
+# QuickBooks account types → Codat's top-level classification.
+ACCOUNT_CLASS: dict[str, str] = {
+    "Bank": "Asset",
+    "AccountsReceivable": "Asset",
+    "OtherCurrentAsset": "Asset",
+    "FixedAsset": "Asset",
+    "OtherAsset": "Asset",
+    "AccountsPayable": "Liability",
+    "CreditCard": "Liability",
+    "OtherCurrentLiability": "Liability",
+    "LongTermLiability": "Liability",
+    "Equity": "Equity",
+    "Income": "Income",
+    "OtherIncome": "Income",
+    "CostOfGoodsSold": "Expense",
+    "Expense": "Expense",
+    "OtherExpense": "Expense",
+    "NonPosting": "Unknown",
+}
+
+
+def map_account(raw: Raw, home_currency: str | None) -> Mapped:
+    qb_type = text(raw, "AccountType") or ""
+    kind = ACCOUNT_CLASS.get(qb_type, "Unknown")
+    full_name = text(raw, "FullName") or text(raw, "Name") or ""
+    cur = ref(raw, "CurrencyRef")
+    return {
+        "id": raw["ListID"],
+        "nominalCode": text(raw, "AccountNumber"),
+        "name": text(raw, "Name"),
+        "description": text(raw, "Desc"),
+        "fullyQualifiedCategory": f"{kind}.{qb_type}" if qb_type else kind,
+        "fullyQualifiedName": full_name,
+        "currency": cur["name"] if cur and "name" in cur else home_currency,
+        "currentBalance": amount(raw, "TotalBalance")
+        if "TotalBalance" in raw
+        else amount(raw, "Balance"),
+        "type": kind,
+        "status": "Active" if flag(raw, "IsActive") is not False else "Archived",
+        "isBankAccount": qb_type in ("Bank", "CreditCard"),
+        "sourceModifiedDate": source_modified(raw),
+        "metadata": metadata(),
+    }

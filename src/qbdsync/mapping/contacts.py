@@ -1,0 +1,62 @@
+"""CustomerRet → Codat Customer and VendorRet → Codat Supplier (one family: QuickBooks names)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from qbdsync.mapping.common import Mapped, Raw, address, flag, metadata, ref, source_modified, text
+
+
+def _contact_name(raw: Raw) -> str | None:
+    contact = text(raw, "Contact")
+    if contact:
+        return contact
+    parts = [text(raw, "FirstName"), text(raw, "LastName")]
+    joined = " ".join(p for p in parts if p)
+    return joined or None
+
+
+def _addresses(raw: Raw, pairs: tuple[tuple[str, str], ...]) -> list[dict[str, Any]]:
+    return [a for name, kind in pairs if (a := address(raw, name, kind)) is not None]
+
+
+def _currency(raw: Raw, home_currency: str | None) -> str | None:
+    cur = ref(raw, "CurrencyRef")
+    return cur["name"] if cur and "name" in cur else home_currency
+
+
+def map_customer(raw: Raw, home_currency: str | None) -> Mapped:
+    parent = ref(raw, "ParentRef")
+    return {
+        "id": raw["ListID"],
+        "customerName": text(raw, "FullName") or text(raw, "Name"),
+        "contactName": _contact_name(raw),
+        "emailAddress": text(raw, "Email"),
+        "phone": text(raw, "Phone"),
+        "addresses": _addresses(raw, (("BillAddress", "Billing"), ("ShipAddress", "Delivery"))),
+        "taxNumber": text(raw, "ResaleNumber") or text(raw, "TaxRegistrationNumber"),
+        "registrationNumber": text(raw, "AccountNumber"),
+        "defaultCurrency": _currency(raw, home_currency),
+        "status": "Active" if flag(raw, "IsActive") is not False else "Archived",
+        "parentCustomerRef": parent,
+        "contacts": [],
+        "sourceModifiedDate": source_modified(raw),
+        "metadata": metadata(),
+    }
+
+
+def map_supplier(raw: Raw, home_currency: str | None) -> Mapped:
+    return {
+        "id": raw["ListID"],
+        "supplierName": text(raw, "Name"),
+        "contactName": _contact_name(raw),
+        "emailAddress": text(raw, "Email"),
+        "phone": text(raw, "Phone"),
+        "addresses": _addresses(raw, (("VendorAddress", "Billing"), ("ShipAddress", "Delivery"))),
+        "registrationNumber": text(raw, "AccountNumber"),
+        "taxNumber": text(raw, "VendorTaxIdent"),
+        "defaultCurrency": _currency(raw, home_currency),
+        "status": "Active" if flag(raw, "IsActive") is not False else "Archived",
+        "sourceModifiedDate": source_modified(raw),
+        "metadata": metadata(),
+    }

@@ -1,0 +1,500 @@
+"""The Web Connector service: each QBWC call, answered from the store and the sync engine.
+
+This is the SOAP driver of the sans-IO engine. Session state lives in the database, so any
+server process answers any call, and a call with an unknown ticket ends cleanly.
+
+Hot path: serverVersion and clientVersion answer from constants; authenticate is one indexed
+read (user name → digest, status, next-due time) and writes only when there is work.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from qbdsync import __version__
+from qbdsync.errors import InvalidXML, NotSupported, QbdsyncError
+from qbdsync.mapping.company import map_company_info
+from qbdsync.qbwc.credentials import new_ticket, verify_password
+from qbdsync.qbwc.handler import ReceiveResponse
+from qbdsync.qbxml.hostinfo import HostInfo, parse_host_info
+from qbdsync.qbxml.parser import ResponseParser
+from qbdsync.qbxml.status import Recovery, describe_hresult
+from qbdsync.qbxml.versions import negotiate_version, version_from_major_minor
+from qbdsync.settings import Settings
+from qbdsync.store import companies as company_store
+from qbdsync.store import records as record_store
+from qbdsync.store import sessions as session_store
+from qbdsync.store.records import RecordRow, SyncErrorRow
+from qbdsync.sync.datasets import DATASETS
+from qbdsync.sync.engine import Deletion, Summary, SyncEngine
+from qbdsync.sync.state import SessionState
+
+log = logging.getLogger(__name__)
+
+# Tickets handed out with "none" name the connection, so closeConnection can say why without a
+# session row: idle polls never write.
+_IDLE_PREFIX = "idle."
+_HOME_CURRENCY = {"US": "USD", "CA": "CAD", "UK": "GBP"}
+_OLDEST_SUPPORTED_QBWC = (2, 0)
+INACTIVE_STATUSES = frozenset({"Deauthorized", "Unlinked"})
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _version_tuple(text: str) -> tuple[int, ...] | None:
+    try:
+        return tuple(int(p) for p in text.strip().split("."))
+    except ValueError:
+        return None
+
+
+class QbwcService:
+    """Implements qbwc.handler.QbwcHandler on top of the store and the sync engine."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        settings: Settings,
+        *,
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._db = engine
+        self._settings = settings
+        self._clock = clock
+        self._server_version = f"qbdsync {__version__}"
+        self._min_version = _version_tuple(settings.min_qbwc_version) or (2, 1)
+        with engine.begin() as conn:
+            self._owner_id = company_store.owner_id(conn)
+
+    # -- idle-poll calls ------------------------------------------------------------------
+
+    def server_version(self) -> str:
+        return self._server_version
+
+    def client_version(self, version: str) -> str:
+        parsed = _version_tuple(version)
+        if parsed is None:
+            return ""
+        if parsed[:2] < _OLDEST_SUPPORTED_QBWC:
+            return (
+                f"E:This Web Connector ({version}) is too old for qbdsync. Install the current "
+                "QuickBooks Web Connector from Intuit and add the .qwc file again."
+            )
+        if parsed < self._min_version:
+            return (
+                f"W:This Web Connector ({version}) is older than "
+                f"{self._settings.min_qbwc_version}. It should work, but updating it from "
+                "Intuit's site avoids known problems."
+            )
+        return ""
+
+    def authenticate(self, username: str, password: str) -> list[str]:
+        now = self._clock()
+        with self._db.connect() as conn:
+            row = company_store.find_for_auth(conn, username)
+        if row is None or not verify_password(password, row.password_digest):
+            return [new_ticket(), "nvu"]
+        if row.status in INACTIVE_STATUSES or (
+            row.next_sync_at is not None and row.next_sync_at > now
+        ):
+            return [f"{_IDLE_PREFIX}{row.id}.{secrets.token_urlsafe(12)}", "none"]
+        with self._db.begin() as conn:
+            active = session_store.active_session_for(conn, row.id)
+            idle_limit = now - timedelta(seconds=self._settings.session_idle_timeout_seconds)
+            if active is not None and _aware(active.updated_at) > idle_limit:
+                return [new_ticket(), "busy"]
+            if active is not None:
+                session_store.save_session(
+                    conn,
+                    active.ticket,
+                    now,
+                    status="abandoned",
+                    last_error="The Web Connector stopped calling; the next session resumed.",
+                )
+            ticket = new_ticket()
+            session_store.create_session(conn, ticket, row.id, now)
+        # "" = use the company file open in QuickBooks (the FileID check binds it).
+        return [ticket, ""]
+
+    # -- the session ----------------------------------------------------------------------
+
+    def send_request_xml(
+        self,
+        ticket: str,
+        hcp_response: str,
+        company_file: str,
+        country: str,
+        major: str,
+        minor: str,
+    ) -> str:
+        now = self._clock()
+        with self._db.begin() as conn:
+            session = session_store.get_session(conn, ticket, for_update=True)
+            if session is None or session.status != "active":
+                return ""
+            if session.state is None:
+                try:
+                    engine = self._start_session(
+                        conn,
+                        ticket,
+                        session.connection_id,
+                        hcp_response,
+                        company_file,
+                        country,
+                        major,
+                        minor,
+                        now,
+                    )
+                except _SessionRefused as refused:
+                    self._fail(
+                        conn, ticket, session.connection_id, refused.message, refused.recovery, now
+                    )
+                    return ""
+            else:
+                engine = SyncEngine(SessionState.from_json(session.state))
+            request = engine.next_request(time.time())
+            if request is None:
+                # Nothing left (e.g. the time budget ran out between calls): receiveResponseXML
+                # already answered 100 in the normal case, so this is only a safety net.
+                session_store.save_session(
+                    conn, ticket, now, state=engine.state.to_json(), last_error="NoOp"
+                )
+                return ""
+            session_store.save_session(conn, ticket, now, state=engine.state.to_json())
+            return request
+
+    def _start_session(
+        self,
+        conn: Connection,
+        ticket: str,
+        connection_id: str,
+        hcp_response: str,
+        company_file: str,
+        country: str,
+        major: str,
+        minor: str,
+        now: datetime,
+    ) -> SyncEngine:
+        if not hcp_response.strip():
+            raise _SessionRefused(
+                "The Web Connector sent no company information with its first request. "
+                "Run 'Update Selected' again from the Web Connector.",
+                Recovery.RETRY_NEXT_SESSION,
+            )
+        try:
+            host = parse_host_info(hcp_response)
+        except QbdsyncError as exc:
+            raise _SessionRefused(
+                f"QuickBooks' company information could not be read: {exc}",
+                Recovery.FATAL_REQUEST,
+            ) from exc
+        connection = company_store.get_connection(conn, connection_id)
+        file_id = host.file_id(self._owner_id)
+        if file_id is None or file_id.strip("{}").upper() != connection.file_id.strip("{}").upper():
+            raise _SessionRefused(
+                f"The company file open in QuickBooks ({host.company_name or company_file}) is "
+                "not the one this Web Connector entry is linked to. Open the linked company "
+                "file and run the update again; to link this other file, use a new link from "
+                "your provider. Nothing was synced.",
+                Recovery.VALIDATION,
+            )
+        version = self._negotiate(host, country, major, minor)
+        qb_country = (host.country or country or "US").upper()
+        home = host.home_currency or _HOME_CURRENCY.get(qb_country)
+        company_row = RecordRow(
+            data_type="company",
+            record_id="company",
+            edit_sequence=None,
+            source_modified=None,
+            raw=host.company,
+            data=map_company_info(
+                host.company, home_currency=home, product=host.product_name, country=qb_country
+            ),
+        )
+        record_store.upsert_records(conn, connection_id, [company_row], now)
+        company_store.update_connection(
+            conn,
+            connection_id,
+            qb_product=host.product_name,
+            qb_country=qb_country,
+            qbxml_version=version,
+            company_file=company_file or None,
+        )
+        budget = self._settings.session_time_budget_seconds
+        return SyncEngine.plan(
+            datasets=DATASETS,
+            watermarks=record_store.get_watermarks(conn, connection_id),
+            version=version,
+            home_currency=home,
+            max_returned=self._settings.max_returned,
+            overlap_seconds=self._settings.watermark_overlap_seconds,
+            deadline=time.time() + budget,
+        )
+
+    def _negotiate(self, host: HostInfo, country: str, major: str, minor: str) -> str:
+        supported = list(host.supported_versions)
+        if not supported:
+            try:
+                supported = [version_from_major_minor(major, minor)]
+            except ValueError:
+                supported = []
+        try:
+            return negotiate_version(
+                self._settings.max_qbxml_version, supported, host.country or country
+            )
+        except NotSupported as exc:
+            raise _SessionRefused(
+                f"This QuickBooks speaks no qbXML version qbdsync supports ({exc}). "
+                "Update QuickBooks Desktop to a current release.",
+                Recovery.NOT_SUPPORTED,
+            ) from exc
+
+    def receive_response_xml(self, call: ReceiveResponse) -> int:
+        now = self._clock()
+        ticket = call.ticket
+        try:
+            with self._db.begin() as conn:
+                session = session_store.get_session(conn, ticket, for_update=True)
+                if session is None or session.status != "active" or session.state is None:
+                    return -1
+                engine = SyncEngine(SessionState.from_json(session.state))
+                connection_id = session.connection_id
+                received = self._ingest(conn, engine, connection_id, call, now)
+                if not received:
+                    info = describe_hresult(call.hresult or "0x80040402")
+                    engine.fail_response(info, call.message)
+                    if info.recovery in (Recovery.RETRY_NEXT_SESSION, Recovery.PERMISSION):
+                        message = f"{info.user_message} ({info.hex}) {call.message}".strip()
+                        self._save_errors(conn, engine, connection_id, ticket, now)
+                        session_store.save_session(
+                            conn,
+                            ticket,
+                            now,
+                            state=engine.state.to_json(),
+                            status="failed",
+                            last_error=message,
+                        )
+                        company_store.update_connection(conn, connection_id, last_error=message)
+                        return -1
+                outcome = engine.end_response()
+                record_store.set_watermarks(conn, connection_id, outcome.watermarks, now)
+                self._save_errors(conn, engine, connection_id, ticket, now)
+                values: dict[str, Any] = {"state": engine.state.to_json()}
+                if outcome.done:
+                    values["close_message"] = self._finish(conn, engine, connection_id, now)
+                    values["status"] = "complete"
+                session_store.save_session(conn, ticket, now, **values)
+                return outcome.progress
+        except InvalidXML as exc:
+            message = (
+                "QuickBooks' response could not be read safely, so nothing from it was stored: "
+                f"{exc}"
+            )
+            with self._db.begin() as conn:
+                session = session_store.get_session(conn, ticket)
+                if session is not None:
+                    self._fail(
+                        conn, ticket, session.connection_id, message, Recovery.FATAL_REQUEST, now
+                    )
+            return -1
+
+    def _ingest(
+        self,
+        conn: Connection,
+        engine: SyncEngine,
+        connection_id: str,
+        call: ReceiveResponse,
+        now: datetime,
+    ) -> bool:
+        """Stream the response through the parser and the engine into the store, in batches."""
+        parser = ResponseParser()
+        batch_size = self._settings.store_batch_size
+        rows: list[RecordRow] = []
+        deletions: dict[str, list[str]] = {}
+        received = False
+
+        def take(events: list[Any]) -> None:
+            for event in events:
+                change = engine.receive(event)
+                if change is None:
+                    continue
+                if isinstance(change, Deletion):
+                    deletions.setdefault(change.data_type, []).append(change.record_id)
+                else:
+                    rows.append(change)
+            if len(rows) >= batch_size:
+                record_store.upsert_records(conn, connection_id, rows, now)
+                rows.clear()
+
+        for chunk in call.response_chunks():
+            received = True
+            take(parser.feed(chunk))
+        if received:
+            take(parser.close())
+        record_store.upsert_records(conn, connection_id, rows, now)
+        for data_type, ids in deletions.items():
+            record_store.mark_deleted(conn, connection_id, data_type, ids, now)
+        return received
+
+    def _finish(
+        self, conn: Connection, engine: SyncEngine, connection_id: str, now: datetime
+    ) -> str:
+        summary = engine.summary()
+        statuses = set(summary.statuses.values())
+        interval = timedelta(hours=self._settings.sync_interval_hours)
+        values: dict[str, Any] = {"last_sync_at": now, "last_error": None}
+        if statuses <= {"done", "not_supported"}:
+            values["next_sync_at"] = now + interval
+        else:
+            # Something is left (retry / deferred): the next poll picks it up.
+            values["next_sync_at"] = None
+            values["last_error"] = "; ".join(f"{k}: {v}" for k, v in summary.problems.items())
+        connection = company_store.get_connection(conn, connection_id)
+        if connection.status == "PendingAuth":
+            values["status"] = "Linked"
+            values["linked_at"] = now
+        company_store.update_connection(conn, connection_id, **values)
+        return close_text(summary)
+
+    def _save_errors(
+        self,
+        conn: Connection,
+        engine: SyncEngine,
+        connection_id: str,
+        ticket: str,
+        now: datetime,
+    ) -> None:
+        errors = engine.take_errors()
+        for error in errors:
+            log.warning(
+                "connection %s dataset %s: %s (%s)",
+                connection_id,
+                error.dataset,
+                error.message,
+                error.recovery,
+            )
+        record_store.add_errors(conn, connection_id, ticket, errors, now)
+
+    def _fail(
+        self,
+        conn: Connection,
+        ticket: str,
+        connection_id: str,
+        message: str,
+        recovery: Recovery,
+        now: datetime,
+    ) -> None:
+        log.warning("connection %s session failed: %s", connection_id, message)
+        session_store.save_session(conn, ticket, now, status="failed", last_error=message)
+        record_store.add_errors(
+            conn,
+            connection_id,
+            ticket,
+            [SyncErrorRow(None, None, None, str(recovery), message)],
+            now,
+        )
+        company_store.update_connection(conn, connection_id, last_error=message)
+
+    def connection_error(self, ticket: str, hresult: str, message: str) -> str:
+        now = self._clock()
+        info = describe_hresult(hresult or "0x80040402")
+        text = f"{info.user_message} ({info.hex}) {message}".strip()
+        with self._db.begin() as conn:
+            session = session_store.get_session(conn, ticket)
+            if session is not None:
+                self._fail(conn, ticket, session.connection_id, text, info.recovery, now)
+        # Never ask QBWC to retry opening the file: the next scheduled poll is the retry.
+        return "done"
+
+    def get_last_error(self, ticket: str) -> str:
+        with self._db.connect() as conn:
+            session = session_store.get_session(conn, ticket)
+        if session is None:
+            return (
+                "qbdsync: this session has ended (the server may have restarted). "
+                "The next scheduled update starts a new one."
+            )
+        if session.last_error == "NoOp":
+            return "qbdsync: nothing more to do in this session."
+        return session.last_error or "qbdsync could not continue this session."
+
+    def close_connection(self, ticket: str) -> str:
+        now = self._clock()
+        if ticket.startswith(_IDLE_PREFIX):
+            return self._idle_text(ticket, now)
+        with self._db.begin() as conn:
+            session = session_store.get_session(conn, ticket)
+            if session is None:
+                return "qbdsync: session ended."
+            if session.status == "active":
+                session_store.save_session(conn, ticket, now, status="closed")
+            if session.close_message:
+                return session.close_message
+            if session.last_error and session.last_error != "NoOp":
+                return f"qbdsync: {session.last_error}"
+            return "qbdsync: session closed before the sync finished; the next update resumes."
+
+    def _idle_text(self, ticket: str, now: datetime) -> str:
+        connection_id = ticket[len(_IDLE_PREFIX) :].split(".", 1)[0]
+        with self._db.connect() as conn:
+            try:
+                connection = company_store.get_connection(conn, connection_id)
+            except QbdsyncError:
+                return "qbdsync: no data exchange required."
+        if connection.status in INACTIVE_STATUSES:
+            return (
+                "qbdsync: this connection is no longer active. You can remove this entry from "
+                "the Web Connector."
+            )
+        if connection.next_sync_at is not None:
+            due = _aware(connection.next_sync_at)
+            return f"qbdsync: up to date. Next sync after {due:%Y-%m-%d %H:%M} UTC."
+        return "qbdsync: no data exchange required."
+
+    # -- interactive mode: not used, answered safely --------------------------------------
+
+    def get_interactive_url(self, ticket: str, session_id: str) -> str:
+        return ""
+
+    def interactive_done(self, ticket: str) -> str:
+        return "Done"
+
+    def interactive_rejected(self, ticket: str, reason: str) -> str:
+        return "qbdsync does not use interactive mode."
+
+
+class _SessionRefused(Exception):
+    def __init__(self, message: str, recovery: Recovery) -> None:
+        super().__init__(message)
+        self.message = message
+        self.recovery = recovery
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite returns naive datetimes for timezone-aware columns; everything we store is UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def close_text(summary: Summary) -> str:
+    """closeConnection's text: what was synced, and what is left for next time."""
+    synced_types = sum(1 for n in summary.records.values() if n)
+    text = (
+        f"qbdsync: synced {summary.total_records:,} records in {synced_types} data types "
+        f"({summary.round_trips} round trips)."
+    )
+    deleted = sum(summary.deleted.values())
+    if deleted:
+        text += f" {deleted:,} deletions applied."
+    left = {k: v for k, v in summary.statuses.items() if v not in ("done",)}
+    if left:
+        text += " Not complete: " + ", ".join(f"{k} ({v})" for k, v in sorted(left.items())) + "."
+    return text

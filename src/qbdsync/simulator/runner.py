@@ -1,0 +1,116 @@
+"""One simulated "Update Selected": a .qwc, a simulated company file, a Web Connector session.
+
+Shared by `qbdsync simulate`, `qbdsync demo` and the integration tests so they all run the same
+thing a real user's PC would.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from qbdsync.qbwc.qwc import parse_qwc
+from qbdsync.simulator.company import SimulatedCompany
+from qbdsync.simulator.quickbooks import SimulatedQuickBooks
+from qbdsync.simulator.webconnector import run_session
+
+# Records are counted under their Codat data type names.
+CODAT_TYPE_OF_RET: dict[str, str] = {
+    "AccountRet": "accounts",
+    "CustomerRet": "customers",
+    "VendorRet": "suppliers",
+    "InvoiceRet": "invoices",
+    "ItemServiceRet": "items",
+    "ItemNonInventoryRet": "items",
+    "ItemInventoryRet": "items",
+    "ItemOtherChargeRet": "items",
+}
+_RET_TAG = re.compile(r"<(\w+Ret)>")
+
+
+@dataclass
+class CountingQuickBooks:
+    """Wraps the simulated QuickBooks to count the records each session transfers."""
+
+    inner: SimulatedQuickBooks
+    records: Counter[str] = field(default_factory=Counter)
+    requests: int = 0
+
+    def begin_session(self) -> Any:
+        return self.inner.begin_session()
+
+    def process(self, request_xml: str) -> str:
+        self.requests += 1
+        response = self.inner.process(request_xml)
+        # Top-level records only: the Ret names we count never nest inside one another.
+        for name in _RET_TAG.findall(response):
+            codat = CODAT_TYPE_OF_RET.get(name)
+            if codat is not None:
+                self.records[codat] += 1
+        return response
+
+    def end_session(self) -> None:
+        self.inner.end_session()
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    requests: int
+    records: dict[str, int]
+    seconds: float
+    result: str
+    auth: str
+    errors: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "records": self.records,
+            "seconds": round(self.seconds, 3),
+            "result": self.result,
+        }
+
+
+def simulate(
+    *,
+    qwc_path: Path,
+    password: str,
+    company_file: Path,
+    size: str = "small",
+    seed: int = 1,
+    country: str = "US",
+    churn: int = 0,
+    failures: Mapping[str, int] | None = None,
+    url: str | None = None,
+    log: TextIO | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> SimulationResult:
+    qwc = parse_qwc(qwc_path.read_text(encoding="utf-8"))
+    started = time.perf_counter()
+    with SimulatedCompany.open(company_file, size=size, seed=seed, country=country) as company:  # type: ignore[arg-type]
+        # What QBWC does when the .qwc is added: stamp the file with this app's FileID.
+        company.stamp_file_id(qwc.owner_id, qwc.file_id)
+        if churn:
+            company.churn(churn)
+        quickbooks = CountingQuickBooks(SimulatedQuickBooks(company, failures=failures))
+        session = run_session(
+            url or qwc.app_url,
+            qwc.user_name,
+            password,
+            quickbooks,
+            log=log,
+            on_progress=on_progress,
+        )
+    return SimulationResult(
+        requests=quickbooks.requests,
+        records=dict(sorted(quickbooks.records.items())),
+        seconds=time.perf_counter() - started,
+        result=session.close_message,
+        auth=session.auth_result,
+        errors=list(session.errors),
+    )

@@ -1,0 +1,173 @@
+"""Companies, connections and deployment metadata: the only SQL for them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+
+from qbdsync.errors import NotFound
+from qbdsync.qbwc.credentials import braced_guid
+from qbdsync.store.tables import companies, connections, meta
+
+OWNER_ID_KEY = "qbwc_owner_id"
+
+
+@dataclass(frozen=True, slots=True)
+class CompanyRow:
+    id: str
+    name: str
+    description: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionRow:
+    id: str
+    company_id: str
+    username: str
+    file_id: str
+    status: str
+    created_at: datetime
+    linked_at: datetime | None
+    last_sync_at: datetime | None
+    next_sync_at: datetime | None
+    qb_product: str | None
+    qb_country: str | None
+    qbxml_version: str | None
+    company_file: str | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRow:
+    """Exactly what authenticate needs: one indexed read on the idle-poll hot path."""
+
+    id: str
+    password_digest: bytes
+    status: str
+    next_sync_at: datetime | None
+
+
+def owner_id(conn: Connection) -> str:
+    """The deployment's OwnerID: made once, never changed (QBWC keys its DataExt on it)."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == OWNER_ID_KEY)).scalar()
+    if value is not None:
+        return str(value)
+    new = braced_guid()
+    conn.execute(insert(meta).values(key=OWNER_ID_KEY, value=new))
+    return new
+
+
+def create_company(conn: Connection, name: str, description: str | None, now: datetime) -> str:
+    company_id = str(uuid.uuid4())
+    conn.execute(
+        insert(companies).values(
+            id=company_id, name=name, description=description, created_at=now, updated_at=now
+        )
+    )
+    return company_id
+
+
+def get_company(conn: Connection, company_id: str) -> CompanyRow:
+    row = conn.execute(
+        select(
+            companies.c.id, companies.c.name, companies.c.description, companies.c.created_at
+        ).where(companies.c.id == company_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no company with id {company_id}")
+    return CompanyRow(*row)
+
+
+def list_companies(conn: Connection) -> list[CompanyRow]:
+    rows = conn.execute(
+        select(
+            companies.c.id, companies.c.name, companies.c.description, companies.c.created_at
+        ).order_by(companies.c.created_at, companies.c.id)
+    )
+    return [CompanyRow(*row) for row in rows]
+
+
+def create_connection(
+    conn: Connection,
+    *,
+    company_id: str,
+    username: str,
+    password_digest: bytes,
+    now: datetime,
+) -> ConnectionRow:
+    get_company(conn, company_id)
+    connection_id = str(uuid.uuid4())
+    conn.execute(
+        insert(connections).values(
+            id=connection_id,
+            company_id=company_id,
+            username=username,
+            password_digest=password_digest,
+            file_id=braced_guid(),
+            status="PendingAuth",
+            created_at=now,
+        )
+    )
+    return get_connection(conn, connection_id)
+
+
+_CONNECTION_COLUMNS = (
+    connections.c.id,
+    connections.c.company_id,
+    connections.c.username,
+    connections.c.file_id,
+    connections.c.status,
+    connections.c.created_at,
+    connections.c.linked_at,
+    connections.c.last_sync_at,
+    connections.c.next_sync_at,
+    connections.c.qb_product,
+    connections.c.qb_country,
+    connections.c.qbxml_version,
+    connections.c.company_file,
+    connections.c.last_error,
+)
+
+
+def _connection(row: Any) -> ConnectionRow:
+    return ConnectionRow(**row._asdict())
+
+
+def get_connection(conn: Connection, connection_id: str) -> ConnectionRow:
+    row = conn.execute(
+        select(*_CONNECTION_COLUMNS).where(connections.c.id == connection_id)
+    ).first()
+    if row is None:
+        raise NotFound(f"no connection with id {connection_id}")
+    return _connection(row)
+
+
+def list_connections(conn: Connection, company_id: str | None = None) -> list[ConnectionRow]:
+    query = select(*_CONNECTION_COLUMNS).order_by(connections.c.created_at, connections.c.id)
+    if company_id is not None:
+        query = query.where(connections.c.company_id == company_id)
+    return [_connection(row) for row in conn.execute(query)]
+
+
+_AUTH_QUERY = select(
+    connections.c.id,
+    connections.c.password_digest,
+    connections.c.status,
+    connections.c.next_sync_at,
+).where(connections.c.username == bindparam("username"))
+
+
+def find_for_auth(conn: Connection, username: str) -> AuthRow | None:
+    row = conn.execute(_AUTH_QUERY, {"username": username}).first()
+    if row is None:
+        return None
+    return AuthRow(row[0], bytes(row[1]), row[2], row[3])
+
+
+def update_connection(conn: Connection, connection_id: str, **values: object) -> None:
+    conn.execute(update(connections).where(connections.c.id == connection_id).values(**values))

@@ -1,0 +1,230 @@
+"""Synced records, watermarks and sync errors: the only SQL for them.
+
+Writes are batched ``INSERT … ON CONFLICT DO UPDATE`` keyed by the QuickBooks id. A re-sent record
+whose EditSequence did not change (the overlap window of an incremental sync re-reads a few) is
+left untouched, so ``modified_at`` moves only when QuickBooks' data really changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from qbdsync.store.tables import records, sync_errors, watermarks
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRow:
+    """One record ready to be written: the engine's output, the store's input."""
+
+    data_type: str
+    record_id: str
+    edit_sequence: str | None
+    source_modified: str | None
+    raw: dict[str, Any]
+    data: dict[str, Any] | None
+    mapping_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SyncErrorRow:
+    dataset: str | None
+    status_code: int | None
+    hresult: str | None
+    recovery: str
+    message: str
+
+
+def _insert_for(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(records)
+    return sqlite.insert(records)
+
+
+def upsert_records(
+    conn: Connection, connection_id: str, rows: Sequence[RecordRow], now: datetime
+) -> None:
+    """Insert or update a batch; unchanged re-sends (same EditSequence) are skipped."""
+    if not rows:
+        return
+    stmt = _insert_for(conn)
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[records.c.connection_id, records.c.data_type, records.c.record_id],
+        set_={
+            "edit_sequence": excluded.edit_sequence,
+            "source_modified": excluded.source_modified,
+            "is_deleted": excluded.is_deleted,
+            "modified_at": excluded.modified_at,
+            "raw": excluded.raw,
+            "data": excluded.data,
+            "mapping_error": excluded.mapping_error,
+        },
+        where=or_(
+            records.c.edit_sequence.is_distinct_from(excluded.edit_sequence),
+            records.c.is_deleted,
+            # Always replace a record whose stored mapping failed or had no EditSequence.
+            records.c.mapping_error.is_not(None),
+            records.c.edit_sequence.is_(None),
+        ),
+    )
+    conn.execute(
+        stmt,
+        [
+            {
+                "connection_id": connection_id,
+                "data_type": row.data_type,
+                "record_id": row.record_id,
+                "edit_sequence": row.edit_sequence,
+                "source_modified": row.source_modified,
+                "is_deleted": False,
+                "modified_at": now,
+                "raw": row.raw,
+                "data": row.data,
+                "mapping_error": row.mapping_error,
+            }
+            for row in rows
+        ],
+    )
+
+
+def mark_deleted(
+    conn: Connection, connection_id: str, data_type: str, record_ids: Iterable[str], now: datetime
+) -> int:
+    """Mark records deleted in QuickBooks; they stay readable with ``isDeleted``."""
+    ids = list(record_ids)
+    if not ids:
+        return 0
+    result = conn.execute(
+        update(records)
+        .where(
+            and_(
+                records.c.connection_id == connection_id,
+                records.c.data_type == data_type,
+                records.c.record_id.in_(ids),
+                records.c.is_deleted.is_(False),
+            )
+        )
+        .values(is_deleted=True, modified_at=now)
+    )
+    return int(result.rowcount or 0)
+
+
+def get_watermarks(conn: Connection, connection_id: str) -> dict[str, str]:
+    rows = conn.execute(
+        select(watermarks.c.dataset, watermarks.c.value).where(
+            watermarks.c.connection_id == connection_id
+        )
+    )
+    return {dataset: value for dataset, value in rows}
+
+
+def set_watermarks(
+    conn: Connection, connection_id: str, values: Mapping[str, str], now: datetime
+) -> None:
+    if not values:
+        return
+    stmt = (
+        postgresql.insert(watermarks)
+        if conn.dialect.name == "postgresql"
+        else sqlite.insert(watermarks)
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[watermarks.c.connection_id, watermarks.c.dataset],
+        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+    )
+    conn.execute(
+        stmt,
+        [
+            {"connection_id": connection_id, "dataset": k, "value": v, "updated_at": now}
+            for k, v in values.items()
+        ],
+    )
+
+
+def add_errors(
+    conn: Connection,
+    connection_id: str,
+    ticket: str | None,
+    errors: Sequence[SyncErrorRow],
+    now: datetime,
+) -> None:
+    if not errors:
+        return
+    conn.execute(
+        insert(sync_errors),
+        [
+            {
+                "connection_id": connection_id,
+                "ticket": ticket,
+                "occurred_at": now,
+                "dataset": e.dataset,
+                "status_code": e.status_code,
+                "hresult": e.hresult,
+                "recovery": e.recovery,
+                "message": e.message,
+            }
+            for e in errors
+        ],
+    )
+
+
+def list_errors(conn: Connection, connection_id: str, limit: int = 50) -> list[SyncErrorRow]:
+    rows = conn.execute(
+        select(
+            sync_errors.c.dataset,
+            sync_errors.c.status_code,
+            sync_errors.c.hresult,
+            sync_errors.c.recovery,
+            sync_errors.c.message,
+        )
+        .where(sync_errors.c.connection_id == connection_id)
+        .order_by(sync_errors.c.id.desc())
+        .limit(limit)
+    )
+    return [SyncErrorRow(*row) for row in rows]
+
+
+def count_by_type(
+    conn: Connection, connection_id: str, *, include_deleted: bool = False
+) -> dict[str, int]:
+    query = (
+        select(records.c.data_type, func.count())
+        .where(records.c.connection_id == connection_id)
+        .group_by(records.c.data_type)
+    )
+    if not include_deleted:
+        query = query.where(records.c.is_deleted.is_(False))
+    return {data_type: int(n) for data_type, n in conn.execute(query)}
+
+
+def iter_records(
+    conn: Connection, connection_id: str, data_type: str, *, include_deleted: bool = True
+) -> list[dict[str, Any]]:
+    """Every stored record of one type (tests and the CLI; the API pages in SQL)."""
+    query = select(
+        records.c.record_id,
+        records.c.edit_sequence,
+        records.c.is_deleted,
+        records.c.raw,
+        records.c.data,
+        records.c.mapping_error,
+    ).where(and_(records.c.connection_id == connection_id, records.c.data_type == data_type))
+    if not include_deleted:
+        query = query.where(records.c.is_deleted.is_(False))
+    return [
+        {
+            "id": r[0],
+            "edit_sequence": r[1],
+            "is_deleted": bool(r[2]),
+            "raw": r[3],
+            "data": r[4],
+            "mapping_error": r[5],
+        }
+        for r in conn.execute(query.order_by(records.c.record_id))
+    ]

@@ -1,0 +1,136 @@
+"""The schema, as SQLAlchemy Core tables. Alembic migrations in store/migrations follow it.
+
+Records of every data type share one table keyed by (connection, data type, QuickBooks id): the
+raw parsed qbXML and the Codat-shaped JSON sit side by side, so a mapping fix can be replayed
+from raw data without asking QuickBooks again.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+UTC_DATETIME = DateTime(timezone=True)
+# JSONB on PostgreSQL so API queries can index into records; JSON text on SQLite.
+JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
+
+# Deployment-wide values that must never change once made (the Web Connector OwnerID).
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=True),
+    Column("created_at", UTC_DATETIME, nullable=False),
+    Column("updated_at", UTC_DATETIME, nullable=False),
+)
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), nullable=False),
+    # The Web Connector user name; the idle-poll hot path looks connections up by it.
+    Column("username", String(64), nullable=False, unique=True),
+    # SHA-256 of a generated 128-bit+ secret (see qbwc/credentials.py for why not argon2).
+    Column("password_digest", LargeBinary(32), nullable=False),
+    Column("file_id", String(38), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("created_at", UTC_DATETIME, nullable=False),
+    Column("linked_at", UTC_DATETIME, nullable=True),
+    Column("last_sync_at", UTC_DATETIME, nullable=True),
+    # When the next scheduled sync is due; NULL means work is due now.
+    Column("next_sync_at", UTC_DATETIME, nullable=True),
+    Column("qb_product", String(255), nullable=True),
+    Column("qb_country", String(2), nullable=True),
+    Column("qbxml_version", String(16), nullable=True),
+    Column("company_file", Text, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Index(None, "company_id"),
+)
+
+qbwc_sessions = Table(
+    "qbwc_sessions",
+    metadata,
+    Column("ticket", String(64), primary_key=True),
+    Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),  # active | closed | failed
+    Column("created_at", UTC_DATETIME, nullable=False),
+    Column("updated_at", UTC_DATETIME, nullable=False),
+    # The sans-IO engine's state between SOAP calls, so any server process can answer any call.
+    Column("state", JSON_DOC, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("close_message", Text, nullable=True),
+    Index(None, "connection_id", "status"),
+)
+
+records = Table(
+    "records",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True),
+    Column("data_type", String(40), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("edit_sequence", String(32), nullable=True),
+    # QuickBooks' TimeModified exactly as sent (local time with its offset).
+    Column("source_modified", String(32), nullable=True),
+    Column("is_deleted", Boolean, nullable=False, default=False),
+    # Our time of the last change to this row (Codat's modifiedDate).
+    Column("modified_at", UTC_DATETIME, nullable=False),
+    Column("raw", JSON_DOC, nullable=False),
+    Column("data", JSON_DOC, nullable=True),
+    # Set when the raw record could not be mapped exactly; the raw record is still kept.
+    Column("mapping_error", Text, nullable=True),
+)
+
+watermarks = Table(
+    "watermarks",
+    metadata,
+    Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True),
+    Column("dataset", String(40), primary_key=True),
+    # Highest TimeModified seen, as QuickBooks gave it (never converted to UTC).
+    Column("value", String(32), nullable=False),
+    Column("updated_at", UTC_DATETIME, nullable=False),
+)
+
+sync_errors = Table(
+    "sync_errors",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
+    Column("ticket", String(64), nullable=True),
+    Column("occurred_at", UTC_DATETIME, nullable=False),
+    Column("dataset", String(40), nullable=True),
+    Column("status_code", Integer, nullable=True),
+    Column("hresult", String(16), nullable=True),
+    Column("recovery", String(32), nullable=False),
+    Column("message", Text, nullable=False),
+    Index(None, "connection_id", "occurred_at"),
+)

@@ -1,0 +1,377 @@
+"""The sans-IO sync engine: what to ask QuickBooks next, and what a response changed.
+
+Like h11 for HTTP, the engine does no I/O: drivers (the Web Connector SOAP service, the
+simulator, later a Windows agent) feed it parsed qbXML events and persist what it returns. The
+clock is passed in too, so every decision is a pure function of state and input.
+
+One round trip:
+    request = engine.next_request(now)          # qbXML text, or None when the session is done
+    for event in parser.feed(...):               # statuses and records, streamed
+        change = engine.receive(event)           # a RecordRow / Deletion to store, or None
+    outcome = engine.end_response()              # watermarks to commit with those rows
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from qbdsync.errors import InvalidValue
+from qbdsync.qbxml.parser import Record, ResponseStatus
+from qbdsync.qbxml.requests import QueryRequest, build_message_set
+from qbdsync.qbxml.status import HResultInfo, Recovery
+from qbdsync.qbxml.values import parse_timestamp, wall_minus
+from qbdsync.store.records import RecordRow, SyncErrorRow
+from qbdsync.sync.datasets import DATASETS, Dataset, FilterValue, sync_order
+from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
+
+# A stale iterator (3391) restarts its dataset from the watermark once per session; a second one
+# in the same session waits for the next session instead of looping.
+MAX_RESTARTS_PER_SESSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Deletion:
+    data_type: str
+    record_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseOutcome:
+    watermarks: dict[str, str]
+    progress: int  # 0-99 while working, 100 when the session's work is done
+    done: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    records: dict[str, int]
+    deleted: dict[str, int]
+    round_trips: int
+    statuses: dict[str, str]
+    problems: dict[str, str]
+
+    @property
+    def total_records(self) -> int:
+        return sum(self.records.values())
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    """The later of two QuickBooks time stamps by wall clock (offsets drift around DST)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return b if parse_timestamp(b).wall > parse_timestamp(a).wall else a
+
+
+class SyncEngine:
+    def __init__(self, state: SessionState) -> None:
+        self.state = state
+        self._errors: list[SyncErrorRow] = []
+
+    @classmethod
+    def plan(
+        cls,
+        *,
+        datasets: Iterable[str],
+        watermarks: Mapping[str, str],
+        version: str,
+        home_currency: str | None,
+        max_returned: int,
+        overlap_seconds: int,
+        deadline: float | None,
+    ) -> SyncEngine:
+        runs = [DatasetRun(name=n, watermark=watermarks.get(n)) for n in sync_order(datasets)]
+        return cls(
+            SessionState(
+                version=version,
+                home_currency=home_currency,
+                max_returned=max_returned,
+                overlap_seconds=overlap_seconds,
+                deadline=deadline,
+                runs=runs,
+            )
+        )
+
+    # -- asking ---------------------------------------------------------------------------
+
+    def next_request(self, now: float) -> str | None:
+        """The next qbXML message set, or None when nothing is left for this session."""
+        state = self.state
+        if state.in_flight:
+            raise RuntimeError("next_request called before the previous response was handled")
+        active = [r for r in state.runs if r.status not in FINISHED]
+        if not active:
+            return None
+        if state.deadline is not None and now >= state.deadline:
+            for run in active:
+                run.status = "deferred"
+                run.message = "Session time budget reached; resumes next session"
+            return None
+        requests: list[QueryRequest] = []
+        running = [r for r in active if r.status == "running"]
+        if running:
+            requests.append(self._continue(running[0]))
+        else:
+            first = active[0]
+            batch = [first]
+            if not DATASETS[first.name].iterator:
+                # Whole-list queries are small: send every such dataset in one message set.
+                batch += [r for r in active[1:] if not DATASETS[r.name].iterator]
+            for run in batch:
+                requests.extend(self._start(run))
+        state.round_trips += 1
+        return build_message_set(state.version, requests, on_error="continueOnError")
+
+    def _new_id(self, run: DatasetRun, role: str) -> str:
+        request_id = f"{self.state.next_request_id}"
+        self.state.next_request_id += 1
+        self.state.in_flight[request_id] = InFlight(dataset=run.name, role=role)  # type: ignore[arg-type]
+        return request_id
+
+    def _from_wall(self, run: DatasetRun) -> str | None:
+        if run.watermark is None:
+            return None
+        wall = parse_timestamp(run.watermark).wall
+        return wall_minus(wall, self.state.overlap_seconds)
+
+    def _start(self, run: DatasetRun) -> list[QueryRequest]:
+        dataset = DATASETS[run.name]
+        run.status = "running"
+        run.iterator_id = None
+        run.remaining = None
+        from_wall = self._from_wall(run)
+        requests = [
+            QueryRequest(
+                rq_name=dataset.query,
+                request_id=self._new_id(run, "main"),
+                filters=self._filters(dataset, from_wall),
+                iterator="Start" if dataset.iterator else None,
+            )
+        ]
+        if from_wall is not None and dataset.deleted_types:
+            rq = "ListDeletedQueryRq" if dataset.kind == "list" else "TxnDeletedQueryRq"
+            tag = "ListDelType" if dataset.kind == "list" else "TxnDelType"
+            filters: list[tuple[str, FilterValue]] = [(tag, t) for t in dataset.deleted_types]
+            filters.append(("DeletedDateRangeFilter", (("FromDeletedDate", from_wall),)))
+            requests.append(
+                QueryRequest(
+                    rq_name=rq, request_id=self._new_id(run, "deleted"), filters=tuple(filters)
+                )
+            )
+        return requests
+
+    def _filters(
+        self, dataset: Dataset, from_wall: str | None
+    ) -> tuple[tuple[str, FilterValue], ...]:
+        filters: list[tuple[str, FilterValue]] = []
+        if dataset.iterator:
+            filters.append(("MaxReturned", str(self.state.max_returned)))
+        if from_wall is not None:
+            if dataset.kind == "list":
+                filters.append(("FromModifiedDate", from_wall))
+            else:
+                filters.append(("ModifiedDateRangeFilter", (("FromModifiedDate", from_wall),)))
+        filters.extend(dataset.extra_filters)
+        return tuple(filters)
+
+    def _continue(self, run: DatasetRun) -> QueryRequest:
+        dataset = DATASETS[run.name]
+        # A Continue repeats the original filters; QuickBooks checks them against the iterator.
+        return QueryRequest(
+            rq_name=dataset.query,
+            request_id=self._new_id(run, "main"),
+            filters=self._filters(dataset, self._from_wall(run)),
+            iterator="Continue",
+            iterator_id=run.iterator_id,
+        )
+
+    # -- receiving ------------------------------------------------------------------------
+
+    def receive(self, event: ResponseStatus | Record) -> RecordRow | Deletion | None:
+        """Take one parser event; return what the store must write for it, if anything."""
+        flight = self.state.in_flight.get(event.request_id or "")
+        if flight is None:
+            self._error(
+                None,
+                None,
+                None,
+                Recovery.FATAL_REQUEST,
+                f"QuickBooks answered an unknown requestID {event.request_id!r}",
+            )
+            return None
+        run = self.state.run(flight.dataset)
+        if isinstance(event, ResponseStatus):
+            self._on_status(run, flight, event)
+            return None
+        if run.status != "running":
+            return None
+        if flight.role == "deleted":
+            return self._on_deleted(run, event)
+        return self._on_record(run, event)
+
+    def _on_status(self, run: DatasetRun, flight: InFlight, status: ResponseStatus) -> None:
+        flight.status_seen = True
+        recovery = status.recovery
+        if recovery in (Recovery.OK, Recovery.EMPTY, Recovery.KEEP_WARN):
+            if recovery is Recovery.KEEP_WARN:
+                self._error(run.name, status.code, None, recovery, status.message)
+            if flight.role == "main":
+                run.pages += 1
+                run.iterator_id = status.iterator_id
+                run.remaining = 0 if recovery is Recovery.EMPTY else status.remaining
+            return
+        if flight.role == "deleted" and recovery is Recovery.NOT_SUPPORTED:
+            # Deletions are unavailable here; the records themselves still sync.
+            self._error(run.name, status.code, None, recovery, status.message)
+            return
+        self._error(run.name, status.code, None, recovery, status.message)
+        if run.status != "running":
+            return
+        if recovery is Recovery.RESTART_DATASET and run.restarts < MAX_RESTARTS_PER_SESSION:
+            run.restarts += 1
+            run.status = "pending"
+            run.iterator_id = None
+            run.message = "Iterator expired; restarting from the watermark"
+            return
+        run.status = _RUN_STATUS_FOR.get(recovery, "failed")
+        run.message = f"QuickBooks status {status.code}: {status.message}"
+
+    def _on_record(self, run: DatasetRun, record: Record) -> RecordRow | None:
+        dataset = DATASETS[run.name]
+        if record.ret_name not in dataset.ret_names:
+            return None
+        raw = record.data
+        record_id = raw.get(dataset.id_field)
+        if not isinstance(record_id, str):
+            self._error(
+                run.name,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                f"a {record.ret_name} without {dataset.id_field} was skipped",
+            )
+            return None
+        modified = raw.get("TimeModified")
+        modified = modified if isinstance(modified, str) else None
+        mapped: dict[str, object] | None
+        mapping_error: str | None = None
+        try:
+            if modified is not None:
+                run.high_water = _later(run.high_water, modified)
+            mapped = dataset.mapper(raw, self.state.home_currency)
+        except InvalidValue as exc:
+            mapped = None
+            mapping_error = str(exc)
+            self._error(
+                run.name,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                f"{record.ret_name} {record_id} kept raw, not mapped: {exc}",
+            )
+        run.records += 1
+        edit_sequence = raw.get("EditSequence")
+        return RecordRow(
+            data_type=run.name,
+            record_id=record_id,
+            edit_sequence=edit_sequence if isinstance(edit_sequence, str) else None,
+            source_modified=modified,
+            raw=raw,
+            data=mapped,
+            mapping_error=mapping_error,
+        )
+
+    def _on_deleted(self, run: DatasetRun, record: Record) -> Deletion | None:
+        key = "ListID" if DATASETS[run.name].kind == "list" else "TxnID"
+        record_id = record.data.get(key)
+        if not isinstance(record_id, str):
+            return None
+        run.deleted += 1
+        return Deletion(data_type=run.name, record_id=record_id)
+
+    def fail_response(self, info: HResultInfo, message: str) -> None:
+        """QuickBooks sent no response, only an hresult, for the whole message set."""
+        for flight in self.state.in_flight.values():
+            run = self.state.run(flight.dataset)
+            if run.status != "running":
+                continue
+            run.status = _RUN_STATUS_FOR.get(info.recovery, "retry")
+            run.message = f"{info.name}: {info.user_message}"
+        datasets = sorted({f.dataset for f in self.state.in_flight.values()})
+        self._error(
+            ",".join(datasets) or None,
+            None,
+            f"0x{info.code:08X}",
+            info.recovery,
+            f"{info.user_message} {message}".strip(),
+        )
+        self.state.in_flight.clear()
+
+    def end_response(self) -> ResponseOutcome:
+        """Close the round trip: finished datasets commit their watermarks with their rows."""
+        watermarks: dict[str, str] = {}
+        for flight in self.state.in_flight.values():
+            if flight.role != "main":
+                continue
+            run = self.state.run(flight.dataset)
+            if run.status != "running":
+                continue
+            if not flight.status_seen:
+                run.status = "retry"
+                run.message = "QuickBooks' response had no answer to this query"
+                self._error(run.name, None, None, Recovery.RETRY_NEXT_SESSION, run.message)
+                continue
+            exhausted = not DATASETS[run.name].iterator or not run.remaining
+            if exhausted:
+                run.status = "done"
+                newest = _later(run.watermark, run.high_water)
+                if newest is not None and newest != run.watermark:
+                    watermarks[run.name] = newest
+        self.state.in_flight.clear()
+        done = all(r.status in FINISHED for r in self.state.runs)
+        return ResponseOutcome(watermarks=watermarks, progress=self.progress(), done=done)
+
+    # -- reporting ------------------------------------------------------------------------
+
+    def progress(self) -> int:
+        runs = self.state.runs
+        if not runs or all(r.status in FINISHED for r in runs):
+            return 100
+        finished = sum(1 for r in runs if r.status in FINISHED)
+        return min(99, max(1, finished * 100 // len(runs)))
+
+    def take_errors(self) -> list[SyncErrorRow]:
+        errors, self._errors = self._errors, []
+        return errors
+
+    def _error(
+        self,
+        dataset: str | None,
+        code: int | None,
+        hresult: str | None,
+        recovery: Recovery,
+        message: str,
+    ) -> None:
+        self._errors.append(SyncErrorRow(dataset, code, hresult, str(recovery), message))
+
+    def summary(self) -> Summary:
+        runs = self.state.runs
+        return Summary(
+            records={r.name: r.records for r in runs},
+            deleted={r.name: r.deleted for r in runs if r.deleted},
+            round_trips=self.state.round_trips,
+            statuses={r.name: r.status for r in runs},
+            problems={r.name: r.message for r in runs if r.message and r.status != "done"},
+        )
+
+
+_RUN_STATUS_FOR: dict[Recovery, RunStatus] = {
+    Recovery.RETRY_NEXT_SESSION: "retry",
+    Recovery.RESTART_DATASET: "retry",
+    Recovery.NOT_SUPPORTED: "not_supported",
+    Recovery.VALIDATION: "failed",
+    Recovery.FATAL_REQUEST: "failed",
+    Recovery.PERMISSION: "failed",
+}

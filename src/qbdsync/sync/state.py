@@ -1,0 +1,76 @@
+"""The engine's state between SOAP calls, kept as JSON in the session row.
+
+Every Web Connector call may land on a different server process, so nothing lives in memory
+between calls: the state is loaded, advanced by the engine and saved in the same transaction as
+the records it produced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+RunStatus = Literal[
+    "pending",  # not asked for yet in this session
+    "running",  # asked for; an iterator may be open
+    "done",  # complete; its watermark was committed
+    "retry",  # a transient QuickBooks problem: try again next session
+    "failed",  # QuickBooks refused our request: recorded, not resent
+    "not_supported",  # the edition or version lacks it
+    "deferred",  # the session's time budget ran out first: next session resumes
+]
+FINISHED: frozenset[str] = frozenset({"done", "retry", "failed", "not_supported", "deferred"})
+
+
+@dataclass
+class DatasetRun:
+    name: str
+    status: RunStatus = "pending"
+    # The committed watermark when the session started (QuickBooks' TimeModified text).
+    watermark: str | None = None
+    # The newest TimeModified seen during this run; becomes the watermark once complete.
+    high_water: str | None = None
+    iterator_id: str | None = None
+    remaining: int | None = None
+    records: int = 0
+    deleted: int = 0
+    pages: int = 0
+    restarts: int = 0
+    message: str | None = None
+
+
+@dataclass
+class InFlight:
+    dataset: str
+    role: Literal["main", "deleted"]
+    status_seen: bool = False
+    continued: bool = False
+
+
+@dataclass
+class SessionState:
+    version: str
+    home_currency: str | None
+    max_returned: int
+    overlap_seconds: int
+    deadline: float | None
+    runs: list[DatasetRun]
+    in_flight: dict[str, InFlight] = field(default_factory=dict)
+    round_trips: int = 0
+    next_request_id: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SessionState:
+        values = dict(data)
+        values["runs"] = [DatasetRun(**r) for r in data["runs"]]
+        values["in_flight"] = {k: InFlight(**v) for k, v in data["in_flight"].items()}
+        return cls(**values)
+
+    def run(self, name: str) -> DatasetRun:
+        for run in self.runs:
+            if run.name == name:
+                return run
+        raise KeyError(name)

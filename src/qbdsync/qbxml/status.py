@@ -1,0 +1,289 @@
+"""What to do about a qbXML status code or a QuickBooks HRESULT.
+
+Every ``…Rs`` element carries its own status, and one multi-request reply can mix successes,
+warnings and failures, so the sync engine asks this module per response what recovery applies.
+HRESULTs arrive separately (``connectionError`` / ``receiveResponseXML``) when QuickBooks could
+not run a request at all; those come with plain steps for the person at the QuickBooks PC.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+
+class Recovery(StrEnum):
+    """How the caller recovers from one response status."""
+
+    OK = "ok"
+    EMPTY = "empty"  # status 1: no matching object, an empty page, not an error
+    KEEP_WARN = "keep_warn"  # 500-999: keep whatever came back and note the warning
+    RETRY_NEXT_SESSION = "retry_next_session"  # QuickBooks busy / locked: try again later
+    RESTART_DATASET = "restart_dataset"  # 3391: the iterator died, restart from the watermark
+    NOT_SUPPORTED = "not_supported"  # 3250: this edition/version lacks the feature
+    VALIDATION = "validation"  # QuickBooks refused the data: tell the sender, do not retry
+    PERMISSION = "permission"  # the QuickBooks user must grant access
+    FATAL_REQUEST = "fatal_request"  # our request is wrong: a bug, stop and tell an operator
+
+
+_WARN_FIRST: Final = 500
+_ERROR_FIRST: Final = 1000
+
+_RETRY_CODES: Final = frozenset({1000, 3170, 3175, 3176})
+_VALIDATION_CODES: Final = frozenset({3000, 3100, 3120, 3140, 3171, 3200, 3210})
+_PERMISSION_CODES: Final = frozenset({3260, 3261})
+_SAVE_REFUSED: Final = 3180
+
+# 3180 ("there was an error when saving …") carries both transient lock conflicts and permanent
+# refusals such as an exceeded credit limit; only the message tells them apart.
+_LOCKED_MESSAGE: Final = re.compile(r"\block(?:ed)?\b|\bin use\b|being edited|another user", re.I)
+
+
+def classify_status(code: int, severity: str, message: str) -> Recovery:
+    """Map one ``…Rs`` status to a recovery action.
+
+    ``severity`` is accepted for completeness but the code ranges decide: QuickBooks' ranges are
+    0-499 Info, 500-999 Warn, 1000+ Error, and a mismatch between the two is not something a
+    caller could act on differently.
+    """
+    del severity  # the code ranges are authoritative (see docstring)
+    if code == 0:
+        return Recovery.OK
+    if code == 1:
+        return Recovery.EMPTY
+    if code < _WARN_FIRST:
+        return Recovery.OK  # other informational statuses carry data as usual
+    if code < _ERROR_FIRST:
+        return Recovery.KEEP_WARN
+    if code in _RETRY_CODES:
+        return Recovery.RETRY_NEXT_SESSION
+    if code == _SAVE_REFUSED:
+        if _LOCKED_MESSAGE.search(message):
+            return Recovery.RETRY_NEXT_SESSION
+        return Recovery.VALIDATION
+    if code == 3391:
+        return Recovery.RESTART_DATASET
+    if code == 3250:
+        return Recovery.NOT_SUPPORTED
+    if code in _VALIDATION_CODES:
+        return Recovery.VALIDATION
+    if code in _PERMISSION_CODES:
+        return Recovery.PERMISSION
+    return Recovery.FATAL_REQUEST
+
+
+@dataclass(frozen=True)
+class HResultInfo:
+    """A QuickBooks HRESULT explained for the SMB user, with the recovery for the engine."""
+
+    code: int  # unsigned 32-bit, e.g. 0x80040400
+    name: str  # a short technical name for logs
+    user_message: str  # plain steps for the person at the QuickBooks PC
+    recovery: Recovery
+
+    @property
+    def hex(self) -> str:
+        """The code as QuickBooks and its logs print it: ``0x80040400``."""
+        return f"0x{self.code:08X}"
+
+
+_RETRY: Final = Recovery.RETRY_NEXT_SESSION
+
+# Our own wording of each failure, addressed to the QuickBooks user. 0x80040423 (version not
+# supported) is FATAL_REQUEST: we negotiate the version from what QuickBooks reports, so seeing it
+# means our negotiation is wrong; retrying the same request could not help.
+_HRESULTS: Final[dict[int, tuple[str, str, Recovery]]] = {
+    0x80040400: (
+        "request_not_parsed",
+        "QuickBooks could not parse the request qbdsync sent. This is a problem in qbdsync, "
+        "not on your computer; it has been reported to the operator.",
+        Recovery.FATAL_REQUEST,
+    ),
+    0x80040401: (
+        "cannot_access_quickbooks",
+        "The Web Connector could not reach QuickBooks. Make sure QuickBooks is installed and "
+        "can start, then run the update again.",
+        _RETRY,
+    ),
+    0x80040402: (
+        "unexpected_error",
+        "QuickBooks reported an unexpected error. Restart QuickBooks and run the update again; "
+        "if it keeps happening, send C:\\ProgramData\\Intuit\\QuickBooks\\qbsdklog.txt to support.",
+        _RETRY,
+    ),
+    0x80040408: (
+        "cannot_start_quickbooks",
+        "QuickBooks could not be started. Open QuickBooks yourself, sign in to the company file, "
+        "then run the update again.",
+        _RETRY,
+    ),
+    0x8004040A: (
+        "other_company_file_open",
+        "A different company file is open in QuickBooks. Open the company file linked to "
+        "qbdsync (or close QuickBooks), then run the update again.",
+        _RETRY,
+    ),
+    0x8004040D: (
+        "invalid_ticket",
+        "The QuickBooks session expired. Run the update again.",
+        _RETRY,
+    ),
+    0x80040410: (
+        "wrong_file_mode",
+        "The company file is open in another mode (single-user or multi-user) than the one "
+        "needed. Switch the file mode in QuickBooks' File menu or close QuickBooks, then run "
+        "the update again.",
+        _RETRY,
+    ),
+    0x80040414: (
+        "modal_dialog_open",
+        "A window or message is open in QuickBooks. Close every open dialog in QuickBooks, "
+        "then run the update again.",
+        _RETRY,
+    ),
+    0x80040416: (
+        "quickbooks_not_running",
+        "QuickBooks is not running and no company file was given. Open QuickBooks with the "
+        "company file, then run the update again.",
+        _RETRY,
+    ),
+    0x80040418: (
+        "application_not_authorised",
+        "qbdsync has not been allowed to use this company file yet. Sign in to QuickBooks as "
+        "the Admin user in single-user mode, run the update, and answer Yes to the access "
+        "prompt.",
+        Recovery.PERMISSION,
+    ),
+    0x8004041A: (
+        "application_not_permitted",
+        "QuickBooks does not allow qbdsync to access this file. In QuickBooks go to Edit > "
+        "Preferences > Integrated Applications > Company Preferences and allow qbdsync.",
+        Recovery.PERMISSION,
+    ),
+    0x8004041B: (
+        "unable_to_lock",
+        "QuickBooks could not lock the data it needs; another user or program is working in "
+        "the file. The update will try again later.",
+        _RETRY,
+    ),
+    0x8004041C: (
+        "internal_quickbooks_error",
+        "QuickBooks reported an internal error. Restart QuickBooks and run the update again.",
+        _RETRY,
+    ),
+    0x8004041D: (
+        "automatic_login_not_allowed",
+        "QuickBooks does not allow qbdsync to log in automatically. In Edit > Preferences > "
+        "Integrated Applications, allow qbdsync to log in automatically (or keep QuickBooks "
+        "open and signed in), then run the update again.",
+        _RETRY,
+    ),
+    0x8004041E: (
+        "certificate_expired",
+        "QuickBooks reports that the application certificate has expired. Remove qbdsync from "
+        "the Web Connector, add it again, and run the update.",
+        _RETRY,
+    ),
+    0x8004041F: (
+        "edition_cannot_accept_xml",
+        "This edition of QuickBooks cannot exchange data with other programs. qbdsync needs "
+        "QuickBooks Pro, Premier or Enterprise.",
+        _RETRY,
+    ),
+    0x80040420: (
+        "access_denied_by_user",
+        "Access to QuickBooks was denied. Open QuickBooks as the Admin user and allow qbdsync "
+        "under Edit > Preferences > Integrated Applications, then run the update again.",
+        Recovery.PERMISSION,
+    ),
+    0x80040422: (
+        "single_user_mode_required",
+        "Another program is using the company file and QuickBooks needs single-user mode. "
+        "Close the other program (or a second copy of QuickBooks), then run the update again.",
+        _RETRY,
+    ),
+    0x80040423: (
+        "qbxml_version_not_supported",
+        "This version of QuickBooks does not understand the request qbdsync sent. Update "
+        "QuickBooks to the latest release; the operator has been told.",
+        Recovery.FATAL_REQUEST,
+    ),
+    0x80040424: (
+        "quickbooks_still_starting",
+        "QuickBooks has not finished starting. Wait until QuickBooks is fully open, then run "
+        "the update again.",
+        _RETRY,
+    ),
+    0x80040427: (
+        "quickbooks_unregistered",
+        "QuickBooks is not registered. Register QuickBooks (Help > Register QuickBooks), then "
+        "run the update again.",
+        _RETRY,
+    ),
+    0x8004042A: (
+        "remote_access_not_allowed",
+        "QuickBooks does not allow remote access for this company file. Run the Web Connector "
+        "on the computer where QuickBooks is open.",
+        _RETRY,
+    ),
+    0x8004042C: (
+        "certificate_revoked",
+        "QuickBooks reports that the application certificate has been revoked. Remove qbdsync "
+        "from the Web Connector, add it again, and run the update.",
+        _RETRY,
+    ),
+}
+
+_UINT32: Final = 1 << 32
+
+
+def parse_hresult(hresult: str | int) -> int:
+    """Read an HRESULT as an unsigned 32-bit int.
+
+    Accepts ``"0x80040400"``, ``"80040400"`` (hex without prefix, as QBWC logs it), the signed
+    decimal COM form ``"-2147220480"`` and ints (signed or unsigned). Raises ValueError otherwise.
+    """
+    if isinstance(hresult, int):
+        value = hresult
+    else:
+        text = hresult.strip()
+        if text.lower().startswith("0x"):
+            value = int(text[2:], 16)
+        elif text.startswith("-"):
+            value = int(text, 10)
+        elif re.fullmatch(r"[0-9A-Fa-f]{8}", text):
+            # Eight hex digits: the unprefixed form. A decimal HRESULT this short would be a
+            # success code, which QuickBooks never reports as a failure.
+            value = int(text, 16)
+        else:
+            value = int(text, 10)
+    if not -(1 << 31) <= value < _UINT32:
+        raise ValueError(f"HRESULT out of 32-bit range: {hresult!r}")
+    return value % _UINT32
+
+
+def describe_hresult(hresult: str | int) -> HResultInfo:
+    """Explain a QuickBooks HRESULT; an unknown or unreadable one gets a generic retry."""
+    try:
+        code = parse_hresult(hresult)
+    except ValueError:
+        return HResultInfo(
+            code=0,
+            name="unreadable_hresult",
+            user_message=f"QuickBooks reported an error ({hresult!r}). Run the update again; "
+            "if it keeps happening, contact support.",
+            recovery=_RETRY,
+        )
+    known = _HRESULTS.get(code)
+    if known is not None:
+        name, message, recovery = known
+        return HResultInfo(code=code, name=name, user_message=message, recovery=recovery)
+    return HResultInfo(
+        code=code,
+        name="unknown_hresult",
+        user_message=f"QuickBooks reported error 0x{code:08X}. Run the update again; if it keeps "
+        "happening, contact support with this code.",
+        recovery=_RETRY,
+    )

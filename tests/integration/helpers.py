@@ -46,6 +46,10 @@ class Linked:
     def make_due(self) -> None:
         request_sync(self.server.engine, self.connection.connection.id)
 
+    def watermarks(self) -> dict[str, str]:
+        with self.server.engine.connect() as conn:
+            return record_store.get_watermarks(conn, self.connection.connection.id)
+
     def counts(self) -> dict[str, int]:
         with self.server.engine.connect() as conn:
             return record_store.count_by_type(conn, self.connection.connection.id)

@@ -10,7 +10,6 @@ read (user name → digest, status, next-due time) and writes only when there is
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,7 @@ from qbdsync.errors import InvalidXML, NotSupported, QbdsyncError
 from qbdsync.mapping.company import map_company_info
 from qbdsync.qbwc.credentials import new_ticket, verify_password
 from qbdsync.qbwc.handler import ReceiveResponse
+from qbdsync.qbwc.tickets import TicketSigner
 from qbdsync.qbxml.hostinfo import HostInfo, parse_host_info
 from qbdsync.qbxml.parser import ResponseParser
 from qbdsync.qbxml.status import Recovery, describe_hresult
@@ -38,9 +38,6 @@ from qbdsync.sync.state import SessionState
 
 log = logging.getLogger(__name__)
 
-# Tickets handed out with "none" name the connection, so closeConnection can say why without a
-# session row: idle polls never write.
-_IDLE_PREFIX = "idle."
 _HOME_CURRENCY = {"US": "USD", "CA": "CAD", "UK": "GBP"}
 _OLDEST_SUPPORTED_QBWC = (2, 0)
 INACTIVE_STATUSES = frozenset({"Deauthorized", "Unlinked"})
@@ -74,6 +71,7 @@ class QbwcService:
         self._min_version = _version_tuple(settings.min_qbwc_version) or (2, 1)
         with engine.begin() as conn:
             self._owner_id = company_store.owner_id(conn)
+            self._tickets = TicketSigner(company_store.ticket_secret(conn))
 
     # -- idle-poll calls ------------------------------------------------------------------
 
@@ -98,32 +96,24 @@ class QbwcService:
         return ""
 
     def authenticate(self, username: str, password: str) -> list[str]:
+        """One indexed read and no write: tickets are signed, sessions start in sendRequestXML."""
         now = self._clock()
         with self._db.connect() as conn:
             row = company_store.find_for_auth(conn, username)
-        if row is None or not verify_password(password, row.password_digest):
-            return [new_ticket(), "nvu"]
-        if row.status in INACTIVE_STATUSES or (
-            row.next_sync_at is not None and row.next_sync_at > now
-        ):
-            return [f"{_IDLE_PREFIX}{row.id}.{secrets.token_urlsafe(12)}", "none"]
-        with self._db.begin() as conn:
+            if row is None or not verify_password(password, row.password_digest):
+                return [new_ticket(), "nvu"]
+            if row.status in INACTIVE_STATUSES or (
+                row.next_sync_at is not None and _aware(row.next_sync_at) > now
+            ):
+                # "none": QBWC shows "No data exchange required" and calls closeConnection,
+                # whose text (from the idle ticket) says why.
+                return [self._tickets.issue(row.id, "idle"), "none"]
             active = session_store.active_session_for(conn, row.id)
-            idle_limit = now - timedelta(seconds=self._settings.session_idle_timeout_seconds)
-            if active is not None and _aware(active.updated_at) > idle_limit:
-                return [new_ticket(), "busy"]
-            if active is not None:
-                session_store.save_session(
-                    conn,
-                    active.ticket,
-                    now,
-                    status="abandoned",
-                    last_error="The Web Connector stopped calling; the next session resumed.",
-                )
-            ticket = new_ticket()
-            session_store.create_session(conn, ticket, row.id, now)
+        idle_limit = now - timedelta(seconds=self._settings.session_idle_timeout_seconds)
+        if active is not None and _aware(active.updated_at) > idle_limit:
+            return [new_ticket(), "busy"]
         # "" = use the company file open in QuickBooks (the FileID check binds it).
-        return [ticket, ""]
+        return [self._tickets.issue(row.id, "work"), ""]
 
     # -- the session ----------------------------------------------------------------------
 
@@ -139,14 +129,18 @@ class QbwcService:
         now = self._clock()
         with self._db.begin() as conn:
             session = session_store.get_session(conn, ticket, for_update=True)
-            if session is None or session.status != "active":
-                return ""
-            if session.state is None:
+            if session is None:
+                claims = self._tickets.verify(ticket)
+                if claims is None or claims.kind != "work":
+                    return ""
+                connection_id = claims.connection_id
+                self._close_abandoned(conn, connection_id, now)
+                session_store.create_session(conn, ticket, connection_id, now)
                 try:
                     engine = self._start_session(
                         conn,
                         ticket,
-                        session.connection_id,
+                        connection_id,
                         hcp_response,
                         company_file,
                         country,
@@ -155,10 +149,10 @@ class QbwcService:
                         now,
                     )
                 except _SessionRefused as refused:
-                    self._fail(
-                        conn, ticket, session.connection_id, refused.message, refused.recovery, now
-                    )
+                    self._fail(conn, ticket, connection_id, refused.message, refused.recovery, now)
                     return ""
+            elif session.status != "active" or session.state is None:
+                return ""
             else:
                 engine = SyncEngine(SessionState.from_json(session.state))
             request = engine.next_request(time.time())
@@ -171,6 +165,17 @@ class QbwcService:
                 return ""
             session_store.save_session(conn, ticket, now, state=engine.state.to_json())
             return request
+
+    def _close_abandoned(self, conn: Connection, connection_id: str, now: datetime) -> None:
+        previous = session_store.active_session_for(conn, connection_id)
+        if previous is not None:
+            session_store.save_session(
+                conn,
+                previous.ticket,
+                now,
+                status="abandoned",
+                last_error="The Web Connector stopped calling; a later session took over.",
+            )
 
     def _start_session(
         self,
@@ -429,8 +434,9 @@ class QbwcService:
 
     def close_connection(self, ticket: str) -> str:
         now = self._clock()
-        if ticket.startswith(_IDLE_PREFIX):
-            return self._idle_text(ticket, now)
+        claims = self._tickets.verify(ticket)
+        if claims is not None and claims.kind == "idle":
+            return self._idle_text(claims.connection_id)
         with self._db.begin() as conn:
             session = session_store.get_session(conn, ticket)
             if session is None:
@@ -443,8 +449,7 @@ class QbwcService:
                 return f"qbdsync: {session.last_error}"
             return "qbdsync: session closed before the sync finished; the next update resumes."
 
-    def _idle_text(self, ticket: str, now: datetime) -> str:
-        connection_id = ticket[len(_IDLE_PREFIX) :].split(".", 1)[0]
+    def _idle_text(self, connection_id: str) -> str:
         with self._db.connect() as conn:
             try:
                 connection = company_store.get_connection(conn, connection_id)

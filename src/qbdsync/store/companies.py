@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,6 +15,7 @@ from qbdsync.qbwc.credentials import braced_guid
 from qbdsync.store.tables import companies, connections, meta
 
 OWNER_ID_KEY = "qbwc_owner_id"
+TICKET_SECRET_KEY = "qbwc_ticket_secret"  # noqa: S105 (a key name, not a secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,15 @@ def owner_id(conn: Connection) -> str:
     new = braced_guid()
     conn.execute(insert(meta).values(key=OWNER_ID_KEY, value=new))
     return new
+
+
+def ticket_secret(conn: Connection) -> bytes:
+    """The deployment's ticket-signing secret, shared by every server process."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == TICKET_SECRET_KEY)).scalar()
+    if value is None:
+        value = secrets.token_hex(32)
+        conn.execute(insert(meta).values(key=TICKET_SECRET_KEY, value=value))
+    return bytes.fromhex(str(value))
 
 
 def create_company(conn: Connection, name: str, description: str | None, now: datetime) -> str:

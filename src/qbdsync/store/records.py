@@ -214,6 +214,7 @@ def iter_records(
         records.c.raw,
         records.c.data,
         records.c.mapping_error,
+        records.c.modified_at,
     ).where(and_(records.c.connection_id == connection_id, records.c.data_type == data_type))
     if not include_deleted:
         query = query.where(records.c.is_deleted.is_(False))
@@ -225,6 +226,7 @@ def iter_records(
             "raw": r[3],
             "data": r[4],
             "mapping_error": r[5],
+            "modified_at": r[6],
         }
         for r in conn.execute(query.order_by(records.c.record_id))
     ]

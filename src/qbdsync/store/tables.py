@@ -33,7 +33,7 @@ metadata = MetaData(naming_convention=NAMING)
 
 UTC_DATETIME = DateTime(timezone=True)
 # JSONB on PostgreSQL so API queries can index into records; JSON text on SQLite.
-JSON_DOC = JSON().with_variant(JSONB(), "postgresql")
+JSON_DOC = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 # Deployment-wide values that must never change once made (the Web Connector OwnerID).
 meta = Table(
@@ -80,7 +80,7 @@ connections = Table(
 qbwc_sessions = Table(
     "qbwc_sessions",
     metadata,
-    Column("ticket", String(64), primary_key=True),
+    Column("ticket", String(128), primary_key=True),
     Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
     Column("status", String(16), nullable=False),  # active | closed | failed
     Column("created_at", UTC_DATETIME, nullable=False),
@@ -125,7 +125,7 @@ sync_errors = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
-    Column("ticket", String(64), nullable=True),
+    Column("ticket", String(128), nullable=True),
     Column("occurred_at", UTC_DATETIME, nullable=False),
     Column("dataset", String(40), nullable=True),
     Column("status_code", Integer, nullable=True),

@@ -71,24 +71,38 @@ def test_first_sync_is_full_and_commits_the_watermark_only_when_the_iterator_end
     rid = query.get("requestID")
     changes, outcome = respond(
         engine,
-        rs("CustomerQueryRs", rid, customer("1", "2024-04-01T10:00:00-08:00")
-           + customer("2", "2024-05-01T09:00:00-08:00"),
-           iteratorID="{it}", iteratorRemainingCount="1", retCount="2"),
+        rs(
+            "CustomerQueryRs",
+            rid,
+            customer("1", "2024-04-01T10:00:00-08:00") + customer("2", "2024-05-01T09:00:00-08:00"),
+            iteratorID="{it}",
+            iteratorRemainingCount="1",
+            retCount="2",
+        ),
     )
     assert [c.record_id for c in changes if isinstance(c, RecordRow)] == ["1", "2"]
     assert outcome.watermarks == {}
-    assert 0 <= outcome.progress < 100 and not outcome.done
+    assert 0 <= outcome.progress < 100
+    assert not outcome.done
 
     (cont,) = requests_of(engine.next_request(NOW) or "")
-    assert cont.get("iterator") == "Continue" and cont.get("iteratorID") == "{it}"
+    assert cont.get("iterator") == "Continue"
+    assert cont.get("iteratorID") == "{it}"
     _, outcome = respond(
         engine,
-        rs("CustomerQueryRs", cont.get("requestID"), customer("3", "2024-04-15T08:00:00-07:00"),
-           iteratorID="{it}", iteratorRemainingCount="0", retCount="1"),
+        rs(
+            "CustomerQueryRs",
+            cont.get("requestID"),
+            customer("3", "2024-04-15T08:00:00-07:00"),
+            iteratorID="{it}",
+            iteratorRemainingCount="0",
+            retCount="1",
+        ),
     )
     # Wall clock decides: 05-01 09:00 is the newest, whatever the offsets say.
     assert outcome.watermarks == {"customers": "2024-05-01T09:00:00-08:00"}
-    assert outcome.done and outcome.progress == 100
+    assert outcome.done
+    assert outcome.progress == 100
     assert engine.next_request(NOW) is None
 
 
@@ -102,10 +116,13 @@ def test_incremental_sync_uses_overlap_and_asks_for_deletions() -> None:
     changes, _ = respond(
         engine,
         rs("CustomerQueryRs", main.get("requestID"), code=1, iteratorRemainingCount="0"),
-        rs("ListDeletedQueryRs", deleted.get("requestID"),
-           "<ListDeletedRet><ListDelType>Customer</ListDelType><ListID>9</ListID>"
-           "<TimeCreated>2024-01-01T00:00:00</TimeCreated>"
-           "<TimeDeleted>2024-05-02T00:00:00</TimeDeleted><FullName>X</FullName></ListDeletedRet>"),
+        rs(
+            "ListDeletedQueryRs",
+            deleted.get("requestID"),
+            "<ListDeletedRet><ListDelType>Customer</ListDelType><ListID>9</ListID>"
+            "<TimeCreated>2024-01-01T00:00:00</TimeCreated>"
+            "<TimeDeleted>2024-05-02T00:00:00</TimeDeleted><FullName>X</FullName></ListDeletedRet>",
+        ),
     )
     assert changes == [Deletion("customers", "9")]
     # invoices has no watermark: a full query, no deletion request
@@ -159,9 +176,16 @@ def test_hresult_without_response_fails_only_the_requests_in_flight() -> None:
 def test_time_budget_defers_the_rest_at_a_clean_point() -> None:
     engine = plan(["customers", "suppliers"], deadline=NOW + 10)
     (query,) = requests_of(engine.next_request(NOW) or "")
-    respond(engine, rs("CustomerQueryRs", query.get("requestID"),
-                       customer("1", "2024-01-01T00:00:00"),
-                       iteratorID="{i}", iteratorRemainingCount="5"))
+    respond(
+        engine,
+        rs(
+            "CustomerQueryRs",
+            query.get("requestID"),
+            customer("1", "2024-01-01T00:00:00"),
+            iteratorID="{i}",
+            iteratorRemainingCount="5",
+        ),
+    )
     assert engine.next_request(NOW + 11) is None
     assert engine.summary().statuses == {"customers": "deferred", "suppliers": "deferred"}
 
@@ -181,10 +205,13 @@ def test_unmappable_record_is_kept_raw_and_reported() -> None:
         "<InvoiceRet><TxnID>1-1</TxnID><TimeModified>2024-01-01T00:00:00</TimeModified>"
         "<EditSequence>1</EditSequence><Subtotal>7038,20</Subtotal></InvoiceRet>"
     )
-    changes, _ = respond(engine, rs("InvoiceQueryRs", query.get("requestID"), invoice,
-                                    iteratorRemainingCount="0"))
+    changes, _ = respond(
+        engine, rs("InvoiceQueryRs", query.get("requestID"), invoice, iteratorRemainingCount="0")
+    )
     (row,) = changes
     assert isinstance(row, RecordRow)
-    assert row.data is None and row.raw["Subtotal"] == "7038,20"
-    assert row.mapping_error is not None and "7038,20" in row.mapping_error
+    assert row.data is None
+    assert row.raw["Subtotal"] == "7038,20"
+    assert row.mapping_error is not None
+    assert "7038,20" in row.mapping_error
     assert any("7038,20" in e.message for e in engine.take_errors())

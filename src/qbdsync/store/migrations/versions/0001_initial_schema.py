@@ -67,7 +67,7 @@ def upgrade() -> None:
 
     op.create_table(
         "qbwc_sessions",
-        sa.Column("ticket", sa.String(length=64), nullable=False),
+        sa.Column("ticket", sa.String(length=128), nullable=False),
         sa.Column("connection_id", sa.String(length=36), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
@@ -114,7 +114,7 @@ def upgrade() -> None:
         "sync_errors",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("connection_id", sa.String(length=36), nullable=False),
-        sa.Column("ticket", sa.String(length=64), nullable=True),
+        sa.Column("ticket", sa.String(length=128), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("dataset", sa.String(length=40), nullable=True),
         sa.Column("status_code", sa.Integer(), nullable=True),

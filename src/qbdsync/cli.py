@@ -29,7 +29,9 @@ app = typer.Typer(help="qbdsync: QuickBooks Desktop sync service.", no_args_is_h
 company_app = typer.Typer(help="Companies (one per business whose books you read).")
 connection_app = typer.Typer(help="QuickBooks connections of a company (one per company file).")
 app.add_typer(company_app, name="company")
+sync_app = typer.Typer(help="Syncs: queue a refresh for the next Web Connector poll.")
 app.add_typer(connection_app, name="connection")
+app.add_typer(sync_app, name="sync")
 
 err = Console(stderr=True)
 out = Console()
@@ -133,6 +135,21 @@ def connection_qwc(
     settings = _settings()
     out_file.write_text(make_qwc(_engine(settings), settings, connection_id), encoding="utf-8")
     print(out_file)
+
+
+@sync_app.command("queue")
+def sync_queue(company_id: str) -> None:
+    """Queue a sync of every data type: the next Web Connector poll of each connection runs it."""
+    from qbdsync.linking import request_sync
+    from qbdsync.store import companies as company_store
+
+    engine = _engine(_settings())
+    with engine.connect() as conn:
+        company_store.get_company(conn, company_id)
+        connections = company_store.list_connections(conn, company_id)
+    for connection in connections:
+        request_sync(engine, connection.id)
+    out.print(f"Queued a sync on {len(connections)} connection(s) of company {company_id}.")
 
 
 @app.command()

@@ -38,7 +38,7 @@ def run_demo(*, size: str, exit_after: bool, port: int, console: Console, workdi
         demo_dir = Path(tempfile.mkdtemp(prefix="qbdsync-demo-", dir=workdir))
         qwc_path = demo_dir / "demo.qwc"
         qwc_path.write_text(created.qwc, encoding="utf-8")
-        console.print(f"Company {company_id}, connection {created.connection.id}")
+        console.print(f"Company {company_id}, connection {created.connection.id}", soft_wrap=True)
         console.print(f".qwc file: {qwc_path}")
         with Progress(
             TextColumn("[progress.description]{task.description}"),
@@ -67,16 +67,23 @@ def run_demo(*, size: str, exit_after: bool, port: int, console: Console, workdi
         console.print(table)
         console.print(
             f"{result.requests} qbXML round trips in {result.seconds:.1f} s. "
-            f"Web Connector said: [italic]{result.result}[/italic]"
+            f"Web Connector said: [italic]{result.result}[/italic]",
+            soft_wrap=True,
         )
         console.print("\nWhere to look next:")
         console.print(f"  WSDL the Web Connector reads   {url}/qbwc?wsdl")
         console.print(f"  API documentation              {url}/docs")
-        console.print(f"  Connections                    qbdsync connection list {company_id}")
         console.print(
-            f"  Run another (incremental) sync qbdsync simulate --qwc {qwc_path} "
-            f"--password <shown once> --company-file {demo_dir}/company-{size}.qbsim "
-            "--churn 50"
+            f"  Connections                    qbdsync connection list {company_id}", soft_wrap=True
+        )
+        console.print(
+            f"  Queue an incremental sync      qbdsync sync queue {company_id}", soft_wrap=True
+        )
+        console.print(
+            f"  …and run it with 50 changes    QBDSYNC_DATABASE_URL={settings.database_url} "
+            f"qbdsync simulate --qwc {qwc_path} --password {created.password} "
+            f"--company-file {demo_dir}/company-{size}.qbsim --churn 50",
+            soft_wrap=True,
         )
         if exit_after:
             return

@@ -31,6 +31,7 @@ def create_company(engine: Engine, name: str, description: str | None = None) ->
 
 
 def create_connection(engine: Engine, settings: Settings, company_id: str) -> NewConnection:
+    settings.checked_public_url()  # refuse before anything is stored
     password = generate_password()
     with engine.begin() as conn:
         connection = company_store.create_connection(

@@ -42,6 +42,8 @@ class CountingQuickBooks:
     requests: int = 0
 
     def begin_session(self) -> Any:
+        # The company record travels in the Web Connector's first-call HCP response.
+        self.records["company"] = 1
         return self.inner.begin_session()
 
     def process(self, request_xml: str) -> str:

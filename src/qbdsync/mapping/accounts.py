@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from qbdsync.mapping.common import Mapped, Raw, amount, flag, metadata, ref, source_modified, text
+from qbdsync.mapping.common import (
+    Mapped,
+    MappingContext,
+    Raw,
+    amount,
+    flag,
+    metadata,
+    ref,
+    source_modified,
+    text,
+)
 
 # QuickBooks account types → Codat's top-level classification.
 ACCOUNT_CLASS: dict[str, str] = {
@@ -25,7 +35,8 @@ ACCOUNT_CLASS: dict[str, str] = {
 }
 
 
-def map_account(raw: Raw, home_currency: str | None) -> Mapped:
+def map_account(raw: Raw, ctx: MappingContext) -> Mapped:
+    home_currency = ctx.home_currency
     qb_type = text(raw, "AccountType") or ""
     kind = ACCOUNT_CLASS.get(qb_type, "Unknown")
     full_name = text(raw, "FullName") or text(raw, "Name") or ""

@@ -6,6 +6,7 @@ record with the error instead of a silently altered value.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,16 @@ from qbdsync.qbxml.values import parse_bool, parse_decimal, parse_timestamp
 
 Raw = dict[str, Any]
 Mapped = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class MappingContext:
+    """What a mapper may know besides the record: the company's edition and currency."""
+
+    home_currency: str | None = None
+    country: str = "US"
+    ret_name: str = ""
+
 
 # JSON numbers are IEEE doubles in every client; beyond 15 significant digits a float would
 # change the value, so such an amount is reported instead of rounded.

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from qbdsync.mapping.common import Mapped, Raw, address, flag, metadata, ref, source_modified, text
+from qbdsync.mapping.common import (
+    Mapped,
+    MappingContext,
+    Raw,
+    address,
+    flag,
+    metadata,
+    ref,
+    source_modified,
+    text,
+)
 
 
 def _contact_name(raw: Raw) -> str | None:
@@ -25,7 +35,8 @@ def _currency(raw: Raw, home_currency: str | None) -> str | None:
     return cur["name"] if cur and "name" in cur else home_currency
 
 
-def map_customer(raw: Raw, home_currency: str | None) -> Mapped:
+def map_customer(raw: Raw, ctx: MappingContext) -> Mapped:
+    home_currency = ctx.home_currency
     parent = ref(raw, "ParentRef")
     return {
         "id": raw["ListID"],
@@ -45,7 +56,8 @@ def map_customer(raw: Raw, home_currency: str | None) -> Mapped:
     }
 
 
-def map_supplier(raw: Raw, home_currency: str | None) -> Mapped:
+def map_supplier(raw: Raw, ctx: MappingContext) -> Mapped:
+    home_currency = ctx.home_currency
     return {
         "id": raw["ListID"],
         "supplierName": text(raw, "Name"),

@@ -6,6 +6,7 @@ from typing import Any
 
 from qbdsync.mapping.common import (
     Mapped,
+    MappingContext,
     Raw,
     amount,
     amount_or_zero,
@@ -55,7 +56,8 @@ def _status(raw: Raw, total: float, amount_due: float) -> str:
     return "Submitted"
 
 
-def map_invoice(raw: Raw, home_currency: str | None) -> Mapped:
+def map_invoice(raw: Raw, ctx: MappingContext) -> Mapped:
+    home_currency = ctx.home_currency
     sub_total = amount_or_zero(raw, "Subtotal")
     tax = amount_or_zero(raw, "SalesTaxTotal")
     total = round(sub_total + tax, 2)

@@ -240,6 +240,7 @@ class QbwcService:
             watermarks=record_store.get_watermarks(conn, connection_id),
             version=version,
             home_currency=home,
+            country=qb_country,
             max_returned=self._settings.max_returned,
             overlap_seconds=self._settings.watermark_overlap_seconds,
             deadline=time.time() + budget,
@@ -329,13 +330,11 @@ class QbwcService:
 
         def take(events: list[Any]) -> None:
             for event in events:
-                change = engine.receive(event)
-                if change is None:
-                    continue
-                if isinstance(change, Deletion):
-                    deletions.setdefault(change.data_type, []).append(change.record_id)
-                else:
-                    rows.append(change)
+                for change in engine.receive(event):
+                    if isinstance(change, Deletion):
+                        deletions.setdefault(change.data_type, []).append(change.record_id)
+                    else:
+                        rows.append(change)
             if len(rows) >= batch_size:
                 record_store.upsert_records(conn, connection_id, rows, now)
                 rows.clear()

@@ -1,8 +1,11 @@
 """The dataset registry: every data type qbdsync reads, declared as data.
 
-A Dataset says which qbXML query reads it, which id field keys it, whether QuickBooks offers an
-iterator for it, how deletions are asked for, what must be synced before it, and which mapper
-turns its records into the Codat shape. The engine knows nothing type-specific beyond this.
+A Dataset is one qbXML query: which records it returns, which id field keys them, whether
+QuickBooks offers an iterator for it, how deletions are asked for, what must be synced before it,
+which mapper turns its records into the Codat shape, and which further Codat types are derived
+from the same records (bank accounts from accounts, bank transactions from checks…). Several
+datasets may feed one Codat data type (billPayments = BillPaymentCheck + BillPaymentCreditCard).
+The engine knows nothing type-specific beyond this.
 """
 
 from __future__ import annotations
@@ -12,16 +15,27 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from qbdsync.mapping.accounts import map_account
+from qbdsync.mapping.common import MappingContext
 from qbdsync.mapping.contacts import map_customer, map_supplier
 from qbdsync.mapping.invoices import map_invoice
 
-Mapper = Callable[[dict[str, Any], str | None], dict[str, Any]]
+Mapper = Callable[[dict[str, Any], MappingContext], dict[str, Any]]
+DerivedMapper = Callable[[dict[str, Any], MappingContext], dict[str, Any] | None]
 FilterValue = str | tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True, slots=True)
+class Derivation:
+    """A further Codat type made from the same records (None from the mapper = not this one)."""
+
+    data_type: str
+    mapper: DerivedMapper
+
+
+@dataclass(frozen=True, slots=True)
 class Dataset:
-    name: str  # the Codat data type name
+    name: str  # unique key of the query (watermarks are kept per dataset)
+    data_type: str  # the Codat data type its records become
     query: str  # the qbXML query request, e.g. "InvoiceQueryRq"
     ret_names: frozenset[str]  # the records it returns, e.g. {"InvoiceRet"}
     kind: Literal["list", "txn"]
@@ -33,6 +47,7 @@ class Dataset:
     deleted_types: tuple[str, ...] = ()
     # Rough size of one record in bytes, to choose MaxReturned so a page carries a useful load.
     record_bytes: int = 1000
+    derived: tuple[Derivation, ...] = ()
 
     @property
     def id_field(self) -> str:
@@ -46,6 +61,7 @@ DATASETS: dict[str, Dataset] = {
     for d in (
         Dataset(
             name="accounts",
+            data_type="accounts",
             query="AccountQueryRq",
             ret_names=frozenset({"AccountRet"}),
             kind="list",
@@ -57,6 +73,7 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             name="customers",
+            data_type="customers",
             query="CustomerQueryRq",
             ret_names=frozenset({"CustomerRet"}),
             kind="list",
@@ -68,6 +85,7 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             name="suppliers",
+            data_type="suppliers",
             query="VendorQueryRq",
             ret_names=frozenset({"VendorRet"}),
             kind="list",
@@ -79,6 +97,7 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             name="invoices",
+            data_type="invoices",
             query="InvoiceQueryRq",
             ret_names=frozenset({"InvoiceRet"}),
             kind="txn",

@@ -14,9 +14,10 @@ One round trip:
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from qbdsync.errors import InvalidValue
+from qbdsync.mapping.common import MappingContext
 from qbdsync.qbxml.parser import Record, ResponseStatus
 from qbdsync.qbxml.requests import QueryRequest, build_message_set
 from qbdsync.qbxml.status import HResultInfo, Recovery
@@ -69,6 +70,7 @@ class SyncEngine:
     def __init__(self, state: SessionState) -> None:
         self.state = state
         self._errors: list[SyncErrorRow] = []
+        self._contexts: dict[str, MappingContext] = {}
 
     @classmethod
     def plan(
@@ -78,6 +80,7 @@ class SyncEngine:
         watermarks: Mapping[str, str],
         version: str,
         home_currency: str | None,
+        country: str = "US",
         max_returned: int,
         overlap_seconds: int,
         deadline: float | None,
@@ -87,6 +90,7 @@ class SyncEngine:
             SessionState(
                 version=version,
                 home_currency=home_currency,
+                country=country,
                 max_returned=max_returned,
                 overlap_seconds=overlap_seconds,
                 deadline=deadline,
@@ -189,8 +193,8 @@ class SyncEngine:
 
     # -- receiving ------------------------------------------------------------------------
 
-    def receive(self, event: ResponseStatus | Record) -> RecordRow | Deletion | None:
-        """Take one parser event; return what the store must write for it, if anything."""
+    def receive(self, event: ResponseStatus | Record) -> list[RecordRow | Deletion]:
+        """Take one parser event; return what the store must write for it (often nothing)."""
         flight = self.state.in_flight.get(event.request_id or "")
         if flight is None:
             self._error(
@@ -200,13 +204,13 @@ class SyncEngine:
                 Recovery.FATAL_REQUEST,
                 f"QuickBooks answered an unknown requestID {event.request_id!r}",
             )
-            return None
+            return []
         run = self.state.run(flight.dataset)
         if isinstance(event, ResponseStatus):
             self._on_status(run, flight, event)
-            return None
+            return []
         if run.status != "running":
-            return None
+            return []
         if flight.role == "deleted":
             return self._on_deleted(run, event)
         return self._on_record(run, event)
@@ -238,10 +242,10 @@ class SyncEngine:
         run.status = _RUN_STATUS_FOR.get(recovery, "failed")
         run.message = f"QuickBooks status {status.code}: {status.message}"
 
-    def _on_record(self, run: DatasetRun, record: Record) -> RecordRow | None:
+    def _on_record(self, run: DatasetRun, record: Record) -> list[RecordRow | Deletion]:
         dataset = DATASETS[run.name]
         if record.ret_name not in dataset.ret_names:
-            return None
+            return []
         raw = record.data
         record_id = raw.get(dataset.id_field)
         if not isinstance(record_id, str):
@@ -252,7 +256,7 @@ class SyncEngine:
                 Recovery.KEEP_WARN,
                 f"a {record.ret_name} without {dataset.id_field} was skipped",
             )
-            return None
+            return []
         modified = raw.get("TimeModified")
         modified = modified if isinstance(modified, str) else None
         mapped: dict[str, object] | None
@@ -260,7 +264,7 @@ class SyncEngine:
         try:
             if modified is not None:
                 run.high_water = _later(run.high_water, modified)
-            mapped = dataset.mapper(raw, self.state.home_currency)
+            mapped = dataset.mapper(raw, self._context(record.ret_name))
         except InvalidValue as exc:
             mapped = None
             mapping_error = str(exc)
@@ -273,8 +277,8 @@ class SyncEngine:
             )
         run.records += 1
         edit_sequence = raw.get("EditSequence")
-        return RecordRow(
-            data_type=run.name,
+        row = RecordRow(
+            data_type=dataset.data_type,
             record_id=record_id,
             edit_sequence=edit_sequence if isinstance(edit_sequence, str) else None,
             source_modified=modified,
@@ -282,14 +286,45 @@ class SyncEngine:
             data=mapped,
             mapping_error=mapping_error,
         )
+        if not dataset.derived or mapped is None:
+            return [row]
+        rows: list[RecordRow | Deletion] = [row]
+        context = self._context(record.ret_name)
+        for derivation in dataset.derived:
+            try:
+                derived = derivation.mapper(raw, context)
+            except InvalidValue as exc:
+                self._error(
+                    run.name,
+                    None,
+                    None,
+                    Recovery.KEEP_WARN,
+                    f"{record.ret_name} {record_id} not mapped to {derivation.data_type}: {exc}",
+                )
+                continue
+            if derived is not None:
+                rows.append(replace(row, data_type=derivation.data_type, data=derived))
+        return rows
 
-    def _on_deleted(self, run: DatasetRun, record: Record) -> Deletion | None:
-        key = "ListID" if DATASETS[run.name].kind == "list" else "TxnID"
-        record_id = record.data.get(key)
+    def _context(self, ret_name: str) -> MappingContext:
+        context = self._contexts.get(ret_name)
+        if context is None:
+            context = MappingContext(
+                home_currency=self.state.home_currency,
+                country=self.state.country,
+                ret_name=ret_name,
+            )
+            self._contexts[ret_name] = context
+        return context
+
+    def _on_deleted(self, run: DatasetRun, record: Record) -> list[RecordRow | Deletion]:
+        dataset = DATASETS[run.name]
+        record_id = record.data.get(dataset.id_field)
         if not isinstance(record_id, str):
-            return None
+            return []
         run.deleted += 1
-        return Deletion(data_type=run.name, record_id=record_id)
+        types = (dataset.data_type, *(d.data_type for d in dataset.derived))
+        return [Deletion(data_type=t, record_id=record_id) for t in types]
 
     def fail_response(self, info: HResultInfo, message: str) -> None:
         """QuickBooks sent no response, only an hresult, for the whole message set."""

@@ -51,6 +51,7 @@ class InFlight:
 class SessionState:
     version: str
     home_currency: str | None
+    country: str
     max_returned: int
     overlap_seconds: int
     deadline: float | None

@@ -55,9 +55,7 @@ def respond(engine: SyncEngine, *parts: str) -> tuple[list[RecordRow | Deletion]
     parser = ResponseParser()
     changes = []
     for event in [*parser.feed(xml), *parser.close()]:
-        change = engine.receive(event)
-        if change is not None:
-            changes.append(change)
+        changes.extend(engine.receive(event))
     return changes, engine.end_response()
 
 

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -112,11 +113,15 @@ def connection_list(company_id: Annotated[str | None, typer.Argument()] = None) 
     with engine.connect() as conn:
         rows = company_store.list_connections(conn, company_id)
     table = Table("id", "company", "status", "user name", "last sync", "QuickBooks")
+    now = datetime.now(UTC)
     for row in rows:
+        paused = row.paused_until is not None and (
+            row.paused_until.replace(tzinfo=row.paused_until.tzinfo or UTC) > now
+        )
         table.add_row(
             row.id,
             row.company_id,
-            row.status,
+            row.status + (f" (paused until {row.paused_until:%Y-%m-%d %H:%M})" if paused else ""),
             row.username,
             f"{row.last_sync_at:%Y-%m-%d %H:%M}" if row.last_sync_at else "never",
             " ".join(x for x in (row.qb_product, row.qb_country) if x) or "-",
@@ -138,18 +143,190 @@ def connection_qwc(
 
 
 @sync_app.command("queue")
-def sync_queue(company_id: str) -> None:
-    """Queue a sync of every data type: the next Web Connector poll of each connection runs it."""
-    from qbdsync.linking import request_sync
+def sync_queue(
+    company_id: str,
+    data_type: Annotated[
+        str | None, typer.Option("--type", help="One data type, e.g. invoices (default: all).")
+    ] = None,
+) -> None:
+    """Queue a sync: the next Web Connector poll of each connection of the company runs it."""
+    from qbdsync.lifecycle import queue_sync
+
+    queued = queue_sync(_engine(_settings()), company_id, data_type=data_type)
+    table = Table("pull operation", "data type", "status", "description")
+    for pull in queued:
+        table.add_row(pull.id, pull.data_type, pull.status, pull.status_description or "")
+    out.print(table)
+    out.print(f"Queued {len(queued)} pull operation(s) for company {company_id}.")
+
+
+@sync_app.command("status")
+def sync_status(company_id: str) -> None:
+    """The pull operations of a company, newest first (paused ones show Initial)."""
     from qbdsync.store import companies as company_store
+    from qbdsync.store import pulls as pull_store
+    from qbdsync.views import pull_view
 
     engine = _engine(_settings())
     with engine.connect() as conn:
         company_store.get_company(conn, company_id)
-        connections = company_store.list_connections(conn, company_id)
-    for connection in connections:
-        request_sync(engine, connection.id)
-    out.print(f"Queued a sync on {len(connections)} connection(s) of company {company_id}.")
+        rows = pull_store.list_for_company(conn, company_id, limit=100)
+        connections = {c.id: c for c in company_store.list_connections(conn, company_id)}
+    table = Table("data type", "status", "description", "records", "requested", "completed")
+    for row in rows:
+        view = pull_view(row, connections.get(row.connection_id))
+        table.add_row(
+            row.data_type,
+            view["status"],
+            view["statusDescription"] or "",
+            str(row.records),
+            f"{row.requested:%Y-%m-%d %H:%M}",
+            f"{row.completed:%Y-%m-%d %H:%M}" if row.completed else "",
+        )
+    out.print(table)
+
+
+@sync_app.command("settings")
+def sync_settings_cmd(
+    company_id: Annotated[
+        str | None, typer.Argument(help="A company (default: the deployment-wide profile).")
+    ] = None,
+    data_type: Annotated[str | None, typer.Option("--type", help="Change one data type.")] = None,
+    fetch_on_first_link: Annotated[
+        bool | None, typer.Option("--fetch-on-first-link/--no-fetch-on-first-link")
+    ] = None,
+    schedule: Annotated[int | None, typer.Option(help="Hours between syncs (0 = never).")] = None,
+    order: Annotated[int | None, typer.Option(help="Sync order (lower first).")] = None,
+    months: Annotated[int | None, typer.Option(help="History limit in months.")] = None,
+    sync_from: Annotated[
+        str | None, typer.Option(help="History limit: first date, YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Show sync settings, or change one data type's with --type and options."""
+    from qbdsync.store import companies as company_store
+    from qbdsync.store import sync_settings
+
+    engine = _engine(_settings())
+    with engine.begin() as conn:
+        if company_id:
+            company_store.get_company(conn, company_id)
+        current = sync_settings.effective(conn, company_id)
+        if data_type is not None:
+            if data_type not in current:
+                raise typer.BadParameter(f"unknown data type {data_type!r}")
+            changed = sync_settings.updated(
+                current[data_type],
+                fetch_on_first_link=fetch_on_first_link,
+                sync_schedule_hours=schedule,
+                sync_order=order,
+                months_to_sync=months,
+                sync_from_utc=sync_from,
+            )
+            sync_settings.save(conn, company_id, [changed])
+            current[data_type] = changed
+    table = Table("data type", "fetch on first link", "schedule (h)", "order", "history")
+    for setting in sorted(current.values(), key=lambda s: s.sync_order):
+        history = setting.sync_from_utc or (
+            f"{setting.months_to_sync} months" if setting.months_to_sync else "all"
+        )
+        table.add_row(
+            setting.data_type,
+            "yes" if setting.fetch_on_first_link else "no",
+            str(setting.sync_schedule_hours),
+            str(setting.sync_order),
+            history,
+        )
+    out.print(table)
+
+
+@company_app.command("set")
+def company_set(
+    company_id: str,
+    sync_mode: Annotated[
+        str | None, typer.Option(help="ongoing or one-time ('' = default).")
+    ] = None,
+    window: Annotated[
+        str | None, typer.Option(help="Sync window, e.g. 19:00-07:00 ('' clears).")
+    ] = None,
+    days: Annotated[str | None, typer.Option(help="Window days, e.g. Mon-Fri.")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone, e.g. America/Chicago.")
+    ] = None,
+) -> None:
+    """Set a company's sync mode and sync window."""
+    from qbdsync.lifecycle import CompanySyncOptions, set_company_options
+
+    set_company_options(
+        _engine(_settings()),
+        company_id,
+        CompanySyncOptions(
+            sync_mode=sync_mode, sync_window=window, sync_window_days=days, timezone=timezone
+        ),
+    )
+    out.print(f"Company {company_id} updated.")
+
+
+@connection_app.command("pause")
+def connection_pause(
+    connection_id: str,
+    until: Annotated[
+        str | None, typer.Option(help="ISO time (UTC unless an offset is given).")
+    ] = None,
+    for_: Annotated[str | None, typer.Option("--for", help="A duration: 30m, 2h, 1d.")] = None,
+) -> None:
+    """Pause syncing: the Web Connector is told "Paused until <time>" and nothing runs."""
+    from datetime import UTC, datetime
+
+    from qbdsync.lifecycle import pause
+    from qbdsync.sync.schedule import parse_until
+
+    if (until is None) == (for_ is None):
+        raise typer.BadParameter("give exactly one of --until and --for")
+    when = parse_until(until or for_ or "", datetime.now(UTC))
+    row = pause(_engine(_settings()), connection_id, when)
+    out.print(f"Connection {row.id} paused until {when:%Y-%m-%d %H:%M} UTC.")
+
+
+@connection_app.command("resume")
+def connection_resume(connection_id: str) -> None:
+    """End a pause now."""
+    from qbdsync.lifecycle import resume
+
+    row = resume(_engine(_settings()), connection_id)
+    out.print(f"Connection {row.id} resumed.")
+
+
+@connection_app.command("relink")
+def connection_relink(
+    connection_id: str,
+    out_file: Annotated[Path, typer.Option("--out", help="Where to write the .qwc file.")],
+) -> None:
+    """Link the same company file again (same ids, data kept); prints a new password last."""
+    from qbdsync.lifecycle import relink
+
+    settings = _settings()
+    created = relink(_engine(settings), settings, connection_id)
+    out_file.write_text(created.qwc, encoding="utf-8")
+    err.print(f"Connection {connection_id} re-linked; .qwc written to {out_file}.")
+    print(created.password)
+
+
+@connection_app.command("errors")
+def connection_errors(connection_id: str) -> None:
+    """Recent sync errors of a connection, newest first, with what qbdsync does next."""
+    from qbdsync.store import companies as company_store
+    from qbdsync.store import records as record_store
+
+    engine = _engine(_settings())
+    with engine.connect() as conn:
+        company_store.get_connection(conn, connection_id)
+        errors = record_store.list_errors(conn, connection_id)
+    table = Table("data set", "status", "hresult", "recovery", "message")
+    for e in errors:
+        table.add_row(
+            e.dataset or "", str(e.status_code or ""), e.hresult or "", e.recovery, e.message
+        )
+    out.print(table)
 
 
 @app.command()

@@ -15,6 +15,8 @@ from qbdsync.qbwc.credentials import digest_password, generate_password, generat
 from qbdsync.qbwc.qwc import QwcFile, render_qwc
 from qbdsync.settings import Settings
 from qbdsync.store import companies as company_store
+from qbdsync.store import pulls as pull_store
+from qbdsync.store import sync_settings
 from qbdsync.store.companies import ConnectionRow
 
 
@@ -44,6 +46,7 @@ def create_connection(engine: Engine, settings: Settings, company_id: str) -> Ne
         owner_id = company_store.owner_id(conn)
         company = company_store.get_company(conn, company_id)
     qwc = render_qwc(build_qwc(settings, connection, owner_id, company.name))
+    queue_first_link(engine, connection, datetime.now(UTC))
     return NewConnection(connection=connection, password=password, qwc=qwc)
 
 
@@ -84,8 +87,16 @@ def build_qwc(
     )
 
 
-def request_sync(engine: Engine, connection_id: str) -> None:
-    """Make a connection's next Web Connector poll start a sync (a manual refresh)."""
+def queue_first_link(engine: Engine, connection: ConnectionRow, now: datetime) -> None:
+    """Queue the data types whose settings say fetchOnFirstLink."""
     with engine.begin() as conn:
-        company_store.get_connection(conn, connection_id)
-        company_store.update_connection(conn, connection_id, next_sync_at=None)
+        settings = sync_settings.effective(conn, connection.company_id)
+        types = [t for t, s in settings.items() if s.fetch_on_first_link]
+        pull_store.queue(
+            conn,
+            company_id=connection.company_id,
+            connection_id=connection.id,
+            data_types=types,
+            now=now,
+        )
+        company_store.update_connection(conn, connection.id, next_sync_at=None)

@@ -5,6 +5,7 @@ Nothing reads the environment at import time; entry points build a Settings and 
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -32,7 +33,7 @@ class Settings(BaseSettings):
     max_qbxml_version: str = "16.0"
 
     # Sync engine
-    max_returned: int = Field(default=500, ge=1, le=10_000)
+    max_returned: int = Field(default=1000, ge=1, le=10_000)
     # Modified-date filters are inclusive and QuickBooks' offsets drift around DST, so each
     # incremental query starts this many seconds before the watermark's wall-clock time.
     watermark_overlap_seconds: int = Field(default=3600, ge=0)
@@ -40,8 +41,15 @@ class Settings(BaseSettings):
     # A sync session ends at a clean point after this long, so QuickBooks is never locked for
     # long; the rest resumes on the next poll.
     session_time_budget_seconds: int = Field(default=300, ge=1)
-    # Hours between scheduled incremental syncs of an ongoing connection.
-    sync_interval_hours: float = Field(default=1.0, gt=0)
+    # "ongoing": keep syncing on each data type's schedule; "one-time": after the first
+    # complete sync the connection becomes Deauthorized. Companies may override it.
+    sync_mode: Literal["ongoing", "one-time"] = "ongoing"
+    # A data type QuickBooks keeps refusing with a transient error is retried in this many
+    # sessions, then reported as FetchError: nothing loops forever.
+    max_pull_attempts: int = Field(default=5, ge=1)
+    # Each page of an iterator aims to carry about this much qbXML; MaxReturned adapts to the
+    # size of the records (max_returned stays the ceiling).
+    target_page_bytes: int = Field(default=1_000_000, ge=10_000)
 
     # Hostile-input limits
     max_request_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)

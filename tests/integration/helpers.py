@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qbdsync.linking import NewConnection, create_company, create_connection, request_sync
+from qbdsync.lifecycle import request_sync
+from qbdsync.linking import NewConnection, create_company, create_connection
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.runner import SimulationResult, simulate
 from qbdsync.store import records as record_store

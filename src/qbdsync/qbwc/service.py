@@ -29,18 +29,23 @@ from qbdsync.qbxml.status import Recovery, describe_hresult
 from qbdsync.qbxml.versions import negotiate_version, version_from_major_minor
 from qbdsync.settings import Settings
 from qbdsync.store import companies as company_store
+from qbdsync.store import pulls as pull_store
 from qbdsync.store import records as record_store
 from qbdsync.store import sessions as session_store
+from qbdsync.store import sync_settings
 from qbdsync.store.records import RecordRow, SyncErrorRow
+from qbdsync.sync.availability import idle_reason
 from qbdsync.sync.datasets import DATASETS
+from qbdsync.sync.datatypes import data_types, datasets_for
 from qbdsync.sync.engine import Deletion, Summary, SyncEngine
+from qbdsync.sync.outcomes import type_outcome
+from qbdsync.sync.schedule import due_types, history_start, next_due
 from qbdsync.sync.state import SessionState
 
 log = logging.getLogger(__name__)
 
 _HOME_CURRENCY = {"US": "USD", "CA": "CAD", "UK": "GBP"}
 _OLDEST_SUPPORTED_QBWC = (2, 0)
-INACTIVE_STATUSES = frozenset({"Deauthorized", "Unlinked"})
 
 
 def _utcnow() -> datetime:
@@ -102,11 +107,18 @@ class QbwcService:
             row = company_store.find_for_auth(conn, username)
             if row is None or not verify_password(password, row.password_digest):
                 return [new_ticket(), "nvu"]
-            if row.status in INACTIVE_STATUSES or (
-                row.next_sync_at is not None and _aware(row.next_sync_at) > now
-            ):
+            idle = idle_reason(
+                status=row.status,
+                next_sync_at=row.next_sync_at,
+                paused_until=row.paused_until,
+                sync_window=row.sync_window,
+                sync_window_days=row.sync_window_days,
+                timezone=row.timezone,
+                now=now,
+            )
+            if idle is not None:
                 # "none": QBWC shows "No data exchange required" and calls closeConnection,
-                # whose text (from the idle ticket) says why.
+                # whose text (worked out again from the idle ticket) says why.
                 return [self._tickets.issue(row.id, "idle"), "none"]
             active = session_store.active_session_for(conn, row.id)
         idle_limit = now - timedelta(seconds=self._settings.session_idle_timeout_seconds)
@@ -234,9 +246,11 @@ class QbwcService:
             qbxml_version=version,
             company_file=company_file or None,
         )
+        datasets, history = self._plan(conn, connection.company_id, connection_id, ticket, now)
         budget = self._settings.session_time_budget_seconds
         return SyncEngine.plan(
-            datasets=DATASETS,
+            datasets=datasets,
+            history=history,
             watermarks=record_store.get_watermarks(conn, connection_id),
             version=version,
             home_currency=home,
@@ -245,6 +259,90 @@ class QbwcService:
             overlap_seconds=self._settings.watermark_overlap_seconds,
             deadline=time.time() + budget,
         )
+
+    def _plan(
+        self, conn: Connection, company_id: str, connection_id: str, ticket: str, now: datetime
+    ) -> tuple[list[str], dict[str, str]]:
+        """Turn queued and scheduled pull operations into this session's datasets."""
+        settings = sync_settings.effective(conn, company_id)
+        types = data_types()
+        schedule = {t: s.sync_schedule_hours for t, s in settings.items() if not types[t].derived}
+        due = due_types(schedule, pull_store.last_success(conn, connection_id), now)
+        pull_store.queue(
+            conn,
+            company_id=company_id,
+            connection_id=connection_id,
+            data_types=due,
+            now=now,
+            description="Scheduled sync",
+        )
+        active = pull_store.active_for(conn, connection_id)
+        for pull in active:
+            if pull.data_type == "company":
+                # Company info arrives with the first request itself.
+                pull_store.update_pull(
+                    conn,
+                    pull.id,
+                    status="Complete",
+                    status_description="Complete",
+                    completed=now,
+                    progress=100,
+                    ticket=ticket,
+                    records=1,
+                )
+            else:
+                pull_store.update_pull(
+                    conn,
+                    pull.id,
+                    status="Fetching",
+                    ticket=ticket,
+                    status_description="Fetching from QuickBooks",
+                )
+        wanted = sorted(
+            {p.data_type for p in active if p.data_type != "company"},
+            key=lambda t: settings[t].sync_order,
+        )
+        history: dict[str, str] = {}
+        for dataset in datasets_for(wanted):
+            since = history_start(settings[DATASETS[dataset].data_type], now)
+            if since is not None:
+                history[dataset] = since
+        return datasets_for(wanted), history
+
+    def _update_pulls(
+        self,
+        conn: Connection,
+        engine: SyncEngine,
+        ticket: str,
+        connection_id: str,
+        now: datetime,
+    ) -> None:
+        """Settle every pull operation of this session whose datasets have all finished."""
+        runs = {run.name: run for run in engine.state.runs}
+        for pull in pull_store.active_for(conn, connection_id):
+            if pull.status != "Fetching" or pull.ticket != ticket:
+                continue
+            outcome = type_outcome(
+                pull.data_type,
+                runs,
+                attempts=pull.attempts,
+                max_attempts=self._settings.max_pull_attempts,
+            )
+            if outcome is None:
+                continue
+            values: dict[str, Any] = {
+                "status": outcome.status,
+                "status_description": outcome.description,
+                "error_message": outcome.error,
+                "records": pull.records + outcome.records,
+            }
+            if outcome.status == "Queued":
+                values["attempts"] = pull.attempts + 1
+                values["ticket"] = None
+            else:
+                values["completed"] = now
+                values["progress"] = 100
+            pull_store.update_pull(conn, pull.id, **values)
 
     def _negotiate(self, host: HostInfo, country: str, major: str, minor: str) -> str:
         supported = list(host.supported_versions)
@@ -281,6 +379,9 @@ class QbwcService:
                     if info.recovery in (Recovery.RETRY_NEXT_SESSION, Recovery.PERMISSION):
                         message = f"{info.user_message} ({info.hex}) {call.message}".strip()
                         self._save_errors(conn, engine, connection_id, ticket, now)
+                        engine.end_response()
+                        self._update_pulls(conn, engine, ticket, connection_id, now)
+                        self._schedule_next(conn, connection_id, now)
                         session_store.save_session(
                             conn,
                             ticket,
@@ -293,6 +394,7 @@ class QbwcService:
                         return -1
                 outcome = engine.end_response()
                 record_store.set_watermarks(conn, connection_id, outcome.watermarks, now)
+                self._update_pulls(conn, engine, ticket, connection_id, now)
                 self._save_errors(conn, engine, connection_id, ticket, now)
                 values: dict[str, Any] = {"state": engine.state.to_json()}
                 if outcome.done:
@@ -353,21 +455,39 @@ class QbwcService:
         self, conn: Connection, engine: SyncEngine, connection_id: str, now: datetime
     ) -> str:
         summary = engine.summary()
-        statuses = set(summary.statuses.values())
-        interval = timedelta(hours=self._settings.sync_interval_hours)
-        values: dict[str, Any] = {"last_sync_at": now, "last_error": None}
-        if statuses <= {"done", "not_supported"}:
-            values["next_sync_at"] = now + interval
-        else:
-            # Something is left (retry / deferred): the next poll picks it up.
-            values["next_sync_at"] = None
-            values["last_error"] = "; ".join(f"{k}: {v}" for k, v in summary.problems.items())
         connection = company_store.get_connection(conn, connection_id)
+        company = company_store.get_company(conn, connection.company_id)
+        values: dict[str, Any] = {"last_sync_at": now}
+        values["last_error"] = "; ".join(f"{k}: {v}" for k, v in summary.problems.items()) or None
         if connection.status == "PendingAuth":
             values["status"] = "Linked"
             values["linked_at"] = now
+        left = pull_store.active_for(conn, connection_id)
+        mode = company.sync_mode or self._settings.sync_mode
+        text = close_text(summary)
+        if mode == "one-time" and not left:
+            values["status"] = "Deauthorized"
+            text += (
+                " This was a one-time sync: the connection is now closed and you can remove "
+                "this entry from the Web Connector."
+            )
         company_store.update_connection(conn, connection_id, **values)
-        return close_text(summary)
+        self._schedule_next(conn, connection_id, now)
+        return text
+
+    def _schedule_next(self, conn: Connection, connection_id: str, now: datetime) -> None:
+        """When authenticate should next find work: now if anything is queued, else the
+        earliest scheduled refresh."""
+        connection = company_store.get_connection(conn, connection_id)
+        if pull_store.active_for(conn, connection_id):
+            next_at: datetime | None = None
+        else:
+            settings = sync_settings.effective(conn, connection.company_id)
+            schedule = {t: s.sync_schedule_hours for t, s in settings.items()}
+            next_at = next_due(schedule, pull_store.last_success(conn, connection_id))
+            if next_at is None:
+                next_at = now + timedelta(days=3650)  # nothing scheduled: wait for a queue
+        company_store.update_connection(conn, connection_id, next_sync_at=next_at)
 
     def _save_errors(
         self,
@@ -452,17 +572,19 @@ class QbwcService:
         with self._db.connect() as conn:
             try:
                 connection = company_store.get_connection(conn, connection_id)
+                company = company_store.get_company(conn, connection.company_id)
             except QbdsyncError:
                 return "qbdsync: no data exchange required."
-        if connection.status in INACTIVE_STATUSES:
-            return (
-                "qbdsync: this connection is no longer active. You can remove this entry from "
-                "the Web Connector."
-            )
-        if connection.next_sync_at is not None:
-            due = _aware(connection.next_sync_at)
-            return f"qbdsync: up to date. Next sync after {due:%Y-%m-%d %H:%M} UTC."
-        return "qbdsync: no data exchange required."
+        idle = idle_reason(
+            status=connection.status,
+            next_sync_at=connection.next_sync_at,
+            paused_until=connection.paused_until,
+            sync_window=company.sync_window,
+            sync_window_days=company.sync_window_days,
+            timezone=company.timezone,
+            now=self._clock(),
+        )
+        return idle.text if idle is not None else "qbdsync: no data exchange required."
 
     # -- interactive mode: not used, answered safely --------------------------------------
 

@@ -24,6 +24,10 @@ class CompanyRow:
     name: str
     description: str | None
     created_at: datetime
+    sync_mode: str | None = None
+    sync_window: str | None = None
+    sync_window_days: str | None = None
+    timezone: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +46,7 @@ class ConnectionRow:
     qbxml_version: str | None
     company_file: str | None
     last_error: str | None
+    paused_until: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,10 @@ class AuthRow:
     password_digest: bytes
     status: str
     next_sync_at: datetime | None
+    paused_until: datetime | None
+    sync_window: str | None
+    sync_window_days: str | None
+    timezone: str | None
 
 
 def owner_id(conn: Connection) -> str:
@@ -83,6 +92,25 @@ def create_company(conn: Connection, name: str, description: str | None, now: da
     return company_id
 
 
+_COMPANY_COLUMNS = (
+    companies.c.id,
+    companies.c.name,
+    companies.c.description,
+    companies.c.created_at,
+    companies.c.sync_mode,
+    companies.c.sync_window,
+    companies.c.sync_window_days,
+    companies.c.timezone,
+)
+
+
+def update_company(conn: Connection, company_id: str, now: datetime, **values: object) -> None:
+    get_company(conn, company_id)
+    conn.execute(
+        update(companies).where(companies.c.id == company_id).values(updated_at=now, **values)
+    )
+
+
 def get_company(conn: Connection, company_id: str) -> CompanyRow:
     row = conn.execute(
         select(
@@ -95,11 +123,7 @@ def get_company(conn: Connection, company_id: str) -> CompanyRow:
 
 
 def list_companies(conn: Connection) -> list[CompanyRow]:
-    rows = conn.execute(
-        select(
-            companies.c.id, companies.c.name, companies.c.description, companies.c.created_at
-        ).order_by(companies.c.created_at, companies.c.id)
-    )
+    rows = conn.execute(select(*_COMPANY_COLUMNS).order_by(companies.c.created_at, companies.c.id))
     return [CompanyRow(*row) for row in rows]
 
 
@@ -142,6 +166,7 @@ _CONNECTION_COLUMNS = (
     connections.c.qbxml_version,
     connections.c.company_file,
     connections.c.last_error,
+    connections.c.paused_until,
 )
 
 
@@ -165,19 +190,27 @@ def list_connections(conn: Connection, company_id: str | None = None) -> list[Co
     return [_connection(row) for row in conn.execute(query)]
 
 
-_AUTH_QUERY = select(
-    connections.c.id,
-    connections.c.password_digest,
-    connections.c.status,
-    connections.c.next_sync_at,
-).where(connections.c.username == bindparam("username"))
+_AUTH_QUERY = (
+    select(
+        connections.c.id,
+        connections.c.password_digest,
+        connections.c.status,
+        connections.c.next_sync_at,
+        connections.c.paused_until,
+        companies.c.sync_window,
+        companies.c.sync_window_days,
+        companies.c.timezone,
+    )
+    .join(companies, companies.c.id == connections.c.company_id)
+    .where(connections.c.username == bindparam("username"))
+)
 
 
 def find_for_auth(conn: Connection, username: str) -> AuthRow | None:
     row = conn.execute(_AUTH_QUERY, {"username": username}).first()
     if row is None:
         return None
-    return AuthRow(row[0], bytes(row[1]), row[2], row[3])
+    return AuthRow(row[0], bytes(row[1]), *row[2:])
 
 
 def update_connection(conn: Connection, connection_id: str, **values: object) -> None:

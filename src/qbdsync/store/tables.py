@@ -51,6 +51,13 @@ companies = Table(
     Column("description", Text, nullable=True),
     Column("created_at", UTC_DATETIME, nullable=False),
     Column("updated_at", UTC_DATETIME, nullable=False),
+    # "one-time" or "ongoing"; NULL follows the deployment default.
+    Column("sync_mode", String(16), nullable=True),
+    # Optional window outside which no sync starts, e.g. "19:00-07:00" on "Mon-Fri", read in
+    # the company's IANA time zone, so QuickBooks is not locked while people work.
+    Column("sync_window", String(16), nullable=True),
+    Column("sync_window_days", String(32), nullable=True),
+    Column("timezone", String(64), nullable=True),
 )
 
 connections = Table(
@@ -74,6 +81,8 @@ connections = Table(
     Column("qbxml_version", String(16), nullable=True),
     Column("company_file", Text, nullable=True),
     Column("last_error", Text, nullable=True),
+    # While in the future, authenticate answers "none" and QBWC shows "Paused until …".
+    Column("paused_until", UTC_DATETIME, nullable=True),
     Index(None, "company_id"),
 )
 
@@ -133,4 +142,41 @@ sync_errors = Table(
     Column("recovery", String(32), nullable=False),
     Column("message", Text, nullable=False),
     Index(None, "connection_id", "occurred_at"),
+)
+
+# One pull operation per queued (or scheduled) sync of one data type on one connection, with
+# Codat's statuses: Queued → Fetching → Complete / FetchError / NotSupported / …
+pull_operations = Table(
+    "pull_operations",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), nullable=False),
+    Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
+    Column("data_type", String(40), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("status_description", Text, nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("requested", UTC_DATETIME, nullable=False),
+    Column("completed", UTC_DATETIME, nullable=True),
+    Column("progress", Integer, nullable=False, default=0),
+    # Sessions that tried and must try again (QuickBooks busy); capped so nothing loops.
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("ticket", String(128), nullable=True),
+    Column("records", Integer, nullable=False, default=0),
+    Index(None, "connection_id", "status"),
+    Index(None, "company_id", "requested"),
+)
+
+# Sync settings per data type; company_id "" holds the deployment-wide (profile) defaults.
+sync_settings = Table(
+    "sync_settings",
+    metadata,
+    Column("company_id", String(36), primary_key=True),
+    Column("data_type", String(40), primary_key=True),
+    Column("fetch_on_first_link", Boolean, nullable=False),
+    Column("sync_schedule_hours", Integer, nullable=False),
+    Column("sync_order", Integer, nullable=False),
+    Column("sync_from_utc", String(32), nullable=True),
+    Column("months_to_sync", Integer, nullable=True),
+    Column("is_locked", Boolean, nullable=False, default=False),
 )

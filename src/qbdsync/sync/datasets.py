@@ -113,8 +113,11 @@ DATASETS: dict[str, Dataset] = {
 
 
 def sync_order(names: Iterable[str]) -> list[str]:
-    """The datasets in an order that puts every dependency first (stable otherwise)."""
-    wanted = [n for n in DATASETS if n in set(names)]
+    """The datasets in the given order, moved only as needed to put dependencies first.
+
+    A dependency names a Codat data type: every dataset feeding it goes before the dependent.
+    """
+    wanted = [n for n in dict.fromkeys(names) if n in DATASETS]
     ordered: list[str] = []
     visiting: set[str] = set()
 
@@ -125,7 +128,9 @@ def sync_order(names: Iterable[str]) -> list[str]:
             raise ValueError(f"dependency cycle through {name}")
         visiting.add(name)
         for dep in DATASETS[name].depends_on:
-            visit(dep)
+            for other in wanted:
+                if DATASETS[other].data_type == dep:
+                    visit(other)
         visiting.discard(name)
         ordered.append(name)
 

@@ -78,20 +78,27 @@ class SyncEngine:
         *,
         datasets: Iterable[str],
         watermarks: Mapping[str, str],
+        history: Mapping[str, str] | None = None,
         version: str,
         home_currency: str | None,
         country: str = "US",
         max_returned: int,
         overlap_seconds: int,
         deadline: float | None,
+        target_page_bytes: int = 1_000_000,
     ) -> SyncEngine:
-        runs = [DatasetRun(name=n, watermark=watermarks.get(n)) for n in sync_order(datasets)]
+        history = history or {}
+        runs = [
+            DatasetRun(name=n, watermark=watermarks.get(n), history_from=history.get(n))
+            for n in sync_order(datasets)
+        ]
         return cls(
             SessionState(
                 version=version,
                 home_currency=home_currency,
                 country=country,
                 max_returned=max_returned,
+                target_page_bytes=target_page_bytes,
                 overlap_seconds=overlap_seconds,
                 deadline=deadline,
                 runs=runs,
@@ -150,7 +157,7 @@ class SyncEngine:
             QueryRequest(
                 rq_name=dataset.query,
                 request_id=self._new_id(run, "main"),
-                filters=self._filters(dataset, from_wall),
+                filters=self._filters(dataset, run, from_wall),
                 iterator="Start" if dataset.iterator else None,
             )
         ]
@@ -167,18 +174,27 @@ class SyncEngine:
         return requests
 
     def _filters(
-        self, dataset: Dataset, from_wall: str | None
+        self, dataset: Dataset, run: DatasetRun, from_wall: str | None
     ) -> tuple[tuple[str, FilterValue], ...]:
         filters: list[tuple[str, FilterValue]] = []
         if dataset.iterator:
-            filters.append(("MaxReturned", str(self.state.max_returned)))
+            filters.append(("MaxReturned", str(run.page_size or self._page_size(dataset))))
         if from_wall is not None:
             if dataset.kind == "list":
                 filters.append(("FromModifiedDate", from_wall))
             else:
                 filters.append(("ModifiedDateRangeFilter", (("FromModifiedDate", from_wall),)))
+        elif dataset.kind == "txn" and run.history_from is not None:
+            # A first sync reads only the history asked for; modified-date and transaction-date
+            # filters are a choice in qbXML, so incremental syncs filter old dates here instead.
+            filters.append(("TxnDateRangeFilter", (("FromTxnDate", run.history_from),)))
         filters.extend(dataset.extra_filters)
         return tuple(filters)
+
+    def _page_size(self, dataset: Dataset) -> int:
+        """MaxReturned sized so a page carries about target_page_bytes of qbXML."""
+        size = self.state.target_page_bytes // max(dataset.record_bytes, 1)
+        return max(10, min(self.state.max_returned, size))
 
     def _continue(self, run: DatasetRun) -> QueryRequest:
         dataset = DATASETS[run.name]
@@ -186,7 +202,7 @@ class SyncEngine:
         return QueryRequest(
             rq_name=dataset.query,
             request_id=self._new_id(run, "main"),
-            filters=self._filters(dataset, self._from_wall(run)),
+            filters=self._filters(dataset, run, self._from_wall(run)),
             iterator="Continue",
             iterator_id=run.iterator_id,
         )
@@ -257,6 +273,10 @@ class SyncEngine:
                 f"a {record.ret_name} without {dataset.id_field} was skipped",
             )
             return []
+        if run.history_from is not None and run.watermark is not None:
+            txn_date = raw.get("TxnDate")
+            if isinstance(txn_date, str) and txn_date < run.history_from:
+                return []
         modified = raw.get("TimeModified")
         modified = modified if isinstance(modified, str) else None
         mapped: dict[str, object] | None
@@ -344,9 +364,14 @@ class SyncEngine:
         )
         self.state.in_flight.clear()
 
-    def end_response(self) -> ResponseOutcome:
-        """Close the round trip: finished datasets commit their watermarks with their rows."""
+    def end_response(self, response_bytes: int = 0) -> ResponseOutcome:
+        """Close the round trip: finished datasets commit their watermarks with their rows.
+
+        `response_bytes` (the size of the qbXML just received) lets the next page's MaxReturned
+        follow the records' real size.
+        """
         watermarks: dict[str, str] = {}
+        self._adapt_page_size(response_bytes)
         for flight in self.state.in_flight.values():
             if flight.role != "main":
                 continue
@@ -367,6 +392,19 @@ class SyncEngine:
         self.state.in_flight.clear()
         done = all(r.status in FINISHED for r in self.state.runs)
         return ResponseOutcome(watermarks=watermarks, progress=self.progress(), done=done)
+
+    def _adapt_page_size(self, response_bytes: int) -> None:
+        mains = [f for f in self.state.in_flight.values() if f.role == "main"]
+        if response_bytes <= 0 or len(mains) != 1:
+            return
+        run = self.state.run(mains[0].dataset)
+        if not DATASETS[run.name].iterator or run.records <= run.records_at_page_start:
+            run.records_at_page_start = run.records
+            return
+        per_record = response_bytes / (run.records - run.records_at_page_start)
+        run.records_at_page_start = run.records
+        size = int(self.state.target_page_bytes / max(per_record, 1.0))
+        run.page_size = max(10, min(self.state.max_returned, size))
 
     # -- reporting ------------------------------------------------------------------------
 

@@ -37,6 +37,11 @@ class DatasetRun:
     pages: int = 0
     restarts: int = 0
     message: str | None = None
+    # First TxnDate to read (a history limit), as YYYY-MM-DD.
+    history_from: str | None = None
+    # MaxReturned for the next page, adapted to the records' observed size.
+    page_size: int | None = None
+    records_at_page_start: int = 0
 
 
 @dataclass
@@ -53,6 +58,7 @@ class SessionState:
     home_currency: str | None
     country: str
     max_returned: int
+    target_page_bytes: int
     overlap_seconds: int
     deadline: float | None
     runs: list[DatasetRun]

@@ -1,0 +1,146 @@
+"""Operator actions on the sync lifecycle: queue syncs, pause and resume, re-link, modes.
+
+Shared by the CLI and the REST API so both behave the same. Each action is one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from qbdsync.errors import InvalidValue, NotFound
+from qbdsync.linking import NewConnection, build_qwc, queue_first_link
+from qbdsync.qbwc.credentials import digest_password, generate_password
+from qbdsync.qbwc.qwc import render_qwc
+from qbdsync.settings import Settings
+from qbdsync.store import companies as company_store
+from qbdsync.store import pulls as pull_store
+from qbdsync.store.companies import ConnectionRow
+from qbdsync.store.pulls import PullRow
+from qbdsync.sync.datatypes import data_types
+from qbdsync.sync.schedule import SyncWindow
+
+SYNC_MODES = ("ongoing", "one-time")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def queue_sync(
+    engine: Engine,
+    company_id: str,
+    *,
+    data_type: str | None = None,
+    connection_id: str | None = None,
+    now: datetime | None = None,
+) -> list[PullRow]:
+    """Queue a pull of one data type (or of every one) on the company's active connections.
+
+    The next Web Connector poll picks it up; until then each operation is Queued with
+    "Waiting for the connector". A derived type (bankAccounts) queues its source.
+    """
+    now = now or _now()
+    known = data_types()
+    if data_type is not None and data_type not in known:
+        raise InvalidValue(f"unknown data type {data_type!r}; known: {', '.join(sorted(known))}")
+    with engine.begin() as conn:
+        company_store.get_company(conn, company_id)
+        connections = [
+            c
+            for c in company_store.list_connections(conn, company_id)
+            if connection_id is None or c.id == connection_id
+        ]
+        if connection_id is not None and not connections:
+            raise NotFound(f"no connection {connection_id} in company {company_id}")
+        types = [data_type] if data_type is not None else list(known)
+        queued: list[PullRow] = []
+        for connection in connections:
+            if connection.status in ("Deauthorized", "Unlinked"):
+                continue
+            queued += pull_store.queue(
+                conn,
+                company_id=company_id,
+                connection_id=connection.id,
+                data_types=types,
+                now=now,
+            )
+            company_store.update_connection(conn, connection.id, next_sync_at=None)
+    return queued
+
+
+def request_sync(engine: Engine, connection_id: str) -> None:
+    """Queue every data type on one connection (a manual refresh of everything)."""
+    with engine.connect() as conn:
+        connection = company_store.get_connection(conn, connection_id)
+    queue_sync(engine, connection.company_id, connection_id=connection_id)
+
+
+def pause(engine: Engine, connection_id: str, until: datetime) -> ConnectionRow:
+    with engine.begin() as conn:
+        company_store.get_connection(conn, connection_id)
+        company_store.update_connection(conn, connection_id, paused_until=until)
+        return company_store.get_connection(conn, connection_id)
+
+
+def resume(engine: Engine, connection_id: str) -> ConnectionRow:
+    with engine.begin() as conn:
+        company_store.get_connection(conn, connection_id)
+        company_store.update_connection(conn, connection_id, paused_until=None)
+        return company_store.get_connection(conn, connection_id)
+
+
+def relink(engine: Engine, settings: Settings, connection_id: str) -> NewConnection:
+    """Link the same company file again (e.g. after a one-time sync): same ids, same data.
+
+    A new password replaces the old one; the FileID stays, so the file QuickBooks already
+    carries keeps matching.
+    """
+    settings.checked_public_url()
+    password = generate_password()
+    now = _now()
+    with engine.begin() as conn:
+        connection = company_store.get_connection(conn, connection_id)
+        company_store.update_connection(
+            conn,
+            connection_id,
+            password_digest=digest_password(password),
+            status="PendingAuth",
+            last_error=None,
+            paused_until=None,
+        )
+        connection = company_store.get_connection(conn, connection_id)
+        owner_id = company_store.owner_id(conn)
+        company = company_store.get_company(conn, connection.company_id)
+    queue_first_link(engine, connection, now)
+    qwc = render_qwc(build_qwc(settings, connection, owner_id, company.name))
+    return NewConnection(connection=connection, password=password, qwc=qwc)
+
+
+@dataclass(frozen=True, slots=True)
+class CompanySyncOptions:
+    sync_mode: str | None = None
+    sync_window: str | None = None  # "" clears it
+    sync_window_days: str | None = None
+    timezone: str | None = None
+
+
+def set_company_options(engine: Engine, company_id: str, options: CompanySyncOptions) -> None:
+    values: dict[str, object] = {}
+    if options.sync_mode is not None:
+        if options.sync_mode not in (*SYNC_MODES, ""):
+            raise InvalidValue(f"sync mode must be one of {', '.join(SYNC_MODES)}")
+        values["sync_mode"] = options.sync_mode or None
+    if options.sync_window is not None:
+        if options.sync_window:
+            SyncWindow.parse(options.sync_window, options.sync_window_days, options.timezone)
+        values["sync_window"] = options.sync_window or None
+        values["sync_window_days"] = options.sync_window_days or None
+    if options.timezone is not None:
+        SyncWindow.parse("00:00-00:01", None, options.timezone)  # validates the zone
+        values["timezone"] = options.timezone or None
+    if values:
+        with engine.begin() as conn:
+            company_store.update_company(conn, company_id, _now(), **values)

@@ -1,0 +1,140 @@
+"""Pull operations (one queued or scheduled sync of one data type): the only SQL for them."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, select, update
+
+from qbdsync.store.tables import pull_operations
+
+ACTIVE = ("Queued", "Fetching")
+FINAL = (
+    "Complete",
+    "FetchError",
+    "NotSupported",
+    "MapError",
+    "InternalError",
+    "Cancelled",
+    "AuthError",
+    "PermissionsError",
+    "PrerequisiteNotMet",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PullRow:
+    id: str
+    company_id: str
+    connection_id: str
+    data_type: str
+    status: str
+    status_description: str | None
+    error_message: str | None
+    requested: datetime
+    completed: datetime | None
+    progress: int
+    attempts: int
+    ticket: str | None
+    records: int
+
+
+_COLUMNS = tuple(pull_operations.c[name] for name in PullRow.__slots__)
+
+
+def _row(row: Any) -> PullRow:
+    return PullRow(**row._asdict())
+
+
+def queue(
+    conn: Connection,
+    *,
+    company_id: str,
+    connection_id: str,
+    data_types: Iterable[str],
+    now: datetime,
+    description: str = "Waiting for the connector",
+) -> list[PullRow]:
+    """Queue each type unless it is already queued or being fetched (no duplicates)."""
+    active = {r.data_type: r for r in active_for(conn, connection_id)}
+    result: list[PullRow] = []
+    for data_type in data_types:
+        if data_type in active:
+            result.append(active[data_type])
+            continue
+        pull_id = str(uuid.uuid4())
+        conn.execute(
+            insert(pull_operations).values(
+                id=pull_id,
+                company_id=company_id,
+                connection_id=connection_id,
+                data_type=data_type,
+                status="Queued",
+                status_description=description,
+                requested=now,
+                progress=0,
+                attempts=0,
+                records=0,
+            )
+        )
+        result.append(get(conn, pull_id))
+    return result
+
+
+def get(conn: Connection, pull_id: str) -> PullRow:
+    row = conn.execute(select(*_COLUMNS).where(pull_operations.c.id == pull_id)).one()
+    return _row(row)
+
+
+def active_for(conn: Connection, connection_id: str) -> list[PullRow]:
+    rows = conn.execute(
+        select(*_COLUMNS)
+        .where(pull_operations.c.connection_id == connection_id)
+        .where(pull_operations.c.status.in_(ACTIVE))
+        .order_by(pull_operations.c.requested, pull_operations.c.id)
+    )
+    return [_row(r) for r in rows]
+
+
+def list_for_company(
+    conn: Connection, company_id: str, *, limit: int = 200, offset: int = 0
+) -> list[PullRow]:
+    rows = conn.execute(
+        select(*_COLUMNS)
+        .where(pull_operations.c.company_id == company_id)
+        .order_by(pull_operations.c.requested.desc(), pull_operations.c.data_type)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [_row(r) for r in rows]
+
+
+def update_pull(conn: Connection, pull_id: str, **values: Any) -> None:
+    conn.execute(update(pull_operations).where(pull_operations.c.id == pull_id).values(**values))
+
+
+def last_success(conn: Connection, connection_id: str) -> dict[str, datetime]:
+    """When each data type last completed on this connection."""
+    rows = conn.execute(
+        select(pull_operations.c.data_type, func.max(pull_operations.c.completed))
+        .where(
+            and_(
+                pull_operations.c.connection_id == connection_id,
+                pull_operations.c.status == "Complete",
+            )
+        )
+        .group_by(pull_operations.c.data_type)
+    )
+    return {data_type: when for data_type, when in rows if when is not None}
+
+
+def latest_by_type(conn: Connection, company_id: str) -> dict[str, PullRow]:
+    """The newest operation of each data type (for dataStatus-like views)."""
+    latest: dict[str, PullRow] = {}
+    for row in list_for_company(conn, company_id, limit=10_000):
+        latest.setdefault(row.data_type, row)
+    return latest

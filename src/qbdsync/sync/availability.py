@@ -1,0 +1,63 @@
+"""Whether a connection may sync now, and the words the Web Connector user sees if not. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from qbdsync.errors import InvalidValue
+from qbdsync.sync.schedule import SyncWindow
+
+INACTIVE_STATUSES = frozenset({"Deauthorized", "Unlinked"})
+
+
+@dataclass(frozen=True, slots=True)
+class Idle:
+    """No sync now; `text` is what closeConnection shows in the Web Connector."""
+
+    reason: str  # inactive | paused | window | up_to_date
+    text: str
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes for timezone-aware columns; we store only UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def idle_reason(
+    *,
+    status: str,
+    next_sync_at: datetime | None,
+    paused_until: datetime | None,
+    sync_window: str | None,
+    sync_window_days: str | None,
+    timezone: str | None,
+    now: datetime,
+) -> Idle | None:
+    """None when a sync may start now."""
+    if status in INACTIVE_STATUSES:
+        return Idle(
+            "inactive",
+            "qbdsync: this connection is no longer active, so nothing will sync. You can remove "
+            "this entry from the Web Connector.",
+        )
+    if paused_until is not None and _aware(paused_until) > now:
+        return Idle("paused", f"Paused until {_aware(paused_until):%Y-%m-%d %H:%M} UTC.")
+    if sync_window:
+        try:
+            window = SyncWindow.parse(sync_window, sync_window_days, timezone)
+        except InvalidValue:
+            window = None  # a bad stored window must not stop syncing altogether
+        if window is not None and not window.allows(now):
+            opens = window.next_opening(now)
+            return Idle(
+                "window",
+                f"qbdsync: outside the sync window {window.describe()}; the next sync starts "
+                f"after {opens:%Y-%m-%d %H:%M} UTC.",
+            )
+    if next_sync_at is not None and _aware(next_sync_at) > now:
+        return Idle(
+            "up_to_date",
+            f"qbdsync: up to date. Next sync after {_aware(next_sync_at):%Y-%m-%d %H:%M} UTC.",
+        )
+    return None

@@ -40,7 +40,10 @@ class Settings(BaseSettings):
     session_idle_timeout_seconds: int = Field(default=1800, ge=60)
     # A sync session ends at a clean point after this long, so QuickBooks is never locked for
     # long; the rest resumes on the next poll.
-    session_time_budget_seconds: int = Field(default=300, ge=1)
+    session_time_budget_seconds: float = Field(default=300, ge=0)
+    # An open iterator may finish past the budget (stopping it would repeat its pages next
+    # time), but never past this hard limit.
+    session_hard_limit_seconds: float = Field(default=1800, ge=0)
     # "ongoing": keep syncing on each data type's schedule; "one-time": after the first
     # complete sync the connection becomes Deauthorized. Companies may override it.
     sync_mode: Literal["ongoing", "one-time"] = "ongoing"

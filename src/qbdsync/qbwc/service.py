@@ -258,6 +258,7 @@ class QbwcService:
             max_returned=self._settings.max_returned,
             overlap_seconds=self._settings.watermark_overlap_seconds,
             deadline=time.time() + budget,
+            hard_deadline=time.time() + max(budget, self._settings.session_hard_limit_seconds),
         )
 
     def _plan(
@@ -392,7 +393,7 @@ class QbwcService:
                         )
                         company_store.update_connection(conn, connection_id, last_error=message)
                         return -1
-                outcome = engine.end_response()
+                outcome = engine.end_response(received, now=time.time())
                 record_store.set_watermarks(conn, connection_id, outcome.watermarks, now)
                 self._update_pulls(conn, engine, ticket, connection_id, now)
                 self._save_errors(conn, engine, connection_id, ticket, now)
@@ -422,13 +423,16 @@ class QbwcService:
         connection_id: str,
         call: ReceiveResponse,
         now: datetime,
-    ) -> bool:
-        """Stream the response through the parser and the engine into the store, in batches."""
+    ) -> int:
+        """Stream the response through the parser and the engine into the store, in batches.
+
+        Returns the length of the response text (0: QuickBooks sent none, only an hresult).
+        """
         parser = ResponseParser()
         batch_size = self._settings.store_batch_size
         rows: list[RecordRow] = []
         deletions: dict[str, list[str]] = {}
-        received = False
+        received = 0
 
         def take(events: list[Any]) -> None:
             for event in events:
@@ -442,7 +446,7 @@ class QbwcService:
                 rows.clear()
 
         for chunk in call.response_chunks():
-            received = True
+            received += len(chunk)
             take(parser.feed(chunk))
         if received:
             take(parser.close())

@@ -112,11 +112,7 @@ def update_company(conn: Connection, company_id: str, now: datetime, **values: o
 
 
 def get_company(conn: Connection, company_id: str) -> CompanyRow:
-    row = conn.execute(
-        select(
-            companies.c.id, companies.c.name, companies.c.description, companies.c.created_at
-        ).where(companies.c.id == company_id)
-    ).first()
+    row = conn.execute(select(*_COMPANY_COLUMNS).where(companies.c.id == company_id)).first()
     if row is None:
         raise NotFound(f"no company with id {company_id}")
     return CompanyRow(*row)

@@ -85,6 +85,7 @@ class SyncEngine:
         max_returned: int,
         overlap_seconds: int,
         deadline: float | None,
+        hard_deadline: float | None = None,
         target_page_bytes: int = 1_000_000,
     ) -> SyncEngine:
         history = history or {}
@@ -101,6 +102,7 @@ class SyncEngine:
                 target_page_bytes=target_page_bytes,
                 overlap_seconds=overlap_seconds,
                 deadline=deadline,
+                hard_deadline=hard_deadline,
                 runs=runs,
             )
         )
@@ -114,11 +116,6 @@ class SyncEngine:
             raise RuntimeError("next_request called before the previous response was handled")
         active = [r for r in state.runs if r.status not in FINISHED]
         if not active:
-            return None
-        if state.deadline is not None and now >= state.deadline:
-            for run in active:
-                run.status = "deferred"
-                run.message = "Session time budget reached; resumes next session"
             return None
         requests: list[QueryRequest] = []
         running = [r for r in active if r.status == "running"]
@@ -364,7 +361,7 @@ class SyncEngine:
         )
         self.state.in_flight.clear()
 
-    def end_response(self, response_bytes: int = 0) -> ResponseOutcome:
+    def end_response(self, response_bytes: int = 0, now: float | None = None) -> ResponseOutcome:
         """Close the round trip: finished datasets commit their watermarks with their rows.
 
         `response_bytes` (the size of the qbXML just received) lets the next page's MaxReturned
@@ -390,8 +387,29 @@ class SyncEngine:
                 if newest is not None and newest != run.watermark:
                     watermarks[run.name] = newest
         self.state.in_flight.clear()
+        if now is not None:
+            self._defer_if_over_budget(now)
         done = all(r.status in FINISHED for r in self.state.runs)
         return ResponseOutcome(watermarks=watermarks, progress=self.progress(), done=done)
+
+    def _defer_if_over_budget(self, now: float) -> None:
+        """Once the time budget is spent, start nothing new: the rest waits for the next session.
+
+        An iterator already open runs to its end — QuickBooks iterators die with the session, so
+        stopping halfway would repeat the same pages next time and a large type would never
+        finish. Only the hard limit cuts an open iterator.
+        """
+        state = self.state
+        if state.deadline is None or now < state.deadline:
+            return
+        hard = state.hard_deadline is not None and now >= state.hard_deadline
+        for run in state.runs:
+            if run.status == "pending":
+                run.status = "deferred"
+                run.message = "Session time budget reached; resumes next session"
+            elif hard and run.status == "running":
+                run.status = "deferred"
+                run.message = "Session hard time limit reached; restarts next session"
 
     def _adapt_page_size(self, response_bytes: int) -> None:
         mains = [f for f in self.state.in_flight.values() if f.role == "main"]

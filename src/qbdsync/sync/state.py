@@ -60,7 +60,8 @@ class SessionState:
     max_returned: int
     target_page_bytes: int
     overlap_seconds: int
-    deadline: float | None
+    deadline: float | None  # the time budget: start nothing new after it
+    hard_deadline: float | None  # cut even an open iterator after it
     runs: list[DatasetRun]
     in_flight: dict[str, InFlight] = field(default_factory=dict)
     round_trips: int = 0

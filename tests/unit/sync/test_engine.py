@@ -50,13 +50,21 @@ def rs(name: str, request_id: str, body: str = "", code: int = 0, **attrs: Any) 
     )
 
 
-def respond(engine: SyncEngine, *parts: str) -> tuple[list[RecordRow | Deletion], ResponseOutcome]:
+def respond_at(
+    engine: SyncEngine, now: float, *parts: str
+) -> tuple[list[RecordRow | Deletion], ResponseOutcome]:
+    return respond(engine, *parts, now=now)
+
+
+def respond(
+    engine: SyncEngine, *parts: str, now: float | None = None
+) -> tuple[list[RecordRow | Deletion], ResponseOutcome]:
     xml = "<?xml version='1.0'?><QBXML><QBXMLMsgsRs>" + "".join(parts) + "</QBXMLMsgsRs></QBXML>"
     parser = ResponseParser()
     changes = []
     for event in [*parser.feed(xml), *parser.close()]:
         changes.extend(engine.receive(event))
-    return changes, engine.end_response()
+    return changes, engine.end_response(len(xml), now=now)
 
 
 def test_first_sync_is_full_and_commits_the_watermark_only_when_the_iterator_ends() -> None:
@@ -171,11 +179,12 @@ def test_hresult_without_response_fails_only_the_requests_in_flight() -> None:
     assert nxt.tag == "VendorQueryRq"
 
 
-def test_time_budget_defers_the_rest_at_a_clean_point() -> None:
-    engine = plan(["customers", "suppliers"], deadline=NOW + 10)
+def test_time_budget_starts_nothing_new_but_lets_an_open_iterator_finish() -> None:
+    engine = plan(["customers", "suppliers"], deadline=NOW + 10, hard_deadline=NOW + 100)
     (query,) = requests_of(engine.next_request(NOW) or "")
-    respond(
+    _, outcome = respond_at(
         engine,
+        NOW + 11,
         rs(
             "CustomerQueryRs",
             query.get("requestID"),
@@ -184,8 +193,42 @@ def test_time_budget_defers_the_rest_at_a_clean_point() -> None:
             iteratorRemainingCount="5",
         ),
     )
-    assert engine.next_request(NOW + 11) is None
-    assert engine.summary().statuses == {"customers": "deferred", "suppliers": "deferred"}
+    assert not outcome.done
+    assert engine.summary().statuses == {"customers": "running", "suppliers": "deferred"}
+    (cont,) = requests_of(engine.next_request(NOW + 12) or "")
+    assert cont.get("iterator") == "Continue"
+    _, outcome = respond_at(
+        engine,
+        NOW + 13,
+        rs(
+            "CustomerQueryRs",
+            cont.get("requestID"),
+            customer("2", "2024-01-02T00:00:00"),
+            iteratorID="{i}",
+            iteratorRemainingCount="0",
+        ),
+    )
+    assert outcome.done
+    assert outcome.watermarks == {"customers": "2024-01-02T00:00:00"}
+    assert engine.summary().statuses == {"customers": "done", "suppliers": "deferred"}
+
+
+def test_hard_limit_cuts_an_open_iterator() -> None:
+    engine = plan(["customers"], deadline=NOW + 10, hard_deadline=NOW + 20)
+    (query,) = requests_of(engine.next_request(NOW) or "")
+    _, outcome = respond_at(
+        engine,
+        NOW + 21,
+        rs(
+            "CustomerQueryRs",
+            query.get("requestID"),
+            customer("1", "2024-01-01T00:00:00"),
+            iteratorID="{i}",
+            iteratorRemainingCount="5",
+        ),
+    )
+    assert outcome.done and outcome.watermarks == {}
+    assert engine.summary().statuses == {"customers": "deferred"}
 
 
 def test_state_survives_a_json_round_trip_between_calls() -> None:

@@ -206,6 +206,8 @@ def find_for_auth(conn: Connection, username: str) -> AuthRow | None:
     row = conn.execute(_AUTH_QUERY, {"username": username}).first()
     if row is None:
         return None
+    if row[1] is None:
+        return None  # no password revealed yet: nobody can authenticate
     return AuthRow(row[0], bytes(row[1]), *row[2:])
 
 

@@ -43,10 +43,37 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
+# A tenant of the API: every company, connection, webhook and API key belongs to one client, and
+# a client never sees another's.
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("created_at", UTC_DATETIME, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("client_id", ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(255), nullable=False),
+    # SHA-256 of a generated 256-bit key: one indexed lookup per API call (no argon2: the key is
+    # random, not chosen by a person).
+    Column("key_digest", LargeBinary(32), nullable=False, unique=True),
+    Column("key_hint", String(12), nullable=False),  # the first characters, for listings
+    Column("created_at", UTC_DATETIME, nullable=False),
+    Column("revoked_at", UTC_DATETIME, nullable=True),
+    Index(None, "client_id"),
+)
+
 companies = Table(
     "companies",
     metadata,
     Column("id", String(36), primary_key=True),
+    Column("client_id", ForeignKey("clients.id", ondelete="CASCADE"), nullable=True),
+    Column("tags", JSON_DOC, nullable=True),
     Column("name", String(255), nullable=False),
     Column("description", Text, nullable=True),
     Column("created_at", UTC_DATETIME, nullable=False),
@@ -67,8 +94,9 @@ connections = Table(
     Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), nullable=False),
     # The Web Connector user name; the idle-poll hot path looks connections up by it.
     Column("username", String(64), nullable=False, unique=True),
-    # SHA-256 of a generated 128-bit+ secret (see qbwc/credentials.py for why not argon2).
-    Column("password_digest", LargeBinary(32), nullable=False),
+    # SHA-256 of a generated 128-bit+ secret (see qbwc/credentials.py for why not argon2);
+    # NULL until the password is first revealed on the link page.
+    Column("password_digest", LargeBinary(32), nullable=True),
     Column("file_id", String(38), nullable=False),
     Column("status", String(20), nullable=False),
     Column("created_at", UTC_DATETIME, nullable=False),
@@ -83,6 +111,11 @@ connections = Table(
     Column("last_error", Text, nullable=True),
     # While in the future, authenticate answers "none" and QBWC shows "Paused until …".
     Column("paused_until", UTC_DATETIME, nullable=True),
+    # The link URL is a secret with an expiry: only its digest is kept; regenerating it allows
+    # the Web Connector password to be revealed (and so rotated) once more.
+    Column("link_token_digest", LargeBinary(32), nullable=True, unique=True),
+    Column("link_expires_at", UTC_DATETIME, nullable=True),
+    Column("password_revealed_at", UTC_DATETIME, nullable=True),
     Index(None, "company_id"),
 )
 
@@ -179,4 +212,41 @@ sync_settings = Table(
     Column("sync_from_utc", String(32), nullable=True),
     Column("months_to_sync", Integer, nullable=True),
     Column("is_locked", Boolean, nullable=False, default=False),
+)
+
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("client_id", ForeignKey("clients.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("event_types", JSON_DOC, nullable=False),
+    # Only companies carrying all these tags trigger this consumer ({} = every company).
+    Column("company_tags", JSON_DOC, nullable=True),
+    Column("description", Text, nullable=True),
+    # The signing key (whsec_…). HMAC needs the key itself, so unlike passwords it is stored as
+    # is; it only proves deliveries came from this deployment.
+    Column("secret", String(80), nullable=False),
+    Column("created_at", UTC_DATETIME, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+    Index(None, "client_id"),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("webhook_id", ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("event_id", String(36), nullable=False),
+    Column("event_type", String(80), nullable=False),
+    Column("payload", JSON_DOC, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | succeeded | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTC_DATETIME, nullable=True),
+    Column("last_status_code", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UTC_DATETIME, nullable=False),
+    Column("delivered_at", UTC_DATETIME, nullable=True),
+    Index(None, "status", "next_attempt_at"),
+    Index(None, "webhook_id", "created_at"),
 )

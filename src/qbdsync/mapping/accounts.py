@@ -7,10 +7,13 @@ from qbdsync.mapping.common import (
     MappingContext,
     Raw,
     amount,
+    currency,
     flag,
     metadata,
     ref,
+    required,
     source_modified,
+    status,
     text,
 )
 
@@ -55,6 +58,39 @@ def map_account(raw: Raw, ctx: MappingContext) -> Mapped:
         "type": kind,
         "status": "Active" if flag(raw, "IsActive") is not False else "Archived",
         "isBankAccount": qb_type in ("Bank", "CreditCard"),
+        "sourceModifiedDate": source_modified(raw),
+        "metadata": metadata(),
+    }
+
+
+# QuickBooks account types served as Codat bank accounts, and Codat's side for each: a bank
+# account holds money (Debit), a credit card account owes it (Credit).
+BANK_ACCOUNT_TYPES: dict[str, str] = {"Bank": "Debit", "CreditCard": "Credit"}
+
+
+def map_bank_account(raw: Raw, ctx: MappingContext) -> Mapped | None:
+    """AccountRet of type Bank or CreditCard → Codat BankAccount; None for other accounts.
+
+    QuickBooks knows nothing of the bank itself (sort code, IBAN, institution, overdraft,
+    available balance): those are None. BankNumber is the account number the user typed in.
+    """
+    side = BANK_ACCOUNT_TYPES.get(text(raw, "AccountType") or "")
+    if side is None:
+        return None
+    return {
+        "id": required(raw, "ListID"),
+        "accountName": text(raw, "Name"),
+        "accountType": side,
+        "nominalCode": text(raw, "AccountNumber"),
+        "sortCode": None,
+        "accountNumber": text(raw, "BankNumber"),
+        "iBan": None,
+        "currency": currency(raw, ctx.home_currency),
+        "balance": amount(raw, "TotalBalance") if "TotalBalance" in raw else amount(raw, "Balance"),
+        "availableBalance": None,
+        "overdraftLimit": None,
+        "institution": None,
+        "status": status(raw),
         "sourceModifiedDate": source_modified(raw),
         "metadata": metadata(),
     }

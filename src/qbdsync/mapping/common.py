@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from qbdsync.errors import InvalidValue
-from qbdsync.qbxml.values import parse_bool, parse_decimal, parse_timestamp
+from qbdsync.qbxml.values import parse_bool, parse_decimal, parse_int, parse_timestamp
 
 Raw = dict[str, Any]
 Mapped = dict[str, Any]
@@ -24,6 +24,10 @@ class MappingContext:
     home_currency: str | None = None
     country: str = "US"
     ret_name: str = ""
+    # ListIDs of the company's Bank and CreditCard accounts, when the caller knows them. The
+    # derived account/bank transaction mappers use it to tell a deposit to "Undeposited Funds"
+    # (not a bank movement) from one to a real bank account; None = not known, judge by kind.
+    bank_account_ids: frozenset[str] | None = None
 
 
 # JSON numbers are IEEE doubles in every client; beyond 15 significant digits a float would
@@ -103,3 +107,73 @@ def currency(raw: Raw, home_currency: str | None) -> str | None:
 
 def metadata() -> dict[str, bool]:
     return {"isDeleted": False}
+
+
+def required(raw: Raw, name: str) -> str:
+    """A text element every record of this kind has (its ListID/TxnID): missing is a bad record."""
+    value = text(raw, name)
+    if value is None:
+        raise InvalidValue(f"{name}: missing")
+    return value
+
+
+def children(raw: Raw, name: str) -> list[Raw]:
+    """The child records called ``name`` as a list, whether the parser gave a list or one dict.
+
+    Names in REPEATABLE_RET_ELEMENTS are always lists; a name outside it becomes a list only
+    when it repeats, so both shapes are accepted here.
+    """
+    value = raw.get(name)
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, dict)]
+    return []
+
+
+def decimal(raw: Raw, name: str) -> Decimal | None:
+    """An exact decimal for arithmetic (sums, signs) before converting to a JSON number."""
+    value = text(raw, name)
+    return None if value is None else parse_decimal(value, name)
+
+
+def number(value: Decimal | None, field: str) -> float | None:
+    return None if value is None else decimal_to_number(value, field, str(value))
+
+
+def integer(raw: Raw, name: str) -> int | None:
+    value = text(raw, name)
+    return None if value is None else parse_int(value, name)
+
+
+def status(raw: Raw) -> str:
+    """Codat's Active/Archived from IsActive (absent means active, as QuickBooks defaults it)."""
+    return "Active" if flag(raw, "IsActive") is not False else "Archived"
+
+
+def exchange_rate(raw: Raw) -> float | None:
+    """ExchangeRate when sent; 1 for a record without CurrencyRef (it is in home currency)."""
+    rate = amount(raw, "ExchangeRate")
+    if rate is not None:
+        return rate
+    return 1.0 if "CurrencyRef" not in raw else None
+
+
+def is_void(raw: Raw) -> bool:
+    """QuickBooks voids a transaction by zeroing it and prefixing its memo with "VOID:"."""
+    return (text(raw, "Memo") or "").upper().startswith("VOID")
+
+
+def utc(raw: Raw, name: str) -> str | None:
+    """A QuickBooks time stamp element (TimeCreated…) as UTC ISO text."""
+    value = text(raw, name)
+    return None if value is None else parse_timestamp(value, name).to_utc_iso()
+
+
+def txn_envelope(raw: Raw) -> Mapped:
+    """The fields every mapped transaction carries besides its own."""
+    return {
+        "sourceModifiedDate": source_modified(raw),
+        "metadata": metadata(),
+        "supplementalData": {"content": {}},
+    }

@@ -12,7 +12,9 @@ from qbdsync.mapping.common import (
     flag,
     metadata,
     ref,
+    required,
     source_modified,
+    status,
     text,
 )
 
@@ -69,6 +71,29 @@ def map_supplier(raw: Raw, ctx: MappingContext) -> Mapped:
         "taxNumber": text(raw, "VendorTaxIdent"),
         "defaultCurrency": _currency(raw, home_currency),
         "status": "Active" if flag(raw, "IsActive") is not False else "Archived",
+        "sourceModifiedDate": source_modified(raw),
+        "metadata": metadata(),
+    }
+
+
+def map_employee(raw: Raw, ctx: MappingContext) -> Mapped:
+    """EmployeeRet, raw-ish: Codat's accounting API has no employees type. Payroll details
+    (EmployeePayrollInfo, SSN, birth date) are deliberately not copied into the served shape."""
+    return {
+        "id": required(raw, "ListID"),
+        "name": text(raw, "Name"),
+        "firstName": text(raw, "FirstName"),
+        "middleName": text(raw, "MiddleName"),
+        "lastName": text(raw, "LastName"),
+        "jobTitle": text(raw, "JobTitle"),
+        "status": status(raw),
+        "emailAddress": text(raw, "Email"),
+        "phone": text(raw, "Phone"),
+        "mobile": text(raw, "Mobile"),
+        "addresses": _addresses(raw, (("EmployeeAddress", "Unknown"),)),
+        "employeeType": text(raw, "EmployeeType"),
+        "hiredDate": text(raw, "HiredDate"),
+        "releasedDate": text(raw, "ReleasedDate"),
         "sourceModifiedDate": source_modified(raw),
         "metadata": metadata(),
     }

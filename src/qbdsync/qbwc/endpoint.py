@@ -10,8 +10,11 @@ Request flow:
   idle-poll calls run the handler inline (it answers them in well under a millisecond); every
   other call runs the handler in a worker thread because it does blocking database work.
 * larger bodies (receiveResponseXML with a big qbXML response) are spooled to a
-  SpooledTemporaryFile and then, in a worker thread, streamed through StreamingCallReader: the
-  handler pulls the response text in pieces, so memory stays flat at any size.
+  SpooledTemporaryFile and then read in a worker thread; the handler pulls the response text in
+  pieces, so memory stays flat at any size. When a pre-scan shows the response is plain
+  character data (what the Web Connector sends), lxml parses only the envelope around it and
+  fasttext turns the content into text with bulk byte operations, about 6x faster than lxml's
+  per-reference callbacks; otherwise the whole body streams through StreamingCallReader.
 * every failure is answered with a SOAP fault (HTTP 500, as SOAP 1.1 requires), never an HTML
   page: QBWC reports anything that is not well-formed XML as QBWC1042.
 """
@@ -29,6 +32,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Receive, Scope, Send
 
 from qbdsync.errors import RejectedInput, SoapFault
+from qbdsync.qbwc.fasttext import FastResponseReader, locate_response_text
 from qbdsync.qbwc.handler import QbwcHandler, ReceiveResponse
 from qbdsync.qbwc.soap import SoapCall, StreamingCallReader, parse_call, render_fault, render_result
 from qbdsync.qbwc.wsdl import render_wsdl
@@ -213,7 +217,40 @@ class QbwcEndpoint:
             return _fault(exc, call.operation)
 
     def _answer_large(self, spool: IO[bytes]) -> tuple[int, bytes]:
-        """Stream a spooled body through the parser (runs in a worker thread)."""
+        """Answer a spooled body (runs in a worker thread): fast path if it fits, else lxml."""
+        try:
+            span = locate_response_text(spool)
+        except Exception as exc:
+            return _fault(exc, None)
+        if span is not None:
+            fast = FastResponseReader(spool, span)
+            try:
+                if fast.start():
+                    logger.debug(
+                        "qbwc: response of %d bytes read by the fast path", span.content_bytes
+                    )
+                    return self._receive_streamed(
+                        fast.ticket, fast.response_chunks(), fast.read_trailer
+                    )
+            except Exception as exc:
+                return _fault(exc, fast.operation)
+        logger.debug("qbwc: large body read by the general (lxml-only) path")
+        return self._answer_large_with_lxml(spool)
+
+    def _receive_streamed(
+        self,
+        ticket: str | None,
+        chunks: Iterator[str],
+        read_trailer: Callable[[], tuple[str, str]],
+    ) -> tuple[int, bytes]:
+        if ticket is None:
+            raise SoapFault("receiveResponseXML: 'ticket' must come before 'response'")
+        call = ReceiveResponse(ticket, chunks, read_trailer)
+        value = self._handler_factory().receive_response_xml(call)
+        return 200, render_result("receiveResponseXML", value)
+
+    def _answer_large_with_lxml(self, spool: IO[bytes]) -> tuple[int, bytes]:
+        """Stream a spooled body through the parser; the response text comes from lxml."""
         spool.seek(0)
         reader = StreamingCallReader()
 
@@ -231,9 +268,6 @@ class QbwcEndpoint:
             if not reader.streamed_started:
                 # Any call other than a receiveResponseXML with a response: all parsed.
                 return self._answer(reader.close())
-            ticket = reader.params.get("ticket")
-            if ticket is None:
-                raise SoapFault("receiveResponseXML: 'ticket' must come before 'response'")
 
             def response_chunks() -> Iterator[str]:
                 while True:
@@ -252,9 +286,9 @@ class QbwcEndpoint:
                 params = reader.close().params
                 return params.get("hresult", ""), params.get("message", "")
 
-            call = ReceiveResponse(ticket, response_chunks(), read_trailer)
-            value = self._handler_factory().receive_response_xml(call)
-            return 200, render_result("receiveResponseXML", value)
+            return self._receive_streamed(
+                reader.params.get("ticket"), response_chunks(), read_trailer
+            )
         except Exception as exc:
             return _fault(exc, reader.operation)
 

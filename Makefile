@@ -35,7 +35,8 @@ test: lint typecheck pytest
 
 bench: install
 	$(VENV)/bin/python bench/ingest.py
-	bash bench/idle_polls.sh
+	command -v wrk >/dev/null || apt-get install -y -qq wrk
+	$(VENV)/bin/python bench/idle_polls.py --database both
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -5,15 +5,21 @@ Used by the CLI now and the REST API later, so both create exactly the same thin
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from qbdsync.errors import NotFound
 from qbdsync.qbwc.credentials import digest_password, generate_password, generate_username
 from qbdsync.qbwc.qwc import QwcFile, render_qwc
 from qbdsync.settings import Settings
+from qbdsync.store import clients as client_store
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
 from qbdsync.store import sync_settings
@@ -27,9 +33,21 @@ class NewConnection:
     qwc: str
 
 
-def create_company(engine: Engine, name: str, description: str | None = None) -> str:
+def create_company(
+    engine: Engine,
+    name: str,
+    description: str | None = None,
+    *,
+    client_id: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> str:
+    """A new company, owned by `client_id` (default: the deployment's default client)."""
+    now = datetime.now(UTC)
     with engine.begin() as conn:
-        return company_store.create_company(conn, name, description, datetime.now(UTC))
+        owner = client_id or client_store.default_client(conn, now)
+        return company_store.create_company(
+            conn, name, description, now, client_id=owner, tags=tags
+        )
 
 
 def create_connection(engine: Engine, settings: Settings, company_id: str) -> NewConnection:
@@ -43,11 +61,36 @@ def create_connection(engine: Engine, settings: Settings, company_id: str) -> Ne
             password_digest=digest_password(password),
             now=datetime.now(UTC),
         )
+        # Shown once, right now: a link URL cannot reveal it again until it is regenerated.
+        company_store.update_connection(
+            conn, connection.id, password_revealed_at=connection.created_at
+        )
         owner_id = company_store.owner_id(conn)
         company = company_store.get_company(conn, company_id)
     qwc = render_qwc(build_qwc(settings, connection, owner_id, company.name))
     queue_first_link(engine, connection, datetime.now(UTC))
     return NewConnection(connection=connection, password=password, qwc=qwc)
+
+
+def create_linkable_connection(
+    engine: Engine, settings: Settings, company_id: str
+) -> tuple[ConnectionRow, str]:
+    """A connection for the link flow: no password until the SMB user reveals it on the link
+    page. Returns the connection and its link URL."""
+    settings.checked_public_url()
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        connection = company_store.create_connection(
+            conn,
+            company_id=company_id,
+            username=generate_username(),
+            password_digest=None,
+            now=now,
+        )
+    queue_first_link(engine, connection, now)
+    url = new_link(engine, settings, connection.id)
+    with engine.connect() as conn:
+        return company_store.get_connection(conn, connection.id), url
 
 
 def connection_qwc(engine: Engine, settings: Settings, connection_id: str) -> str:
@@ -100,3 +143,79 @@ def queue_first_link(engine: Engine, connection: ConnectionRow, now: datetime) -
             now=now,
         )
         company_store.update_connection(conn, connection.id, next_sync_at=None)
+
+
+def _token_digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+def _link_secret(conn: Connection, settings: Settings) -> bytes:
+    if settings.secret_key:
+        return settings.secret_key.encode("utf-8")
+    return company_store.ticket_secret(conn)
+
+
+def _token(secret: bytes, connection_id: str, nonce: str) -> str:
+    mac = hmac.new(secret, f"link:{connection_id}:{nonce}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
+
+
+def new_link(engine: Engine, settings: Settings, connection_id: str) -> str:
+    """A fresh link URL for a connection (the old one stops working).
+
+    The link is a secret with an expiry; a new one also lets the Web Connector password be
+    revealed once more — which replaces it, since only its digest is kept.
+    """
+    settings.checked_public_url()
+    nonce = secrets.token_hex(16)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        company_store.get_connection(conn, connection_id)
+        token = _token(_link_secret(conn, settings), connection_id, nonce)
+        company_store.update_connection(
+            conn,
+            connection_id,
+            link_nonce=nonce,
+            link_token_digest=_token_digest(token),
+            link_expires_at=now + timedelta(hours=settings.link_ttl_hours),
+            password_revealed_at=None,
+        )
+        return link_url(conn, settings, connection_id) or ""
+
+
+def link_url(conn: Connection, settings: Settings, connection_id: str) -> str | None:
+    """The current link URL of a connection, or None if it has none."""
+    nonce = company_store.link_nonce(conn, connection_id)
+    if nonce is None:
+        return None
+    token = _token(_link_secret(conn, settings), connection_id, nonce)
+    return f"{settings.checked_public_url()}/link/{token}"
+
+
+def resolve_link(engine: Engine, token: str) -> ConnectionRow:
+    """The connection a link URL belongs to; NotFound when unknown, expired or regenerated."""
+    with engine.connect() as conn:
+        connection = company_store.connection_by_link(conn, _token_digest(token))
+    if connection is None:
+        raise NotFound("This link is not valid. Ask your provider for a new one.")
+    expires = connection.link_expires_at
+    if expires is not None:
+        expires = expires if expires.tzinfo is not None else expires.replace(tzinfo=UTC)
+        if expires <= datetime.now(UTC):
+            raise NotFound("This link has expired. Ask your provider for a new one.")
+    return connection
+
+
+def reveal_password(engine: Engine, connection_id: str) -> str | None:
+    """Make and return a new Web Connector password, once per link; None if already shown.
+
+    Only the digest is stored, so "showing the password" means setting a new one: a second
+    reveal needs a regenerated link, which is a deliberate act of the operator.
+    """
+    password = generate_password()
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        changed = company_store.claim_password_reveal(
+            conn, connection_id, digest_password(password), now
+        )
+    return password if changed else None

@@ -57,8 +57,20 @@ class Settings(BaseSettings):
     # Hostile-input limits
     max_request_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
 
+    # Signs link URLs. Set it in production (32+ random characters) so that the database alone
+    # cannot produce them; when empty, a secret kept in the database is used.
+    secret_key: str = ""
+    # A link URL (the SMB user's page with the .qwc and password) expires after this long.
+    link_ttl_hours: float = Field(default=24 * 7, gt=0)
+
     # Store
     store_batch_size: int = Field(default=1000, ge=1)
+
+    # Webhooks: the background worker looks for due deliveries this often; a consumer must
+    # answer 2xx within the timeout (Codat: 15 s); a delivery fails for good after max attempts.
+    webhook_poll_seconds: float = Field(default=2.0, gt=0)
+    webhook_max_attempts: int = Field(default=8, ge=1)
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
 
     @field_validator("public_url")
     @classmethod

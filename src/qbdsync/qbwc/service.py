@@ -251,6 +251,7 @@ class QbwcService:
         return SyncEngine.plan(
             datasets=datasets,
             history=history,
+            bank_account_ids=record_store.live_ids(conn, connection_id, "bankAccounts"),
             watermarks=record_store.get_watermarks(conn, connection_id),
             version=version,
             home_currency=home,

@@ -19,17 +19,17 @@ from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.quickbooks import SimulatedQuickBooks
 from qbdsync.simulator.webconnector import run_session
 
+
 # Records are counted under their Codat data type names.
-CODAT_TYPE_OF_RET: dict[str, str] = {
-    "AccountRet": "accounts",
-    "CustomerRet": "customers",
-    "VendorRet": "suppliers",
-    "InvoiceRet": "invoices",
-    "ItemServiceRet": "items",
-    "ItemNonInventoryRet": "items",
-    "ItemInventoryRet": "items",
-    "ItemOtherChargeRet": "items",
-}
+def _codat_types_of_rets() -> dict[str, str]:
+    """Ret name → Codat data type, from the dataset registry (derived types are not counted:
+    they travel inside their source records)."""
+    from qbdsync.sync.datasets import DATASETS
+
+    return {ret: d.data_type for d in DATASETS.values() for ret in d.ret_names}
+
+
+CODAT_TYPE_OF_RET: dict[str, str] = _codat_types_of_rets()
 _RET_TAG = re.compile(r"<(\w+Ret)>")
 
 

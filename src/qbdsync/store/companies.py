@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from qbdsync.errors import NotFound
 from qbdsync.qbwc.credentials import braced_guid
@@ -28,6 +31,9 @@ class CompanyRow:
     sync_window: str | None = None
     sync_window_days: str | None = None
     timezone: str | None = None
+    client_id: str | None = None
+    tags: dict[str, str] | None = None
+    updated_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,8 @@ class ConnectionRow:
     company_file: str | None
     last_error: str | None
     paused_until: datetime | None
+    link_expires_at: datetime | None
+    password_revealed_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,30 +71,48 @@ class AuthRow:
     timezone: str | None
 
 
-def owner_id(conn: Connection) -> str:
-    """The deployment's OwnerID: made once, never changed (QBWC keys its DataExt on it)."""
-    value = conn.execute(select(meta.c.value).where(meta.c.key == OWNER_ID_KEY)).scalar()
+def _meta_value(conn: Connection, key: str, make: Callable[[], str]) -> str:
+    """A deployment-wide value, made once. Several workers may start together on a fresh
+    database, so the insert yields to whichever came first."""
+    value = conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar()
     if value is not None:
         return str(value)
-    new = braced_guid()
-    conn.execute(insert(meta).values(key=OWNER_ID_KEY, value=new))
-    return new
+    insert_stmt = (
+        pg_insert(meta) if conn.dialect.name == "postgresql" else sqlite_insert(meta)
+    ).values(key=key, value=make())
+    conn.execute(insert_stmt.on_conflict_do_nothing(index_elements=[meta.c.key]))
+    return str(conn.execute(select(meta.c.value).where(meta.c.key == key)).scalar_one())
+
+
+def owner_id(conn: Connection) -> str:
+    """The deployment's OwnerID: made once, never changed (QBWC keys its DataExt on it)."""
+    return _meta_value(conn, OWNER_ID_KEY, braced_guid)
 
 
 def ticket_secret(conn: Connection) -> bytes:
     """The deployment's ticket-signing secret, shared by every server process."""
-    value = conn.execute(select(meta.c.value).where(meta.c.key == TICKET_SECRET_KEY)).scalar()
-    if value is None:
-        value = secrets.token_hex(32)
-        conn.execute(insert(meta).values(key=TICKET_SECRET_KEY, value=value))
-    return bytes.fromhex(str(value))
+    return bytes.fromhex(_meta_value(conn, TICKET_SECRET_KEY, lambda: secrets.token_hex(32)))
 
 
-def create_company(conn: Connection, name: str, description: str | None, now: datetime) -> str:
+def create_company(
+    conn: Connection,
+    name: str,
+    description: str | None,
+    now: datetime,
+    *,
+    client_id: str | None = None,
+    tags: dict[str, str] | None = None,
+) -> str:
     company_id = str(uuid.uuid4())
     conn.execute(
         insert(companies).values(
-            id=company_id, name=name, description=description, created_at=now, updated_at=now
+            id=company_id,
+            name=name,
+            description=description,
+            created_at=now,
+            updated_at=now,
+            client_id=client_id,
+            tags=tags or {},
         )
     )
     return company_id
@@ -101,6 +127,9 @@ _COMPANY_COLUMNS = (
     companies.c.sync_window,
     companies.c.sync_window_days,
     companies.c.timezone,
+    companies.c.client_id,
+    companies.c.tags,
+    companies.c.updated_at,
 )
 
 
@@ -111,16 +140,26 @@ def update_company(conn: Connection, company_id: str, now: datetime, **values: o
     )
 
 
-def get_company(conn: Connection, company_id: str) -> CompanyRow:
-    row = conn.execute(select(*_COMPANY_COLUMNS).where(companies.c.id == company_id)).first()
+def get_company(conn: Connection, company_id: str, client_id: str | None = None) -> CompanyRow:
+    """A company; with `client_id`, only if that tenant owns it (else NotFound, never 403)."""
+    query = select(*_COMPANY_COLUMNS).where(companies.c.id == company_id)
+    if client_id is not None:
+        query = query.where(companies.c.client_id == client_id)
+    row = conn.execute(query).first()
     if row is None:
         raise NotFound(f"no company with id {company_id}")
     return CompanyRow(*row)
 
 
-def list_companies(conn: Connection) -> list[CompanyRow]:
-    rows = conn.execute(select(*_COMPANY_COLUMNS).order_by(companies.c.created_at, companies.c.id))
-    return [CompanyRow(*row) for row in rows]
+def delete_company(conn: Connection, company_id: str) -> None:
+    conn.execute(delete(companies).where(companies.c.id == company_id))
+
+
+def list_companies(conn: Connection, client_id: str | None = None) -> list[CompanyRow]:
+    query = select(*_COMPANY_COLUMNS).order_by(companies.c.created_at, companies.c.id)
+    if client_id is not None:
+        query = query.where(companies.c.client_id == client_id)
+    return [CompanyRow(*row) for row in conn.execute(query)]
 
 
 def create_connection(
@@ -128,7 +167,7 @@ def create_connection(
     *,
     company_id: str,
     username: str,
-    password_digest: bytes,
+    password_digest: bytes | None,
     now: datetime,
 ) -> ConnectionRow:
     get_company(conn, company_id)
@@ -163,6 +202,8 @@ _CONNECTION_COLUMNS = (
     connections.c.company_file,
     connections.c.last_error,
     connections.c.paused_until,
+    connections.c.link_expires_at,
+    connections.c.password_revealed_at,
 )
 
 
@@ -213,3 +254,34 @@ def find_for_auth(conn: Connection, username: str) -> AuthRow | None:
 
 def update_connection(conn: Connection, connection_id: str, **values: object) -> None:
     conn.execute(update(connections).where(connections.c.id == connection_id).values(**values))
+
+
+def connection_by_link(conn: Connection, token_digest: bytes) -> ConnectionRow | None:
+    row = conn.execute(
+        select(*_CONNECTION_COLUMNS).where(connections.c.link_token_digest == token_digest)
+    ).first()
+    return _connection(row) if row is not None else None
+
+
+def delete_connection(conn: Connection, connection_id: str) -> None:
+    conn.execute(delete(connections).where(connections.c.id == connection_id))
+
+
+def claim_password_reveal(
+    conn: Connection, connection_id: str, password_digest: bytes, now: datetime
+) -> bool:
+    """Set a new password digest unless this link's password was already revealed (atomic)."""
+    result = conn.execute(
+        update(connections)
+        .where(connections.c.id == connection_id)
+        .where(connections.c.password_revealed_at.is_(None))
+        .values(password_digest=password_digest, password_revealed_at=now)
+    )
+    return bool(result.rowcount)
+
+
+def link_nonce(conn: Connection, connection_id: str) -> str | None:
+    value = conn.execute(
+        select(connections.c.link_nonce).where(connections.c.id == connection_id)
+    ).scalar()
+    return str(value) if value is not None else None

@@ -230,3 +230,17 @@ def iter_records(
         }
         for r in conn.execute(query.order_by(records.c.record_id))
     ]
+
+
+def live_ids(conn: Connection, connection_id: str, data_type: str) -> list[str]:
+    """Ids of the records of one type that are not deleted."""
+    rows = conn.execute(
+        select(records.c.record_id).where(
+            and_(
+                records.c.connection_id == connection_id,
+                records.c.data_type == data_type,
+                records.c.is_deleted.is_(False),
+            )
+        )
+    )
+    return [r[0] for r in rows]

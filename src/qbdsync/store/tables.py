@@ -114,6 +114,9 @@ connections = Table(
     # The link URL is a secret with an expiry: only its digest is kept; regenerating it allows
     # the Web Connector password to be revealed (and so rotated) once more.
     Column("link_token_digest", LargeBinary(32), nullable=True, unique=True),
+    # The link token is HMAC(secret key, connection id + nonce): the API can show linkUrl again,
+    # but the database alone cannot produce it when QBDSYNC_SECRET_KEY is set.
+    Column("link_nonce", String(32), nullable=True),
     Column("link_expires_at", UTC_DATETIME, nullable=True),
     Column("password_revealed_at", UTC_DATETIME, nullable=True),
     Index(None, "company_id"),

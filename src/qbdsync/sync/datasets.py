@@ -14,10 +14,35 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from qbdsync.mapping.accounts import map_account
+from qbdsync.mapping.accounts import map_account, map_bank_account
+from qbdsync.mapping.banking import (
+    map_account_transaction,
+    map_bank_transaction,
+    map_direct_cost,
+    map_direct_income,
+    map_transfer,
+)
 from qbdsync.mapping.common import MappingContext
-from qbdsync.mapping.contacts import map_customer, map_supplier
-from qbdsync.mapping.invoices import map_invoice
+from qbdsync.mapping.contacts import map_customer, map_employee, map_supplier
+from qbdsync.mapping.items import map_item
+from qbdsync.mapping.journals import map_journal_entry
+from qbdsync.mapping.lists import map_currency, map_payment_method, map_terms
+from qbdsync.mapping.purchases import (
+    map_bill,
+    map_bill_credit_note,
+    map_bill_payment,
+    map_item_receipt,
+    map_purchase_order,
+)
+from qbdsync.mapping.sales import (
+    map_credit_note,
+    map_estimate,
+    map_invoice,
+    map_payment,
+    map_sales_order,
+)
+from qbdsync.mapping.tax import map_tax_rate
+from qbdsync.mapping.tracking import map_tracking_category
 
 Mapper = Callable[[dict[str, Any], MappingContext], dict[str, Any]]
 DerivedMapper = Callable[[dict[str, Any], MappingContext], dict[str, Any] | None]
@@ -55,61 +80,405 @@ class Dataset:
 
 
 _ALL_STATUSES: tuple[tuple[str, FilterValue], ...] = (("ActiveStatus", "All"),)
+_LINES_AND_LINKS: tuple[tuple[str, FilterValue], ...] = (
+    ("IncludeLineItems", "true"),
+    ("IncludeLinkedTxns", "true"),
+)
+_LINES: tuple[tuple[str, FilterValue], ...] = (("IncludeLineItems", "true"),)
+_ITEM_KINDS = (
+    "ItemService",
+    "ItemNonInventory",
+    "ItemInventory",
+    "ItemInventoryAssembly",
+    "ItemOtherCharge",
+    "ItemDiscount",
+    "ItemPayment",
+    "ItemSubtotal",
+    "ItemGroup",
+    "ItemFixedAsset",
+)
+# Transactions that move money in a bank or credit-card account also become
+# accountTransactions and bankTransactions.
+_MONEY_MOVES = (
+    Derivation("accountTransactions", map_account_transaction),
+    Derivation("bankTransactions", map_bank_transaction),
+)
+_SALES_DEPS = ("customers", "items", "accounts", "taxRates")
+_PURCHASE_DEPS = ("suppliers", "items", "accounts")
 
-DATASETS: dict[str, Dataset] = {
-    d.name: d
-    for d in (
-        Dataset(
-            name="accounts",
-            data_type="accounts",
-            query="AccountQueryRq",
-            ret_names=frozenset({"AccountRet"}),
-            kind="list",
-            iterator=False,
-            mapper=map_account,
-            extra_filters=_ALL_STATUSES,
-            deleted_types=("Account",),
-            record_bytes=600,
-        ),
-        Dataset(
-            name="customers",
-            data_type="customers",
-            query="CustomerQueryRq",
-            ret_names=frozenset({"CustomerRet"}),
-            kind="list",
-            iterator=True,
-            mapper=map_customer,
-            extra_filters=_ALL_STATUSES,
-            deleted_types=("Customer",),
-            record_bytes=1200,
-        ),
-        Dataset(
-            name="suppliers",
-            data_type="suppliers",
-            query="VendorQueryRq",
-            ret_names=frozenset({"VendorRet"}),
-            kind="list",
-            iterator=True,
-            mapper=map_supplier,
-            extra_filters=_ALL_STATUSES,
-            deleted_types=("Vendor",),
-            record_bytes=1000,
-        ),
-        Dataset(
-            name="invoices",
-            data_type="invoices",
-            query="InvoiceQueryRq",
-            ret_names=frozenset({"InvoiceRet"}),
-            kind="txn",
-            iterator=True,
-            mapper=map_invoice,
-            depends_on=("customers", "accounts"),
-            extra_filters=(("IncludeLineItems", "true"), ("IncludeLinkedTxns", "true")),
-            deleted_types=("Invoice",),
-            record_bytes=1900,
-        ),
+
+def _list(
+    name: str,
+    data_type: str,
+    query: str,
+    rets: tuple[str, ...],
+    mapper: Mapper,
+    *,
+    iterator: bool,
+    deleted: tuple[str, ...],
+    record_bytes: int = 600,
+    derived: tuple[Derivation, ...] = (),
+    depends_on: tuple[str, ...] = (),
+) -> Dataset:
+    return Dataset(
+        name=name,
+        data_type=data_type,
+        query=query,
+        ret_names=frozenset(rets),
+        kind="list",
+        iterator=iterator,
+        mapper=mapper,
+        depends_on=depends_on,
+        extra_filters=_ALL_STATUSES,
+        deleted_types=deleted,
+        record_bytes=record_bytes,
+        derived=derived,
     )
-}
+
+
+def _txn(
+    name: str,
+    data_type: str,
+    query: str,
+    ret: str,
+    mapper: Mapper,
+    *,
+    deleted: tuple[str, ...],
+    filters: tuple[tuple[str, FilterValue], ...] = _LINES_AND_LINKS,
+    record_bytes: int = 2000,
+    derived: tuple[Derivation, ...] = (),
+    depends_on: tuple[str, ...] = (),
+) -> Dataset:
+    return Dataset(
+        name=name,
+        data_type=data_type,
+        query=query,
+        ret_names=frozenset({ret}),
+        kind="txn",
+        iterator=True,
+        mapper=mapper,
+        depends_on=depends_on,
+        extra_filters=filters,
+        deleted_types=deleted,
+        record_bytes=record_bytes,
+        derived=derived,
+    )
+
+
+_REGISTRY: tuple[Dataset, ...] = (
+    # Lists first: transactions refer to them.
+    _list(
+        "accounts",
+        "accounts",
+        "AccountQueryRq",
+        ("AccountRet",),
+        map_account,
+        iterator=False,
+        deleted=("Account",),
+        derived=(Derivation("bankAccounts", map_bank_account),),
+    ),
+    _list(
+        "currencies",
+        "currencies",
+        "CurrencyQueryRq",
+        ("CurrencyRet",),
+        map_currency,
+        iterator=False,
+        deleted=("Currency",),
+        record_bytes=300,
+    ),
+    _list(
+        "terms",
+        "terms",
+        "TermsQueryRq",
+        ("StandardTermsRet", "DateDrivenTermsRet"),
+        map_terms,
+        iterator=False,
+        deleted=("StandardTerms", "DateDrivenTerms"),
+        record_bytes=300,
+    ),
+    _list(
+        "paymentMethods",
+        "paymentMethods",
+        "PaymentMethodQueryRq",
+        ("PaymentMethodRet",),
+        map_payment_method,
+        iterator=False,
+        deleted=("PaymentMethod",),
+        record_bytes=300,
+    ),
+    _list(
+        "classes",
+        "trackingCategories",
+        "ClassQueryRq",
+        ("ClassRet",),
+        map_tracking_category,
+        iterator=False,
+        deleted=("Class",),
+        record_bytes=300,
+    ),
+    _list(
+        "inventorySites",
+        "trackingCategories",
+        "InventorySiteQueryRq",
+        ("InventorySiteRet",),
+        map_tracking_category,
+        iterator=False,
+        deleted=("InventorySite",),
+        record_bytes=400,
+    ),
+    _list(
+        "salesTaxCodes",
+        "taxRates",
+        "SalesTaxCodeQueryRq",
+        ("SalesTaxCodeRet",),
+        map_tax_rate,
+        iterator=False,
+        deleted=("SalesTaxCode",),
+        record_bytes=400,
+    ),
+    _list(
+        "employees",
+        "employees",
+        "EmployeeQueryRq",
+        ("EmployeeRet",),
+        map_employee,
+        iterator=False,
+        deleted=("Employee",),
+        record_bytes=900,
+    ),
+    _list(
+        "salesTaxItems",
+        "taxRates",
+        "ItemSalesTaxQueryRq",
+        ("ItemSalesTaxRet",),
+        map_tax_rate,
+        iterator=True,
+        deleted=("ItemSalesTax",),
+        record_bytes=500,
+    ),
+    _list(
+        "salesTaxGroups",
+        "taxRates",
+        "ItemSalesTaxGroupQueryRq",
+        ("ItemSalesTaxGroupRet",),
+        map_tax_rate,
+        iterator=True,
+        deleted=("ItemSalesTaxGroup",),
+        record_bytes=500,
+    ),
+    _list(
+        "items",
+        "items",
+        "ItemQueryRq",
+        tuple(f"{k}Ret" for k in _ITEM_KINDS),
+        map_item,
+        iterator=True,
+        deleted=_ITEM_KINDS,
+        record_bytes=900,
+        depends_on=("accounts", "taxRates"),
+    ),
+    _list(
+        "customers",
+        "customers",
+        "CustomerQueryRq",
+        ("CustomerRet",),
+        map_customer,
+        iterator=True,
+        deleted=("Customer",),
+        record_bytes=1200,
+    ),
+    _list(
+        "suppliers",
+        "suppliers",
+        "VendorQueryRq",
+        ("VendorRet",),
+        map_supplier,
+        iterator=True,
+        deleted=("Vendor",),
+        record_bytes=1000,
+    ),
+    # Sales
+    _txn(
+        "invoices",
+        "invoices",
+        "InvoiceQueryRq",
+        "InvoiceRet",
+        map_invoice,
+        deleted=("Invoice",),
+        record_bytes=1900,
+        depends_on=_SALES_DEPS,
+    ),
+    _txn(
+        "creditNotes",
+        "creditNotes",
+        "CreditMemoQueryRq",
+        "CreditMemoRet",
+        map_credit_note,
+        deleted=("CreditMemo",),
+        depends_on=_SALES_DEPS,
+    ),
+    _txn(
+        "payments",
+        "payments",
+        "ReceivePaymentQueryRq",
+        "ReceivePaymentRet",
+        map_payment,
+        deleted=("ReceivePayment",),
+        filters=_LINES,
+        record_bytes=1200,
+        derived=_MONEY_MOVES,
+        depends_on=("customers", "invoices", "creditNotes"),
+    ),
+    _txn(
+        "salesReceipts",
+        "directIncomes",
+        "SalesReceiptQueryRq",
+        "SalesReceiptRet",
+        map_direct_income,
+        deleted=("SalesReceipt",),
+        filters=_LINES,
+        derived=_MONEY_MOVES,
+        depends_on=_SALES_DEPS,
+    ),
+    _txn(
+        "salesOrders",
+        "salesOrders",
+        "SalesOrderQueryRq",
+        "SalesOrderRet",
+        map_sales_order,
+        deleted=("SalesOrder",),
+        depends_on=_SALES_DEPS,
+    ),
+    _txn(
+        "estimates",
+        "estimates",
+        "EstimateQueryRq",
+        "EstimateRet",
+        map_estimate,
+        deleted=("Estimate",),
+        depends_on=_SALES_DEPS,
+    ),
+    # Purchases
+    _txn(
+        "purchaseOrders",
+        "purchaseOrders",
+        "PurchaseOrderQueryRq",
+        "PurchaseOrderRet",
+        map_purchase_order,
+        deleted=("PurchaseOrder",),
+        depends_on=_PURCHASE_DEPS,
+    ),
+    _txn(
+        "itemReceipts",
+        "itemReceipts",
+        "ItemReceiptQueryRq",
+        "ItemReceiptRet",
+        map_item_receipt,
+        deleted=("ItemReceipt",),
+        depends_on=_PURCHASE_DEPS,
+    ),
+    _txn(
+        "bills",
+        "bills",
+        "BillQueryRq",
+        "BillRet",
+        map_bill,
+        deleted=("Bill",),
+        depends_on=(*_PURCHASE_DEPS, "purchaseOrders"),
+    ),
+    _txn(
+        "vendorCredits",
+        "billCreditNotes",
+        "VendorCreditQueryRq",
+        "VendorCreditRet",
+        map_bill_credit_note,
+        deleted=("VendorCredit",),
+        depends_on=_PURCHASE_DEPS,
+    ),
+    _txn(
+        "billPaymentChecks",
+        "billPayments",
+        "BillPaymentCheckQueryRq",
+        "BillPaymentCheckRet",
+        map_bill_payment,
+        deleted=("BillPaymentCheck",),
+        filters=_LINES,
+        record_bytes=1000,
+        derived=_MONEY_MOVES,
+        depends_on=("suppliers", "bills", "billCreditNotes"),
+    ),
+    _txn(
+        "billPaymentCards",
+        "billPayments",
+        "BillPaymentCreditCardQueryRq",
+        "BillPaymentCreditCardRet",
+        map_bill_payment,
+        deleted=("BillPaymentCreditCard",),
+        filters=_LINES,
+        record_bytes=1000,
+        derived=_MONEY_MOVES,
+        depends_on=("suppliers", "bills", "billCreditNotes"),
+    ),
+    # Banking and the general ledger
+    _txn(
+        "checks",
+        "directCosts",
+        "CheckQueryRq",
+        "CheckRet",
+        map_direct_cost,
+        deleted=("Check",),
+        derived=_MONEY_MOVES,
+        depends_on=_PURCHASE_DEPS,
+    ),
+    _txn(
+        "creditCardCharges",
+        "directCosts",
+        "CreditCardChargeQueryRq",
+        "CreditCardChargeRet",
+        map_direct_cost,
+        deleted=("CreditCardCharge",),
+        filters=_LINES,
+        derived=_MONEY_MOVES,
+        depends_on=_PURCHASE_DEPS,
+    ),
+    _txn(
+        "deposits",
+        "directIncomes",
+        "DepositQueryRq",
+        "DepositRet",
+        map_direct_income,
+        deleted=("Deposit",),
+        filters=_LINES,
+        derived=_MONEY_MOVES,
+        depends_on=("accounts", "payments"),
+    ),
+    # Transfer is not a TxnDelType: QuickBooks cannot report deleted transfers.
+    _txn(
+        "transfers",
+        "transfers",
+        "TransferQueryRq",
+        "TransferRet",
+        map_transfer,
+        deleted=(),
+        filters=(),
+        record_bytes=700,
+        derived=_MONEY_MOVES,
+        depends_on=("accounts",),
+    ),
+    _txn(
+        "journalEntries",
+        "journalEntries",
+        "JournalEntryQueryRq",
+        "JournalEntryRet",
+        map_journal_entry,
+        deleted=("JournalEntry",),
+        filters=_LINES,
+        depends_on=("accounts", "customers", "suppliers"),
+    ),
+)
+
+DATASETS: dict[str, Dataset] = {d.name: d for d in _REGISTRY}
 
 
 def sync_order(names: Iterable[str]) -> list[str]:

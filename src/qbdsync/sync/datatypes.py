@@ -12,8 +12,8 @@ from functools import cache
 from qbdsync.sync.datasets import DATASETS
 
 DEFAULT_SCHEDULE_HOURS = 24
-# Types qbdsync keeps raw for operators but Codat does not list as data types: not fetched on
-# first link unless an operator asks.
+# Types qbdsync keeps (raw and lightly mapped) for operators although Codat's API has no data
+# type for them.
 RAW_ONLY = frozenset({"employees", "terms", "currencies", "estimates"})
 
 
@@ -26,7 +26,11 @@ class DataType:
 
     @property
     def fetch_on_first_link(self) -> bool:
-        return self.name not in RAW_ONLY
+        return True
+
+    @property
+    def raw_only(self) -> bool:
+        return self.name in RAW_ONLY
 
 
 @cache

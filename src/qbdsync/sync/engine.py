@@ -71,6 +71,7 @@ class SyncEngine:
         self.state = state
         self._errors: list[SyncErrorRow] = []
         self._contexts: dict[str, MappingContext] = {}
+        self._bank_ids: set[str] = set(state.bank_account_ids)
 
     @classmethod
     def plan(
@@ -79,6 +80,7 @@ class SyncEngine:
         datasets: Iterable[str],
         watermarks: Mapping[str, str],
         history: Mapping[str, str] | None = None,
+        bank_account_ids: Iterable[str] = (),
         version: str,
         home_currency: str | None,
         country: str = "US",
@@ -104,6 +106,7 @@ class SyncEngine:
                 deadline=deadline,
                 hard_deadline=hard_deadline,
                 runs=runs,
+                bank_account_ids=list(bank_account_ids),
             )
         )
 
@@ -321,6 +324,11 @@ class SyncEngine:
                 continue
             if derived is not None:
                 rows.append(replace(row, data_type=derivation.data_type, data=derived))
+                if derivation.data_type == "bankAccounts" and record_id not in self._bank_ids:
+                    # Later transactions in this session must know it is a bank account.
+                    self._bank_ids.add(record_id)
+                    self.state.bank_account_ids.append(record_id)
+                    self._contexts.clear()
         return rows
 
     def _context(self, ret_name: str) -> MappingContext:
@@ -330,6 +338,7 @@ class SyncEngine:
                 home_currency=self.state.home_currency,
                 country=self.state.country,
                 ret_name=ret_name,
+                bank_account_ids=frozenset(self._bank_ids) or None,
             )
             self._contexts[ret_name] = context
         return context

@@ -64,6 +64,8 @@ class SessionState:
     hard_deadline: float | None  # cut even an open iterator after it
     runs: list[DatasetRun]
     in_flight: dict[str, InFlight] = field(default_factory=dict)
+    # ListIDs of bank and credit-card accounts, so transactions can tell money moves apart.
+    bank_account_ids: list[str] = field(default_factory=list)
     round_trips: int = 0
     next_request_id: int = 1
 

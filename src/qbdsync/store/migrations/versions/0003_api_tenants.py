@@ -143,6 +143,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("link_token_digest", sa.LargeBinary(length=32), nullable=True)
         )
+        batch_op.add_column(sa.Column("link_nonce", sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column("link_expires_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(
             sa.Column("password_revealed_at", sa.DateTime(timezone=True), nullable=True)
@@ -159,6 +160,7 @@ def downgrade() -> None:
         batch_op.alter_column("password_digest", existing_type=sa.BLOB(), nullable=False)
         batch_op.drop_column("password_revealed_at")
         batch_op.drop_column("link_expires_at")
+        batch_op.drop_column("link_nonce")
         batch_op.drop_column("link_token_digest")
 
     with op.batch_alter_table("companies", schema=None) as batch_op:

@@ -11,7 +11,8 @@ QbdsyncError
 │   ├── SoapFault             a SOAP request we cannot answer (unknown operation, bad shape)
 │   ├── AuthenticationFailed  wrong Web Connector user name or password
 │   ├── WrongCompanyFile      the open company file is not the one this connection links
-│   └── InvalidValue          a value in QuickBooks' output cannot be read exactly
+│   ├── InvalidValue          a value in QuickBooks' output cannot be read exactly
+│   └── InvalidQuery          an API `query` or `orderBy` that cannot be parsed
 ├── NotFound              an id (company, connection, ticket) that does not exist
 └── Fatal                 a bug or misconfiguration: stop and tell an operator
     ├── ConfigurationError    settings that cannot work (e.g. a plain-http public URL)
@@ -67,6 +68,10 @@ class WrongCompanyFile(RejectedInput):
 
 class InvalidValue(RejectedInput):
     """A value in QuickBooks' output that cannot be converted exactly (e.g. '7038,20')."""
+
+
+class InvalidQuery(RejectedInput):
+    """An API `query` or `orderBy` parameter that is malformed, too long or names a bad path."""
 
 
 class NotFound(QbdsyncError):

@@ -1,4 +1,4 @@
-"""The ASGI application: the Web Connector endpoint plus the HTTP API.
+"""The ASGI application: the Web Connector endpoint, the Codat-compatible API, link pages.
 
 `create_app` takes its settings and database engine as arguments; `app_from_env` is the factory
 uvicorn workers call, the only place that reads the environment.
@@ -6,38 +6,65 @@ uvicorn workers call, the only place that reads the environment.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import Engine
 
 from qbdsync import __version__
+from qbdsync.api import errors
+from qbdsync.api.routes import data, link, platform, refresh, webhooks
+from qbdsync.api.routes import settings as settings_routes
 from qbdsync.qbwc.endpoint import qbwc_routes
 from qbdsync.qbwc.service import QbwcService
 from qbdsync.settings import Settings
 from qbdsync.store.db import make_engine
+from qbdsync.webhooks.delivery import start_worker
 
 
-def create_app(settings: Settings, engine: Engine) -> FastAPI:
+def create_app(settings: Settings, engine: Engine, *, deliver_webhooks: bool = True) -> FastAPI:
     """The whole server. The database must already be migrated (the CLI does it once)."""
     service = QbwcService(engine, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Webhooks go out from a background worker, never from the request that caused them.
+        worker = start_worker(engine, settings) if deliver_webhooks else None
+        app.state.webhook_worker = worker
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+
     app = FastAPI(
         title="qbdsync",
         version=__version__,
-        description="QuickBooks Desktop sync: Web Connector service and Codat-compatible API.",
+        description=(
+            "QuickBooks Desktop sync: a Web Connector service and a Codat-compatible API. "
+            "Authenticate with `Authorization: Basic <base64 of your API key>`."
+        ),
+        lifespan=lifespan,
     )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.webhook_worker = None
+    errors.install(app)
     for route in qbwc_routes(
         lambda: service,
         service_url=settings.qbwc_url,
         max_body_bytes=settings.max_request_bytes,
     ):
         app.router.routes.append(route)
+    for module in (platform, refresh, data, settings_routes, webhooks, link):
+        app.include_router(module.router)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:
         return "ok"
 
-    app.state.settings = settings
-    app.state.engine = engine
     return app
 
 

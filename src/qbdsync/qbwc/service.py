@@ -304,12 +304,21 @@ class QbwcService:
             {p.data_type for p in active if p.data_type != "company"},
             key=lambda t: settings[t].sync_order,
         )
-        history: dict[str, str] = {}
+        requesting = [p for p in active if p.data_type != "company"]
+        needed: list[str] = []
         for dataset in datasets_for(wanted):
+            askers = [p for p in requesting if dataset in types[p.data_type].datasets]
+            # Done for every operation that wants it in an earlier session: skip it, so work
+            # split over sessions by the time budget always moves forward.
+            if askers and all(dataset in (p.datasets_done or ()) for p in askers):
+                continue
+            needed.append(dataset)
+        history: dict[str, str] = {}
+        for dataset in needed:
             since = history_start(settings[DATASETS[dataset].data_type], now)
             if since is not None:
                 history[dataset] = since
-        return datasets_for(wanted), history
+        return needed, history
 
     def _update_pulls(
         self,
@@ -321,9 +330,13 @@ class QbwcService:
     ) -> None:
         """Settle every pull operation of this session whose datasets have all finished."""
         runs = {run.name: run for run in engine.state.runs}
+        finished = {name for name, run in runs.items() if run.status in ("done", "not_supported")}
+        types = data_types()
         for pull in pull_store.active_for(conn, connection_id):
             if pull.status != "Fetching" or pull.ticket != ticket:
                 continue
+            done_before = set(pull.datasets_done or ())
+            done_now = done_before | (finished & set(types[pull.data_type].datasets))
             outcome = type_outcome(
                 pull.data_type,
                 runs,
@@ -331,15 +344,18 @@ class QbwcService:
                 max_attempts=self._settings.max_pull_attempts,
             )
             if outcome is None:
+                if done_now != done_before:
+                    pull_store.update_pull(conn, pull.id, datasets_done=sorted(done_now))
                 continue
             values: dict[str, Any] = {
+                "datasets_done": sorted(done_now),
                 "status": outcome.status,
                 "status_description": outcome.description,
                 "error_message": outcome.error,
                 "records": pull.records + outcome.records,
             }
             if outcome.status == "Queued":
-                values["attempts"] = pull.attempts + 1
+                values["attempts"] = pull.attempts + int(outcome.counts_attempt)
                 values["ticket"] = None
             else:
                 values["completed"] = now

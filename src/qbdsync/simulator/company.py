@@ -24,6 +24,8 @@ from qbdsync.simulator.factories import Record, Setup
 from qbdsync.simulator.generator import (
     CLOCK_START,
     HISTORY,
+    RECORD_TYPES,
+    TXN_RET_TYPES,
     Country,
     Size,
     generate,
@@ -39,6 +41,7 @@ CREATE TABLE records (
     name TEXT NOT NULL,
     link TEXT,
     active INTEGER NOT NULL,
+    txn_date TEXT,
     deleted INTEGER NOT NULL DEFAULT 0,
     data BLOB NOT NULL,
     PRIMARY KEY (type, id)
@@ -58,14 +61,49 @@ CREATE INDEX records_by_time ON records (type, deleted, time_modified_wall, id);
 CREATE INDEX records_by_link ON records (type, link);
 CREATE INDEX records_by_name ON records (type, name);
 """
-_CODAT_TYPES: Final[dict[str, tuple[str, ...]]] = {
+ITEM_RET_TYPES: Final[tuple[str, ...]] = (
+    "ItemServiceRet",
+    "ItemNonInventoryRet",
+    "ItemInventoryRet",
+    "ItemInventoryAssemblyRet",
+    "ItemOtherChargeRet",
+    "ItemDiscountRet",
+    "ItemPaymentRet",
+    "ItemSubtotalRet",
+    "ItemGroupRet",
+    "ItemFixedAssetRet",
+)
+# The Codat data types of docs/TYPES: which QuickBooks records each one is read from.
+# "bankAccounts" is derived (Bank and CreditCard accounts) and counted separately.
+CODAT_TYPES: Final[dict[str, tuple[str, ...]]] = {
     "accounts": ("AccountRet",),
     "customers": ("CustomerRet",),
     "suppliers": ("VendorRet",),
-    "items": ("ItemServiceRet",),
+    "employees": ("EmployeeRet",),
+    "items": ITEM_RET_TYPES,
+    "taxRates": ("SalesTaxCodeRet", "ItemSalesTaxRet", "ItemSalesTaxGroupRet"),
+    "trackingCategories": ("ClassRet", "InventorySiteRet"),
+    "paymentMethods": ("PaymentMethodRet",),
+    "terms": ("StandardTermsRet", "DateDrivenTermsRet"),
+    "currencies": ("CurrencyRet",),
     "invoices": ("InvoiceRet",),
+    "creditNotes": ("CreditMemoRet",),
+    "payments": ("ReceivePaymentRet",),
+    "salesOrders": ("SalesOrderRet",),
+    "estimates": ("EstimateRet",),
+    "bills": ("BillRet",),
+    "billCreditNotes": ("VendorCreditRet",),
+    "billPayments": ("BillPaymentCheckRet", "BillPaymentCreditCardRet"),
+    "purchaseOrders": ("PurchaseOrderRet",),
+    "itemReceipts": ("ItemReceiptRet",),
+    "journalEntries": ("JournalEntryRet",),
+    "directCosts": ("CheckRet", "CreditCardChargeRet"),
+    "directIncomes": ("SalesReceiptRet", "DepositRet"),
+    "transfers": ("TransferRet",),
 }
-TXN_TYPES: Final[frozenset[str]] = frozenset({"InvoiceRet"})
+TXN_TYPES: Final[frozenset[str]] = frozenset(TXN_RET_TYPES)
+# The header element naming a transaction's customer/vendor (EntityFilter, deletion checks).
+_ENTITY_ELEMENTS: Final[tuple[str, ...]] = ("CustomerRef", "VendorRef", "PayeeEntityRef")
 _BATCH: Final[int] = 5_000
 _SQL_VARIABLES: Final[int] = 500
 
@@ -77,11 +115,13 @@ def ret_type_of(name: str) -> str:
 
 def record_row(ret_type: str, record: Record) -> tuple[Any, ...]:
     """The indexed columns of a record plus its JSON."""
+    txn_date = None
     if ret_type in TXN_TYPES:
         record_id = record["TxnID"]
         name = record.get("RefNumber", "")
-        link = record["CustomerRef"]["ListID"]
+        link = next((record[key]["ListID"] for key in _ENTITY_ELEMENTS if key in record), None)
         active = 1
+        txn_date = record.get("TxnDate")
     else:
         record_id = record["ListID"]
         name = record.get("FullName", record.get("Name", ""))
@@ -95,6 +135,7 @@ def record_row(ret_type: str, record: Record) -> tuple[Any, ...]:
         name,
         link,
         active,
+        txn_date,
         orjson.dumps(record),
     )
 
@@ -250,10 +291,14 @@ class SimulatedCompany:
 
     def counts_by_codat_type(self) -> dict[str, int]:
         """Live record counts keyed by the Codat data type they map to."""
-        return {
+        counts = {
             codat: sum(self.count(ret_type) for ret_type in ret_types)
-            for codat, ret_types in _CODAT_TYPES.items()
+            for codat, ret_types in CODAT_TYPES.items()
         }
+        counts["bankAccounts"] = sum(
+            1 for a in self.records("AccountRet") if a["AccountType"] in ("Bank", "CreditCard")
+        )
+        return counts
 
     def deleted(self, ret_type: str) -> list[Record]:
         """Deletions of one type as ListDeletedRet / TxnDeletedRet records."""
@@ -274,6 +319,7 @@ class SimulatedCompany:
         links: Sequence[str] | None = None,
         name_match: str | None = None,
         name_range: tuple[str | None, str | None] | None = None,
+        txn_dates: tuple[str | None, str | None] | None = None,
     ) -> list[tuple[str, str]]:
         """(type, id) of live records matching the filters, by TimeModified wall then id.
 
@@ -315,6 +361,14 @@ class SimulatedCompany:
             if high is not None:
                 clauses.append("name <= ? COLLATE NOCASE")
                 params.append(high)
+        if txn_dates is not None:
+            low_date, high_date = txn_dates
+            if low_date is not None:
+                clauses.append("txn_date >= ?")
+                params.append(low_date)
+            if high_date is not None:
+                clauses.append("txn_date <= ?")
+                params.append(high_date)
         sql = (
             f"SELECT type, id FROM records WHERE {' AND '.join(clauses)}"
             " ORDER BY time_modified_wall, id"
@@ -429,20 +483,23 @@ class SimulatedCompany:
         return None if row is None else orjson.loads(row[0])
 
     def has_live_links(self, list_id: str) -> bool:
-        """Does any live record point at this one (an invoice's customer, a job's parent)?"""
+        """Does any live record point at this one (a transaction's customer or vendor, a job's
+        or sub-account's parent)?"""
         with self.lock:
             row = self._db.execute(
-                "SELECT 1 FROM records WHERE link = ? AND deleted = 0 AND type IN"
-                " ('InvoiceRet', 'CustomerRet', 'ItemServiceRet', 'AccountRet') LIMIT 1",
-                (list_id,),
+                # Every type listed, so SQLite probes the (type, link) index per type.
+                f"SELECT 1 FROM records WHERE type IN ({','.join('?' * len(RECORD_TYPES))})"
+                " AND link = ? AND deleted = 0 LIMIT 1",
+                (*RECORD_TYPES, list_id),
             ).fetchone()
         return row is not None
 
     def name_taken(self, name: str) -> bool:
-        """Customers and vendors share one name namespace in QuickBooks."""
+        """Customers, vendors and employees share one name namespace in QuickBooks."""
         with self.lock:
             row = self._db.execute(
-                "SELECT 1 FROM records WHERE type IN ('CustomerRet', 'VendorRet') AND name = ?"
+                "SELECT 1 FROM records WHERE type IN ('CustomerRet', 'VendorRet', 'EmployeeRet')"
+                " AND name = ?"
                 " LIMIT 1",
                 (name,),
             ).fetchone()
@@ -453,8 +510,8 @@ class SimulatedCompany:
         with self.lock:
             self._db.execute(
                 "INSERT OR REPLACE INTO records"
-                " (type, id, time_modified_wall, name, link, active, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " (type, id, time_modified_wall, name, link, active, txn_date, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 record_row(ret_type, record),
             )
 
@@ -532,15 +589,15 @@ def _create(connection: sqlite3.Connection, size: Size, seed: int, country: Coun
         "preferences": data.preferences,
         "company_file": data.company_file,
         "data_ext": {},
-        "unsupported": [],
+        "unsupported": list(data.unsupported),
     }
     connection.executemany(
         "INSERT INTO meta (key, value) VALUES (?, ?)",
         [(key, orjson.dumps(value)) for key, value in meta.items()],
     )
     insert = (
-        "INSERT INTO records (type, id, time_modified_wall, name, link, active, data)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)"
+        "INSERT INTO records (type, id, time_modified_wall, name, link, active, txn_date, data)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
     )
     batch: list[tuple[Any, ...]] = []
     for ret_type, record in data.records():

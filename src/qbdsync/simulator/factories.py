@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from qbdsync.qbxml.schema import RET_ORDER
 from qbdsync.simulator.clock import DAY, CompanyClock, date_of
 from qbdsync.simulator.names import (
     CITIES,
@@ -151,7 +152,7 @@ def address(rng: random.Random, country: str, first_line: str) -> dict[str, str]
     return result
 
 
-def _header(
+def header(
     setup: Setup, record_id: str, created: int, modified: int, *, id_name: str = "ListID"
 ) -> Record:
     clock = setup.clock
@@ -178,7 +179,7 @@ def build_account(
     balance_cents: int,
     active: bool = True,
 ) -> Record:
-    record = _header(setup, list_id, created, modified)
+    record = header(setup, list_id, created, modified)
     record["Name"] = full_name.rsplit(":", 1)[-1]
     record["FullName"] = full_name
     record["IsActive"] = "true" if active else "false"
@@ -215,7 +216,7 @@ def build_customer(
     active: bool,
 ) -> tuple[Record, CustomerEntry]:
     full_name = f"{parent.full_name}:{name}" if parent else name
-    record = _header(setup, list_id, created, modified)
+    record = header(setup, list_id, created, modified)
     record["Name"] = name
     record["FullName"] = full_name
     record["IsActive"] = "true" if active else "false"
@@ -259,7 +260,7 @@ def build_vendor(
     last: str,
     active: bool,
 ) -> Record:
-    record = _header(setup, list_id, created, modified)
+    record = header(setup, list_id, created, modified)
     record["Name"] = name
     record["IsActive"] = "true" if active else "false"
     record["IsTaxAgency"] = "false"
@@ -295,7 +296,7 @@ def build_item_service(
     tax_code: dict[str, str],
     active: bool,
 ) -> tuple[Record, ItemEntry]:
-    record = _header(setup, list_id, created, modified)
+    record = header(setup, list_id, created, modified)
     record["Name"] = full_name.rsplit(":", 1)[-1]
     record["FullName"] = full_name
     record["IsActive"] = "true" if active else "false"
@@ -320,12 +321,12 @@ def build_invoice(
     ref_number: str,
     created: int,
     modified: int,
-    now: int,
     customer: CustomerEntry,
     items: Sequence[ItemEntry],
     ar_account: dict[str, str],
+    terms: dict[str, str] | None = None,
 ) -> Record:
-    """A 1–5 line invoice; older invoices are more likely paid (fully or in part)."""
+    """An unpaid 1–5 line invoice; payments are applied with :func:`apply_payment`."""
     clock = setup.clock
     txn_date = created - rng.randrange(0, 5) * DAY
     lines = []
@@ -343,7 +344,7 @@ def build_invoice(
                 "SalesTaxCodeRef": item.tax_code,
             }
         )
-    record = _header(setup, clock.txn_id(counter, created), created, modified, id_name="TxnID")
+    record = header(setup, clock.txn_id(counter, created), created, modified, id_name="TxnID")
     record["TxnNumber"] = str(txn_number)
     record["CustomerRef"] = customer.ref
     record["ARAccountRef"] = ar_account
@@ -354,6 +355,8 @@ def build_invoice(
     record["IsFinanceCharge"] = "false"
     if rng.random() < 0.3:
         record["PONumber"] = f"PO-{rng.randrange(1000, 99999)}"
+    if terms is not None:
+        record["TermsRef"] = terms
     record["DueDate"] = date_of(txn_date + 30 * DAY)
     record["Subtotal"] = "0.00"
     record["SalesTaxTotal"] = "0.00"
@@ -362,7 +365,7 @@ def build_invoice(
     if setup.multi_currency:
         currency = setup.currencies[customer.currency]
         record["CurrencyRef"] = currency.ref
-        record["ExchangeRate"] = _rate_text(currency.rate_ten_thousandths)
+        record["ExchangeRate"] = rate_text(currency.rate_ten_thousandths)
         record["BalanceRemainingInHomeCurrency"] = "0.00"
     memo = qb_text(rng.choice(MEMOS))
     if memo:
@@ -374,25 +377,10 @@ def build_invoice(
     record["InvoiceLineRet"] = lines
     recompute_invoice(record, setup)
 
-    age = now - created
-    roll = rng.random()
-    total = cents_of(record["Subtotal"]) + cents_of(record["SalesTaxTotal"])
-    if (age > 60 * DAY and roll < 0.8) or (age <= 60 * DAY and roll < 0.2):
-        apply_payment(
-            record, setup, total, payment_id=clock.txn_id(counter + 7, modified), paid_on=modified
-        )
-    elif roll < 0.9 and total > 100:
-        apply_payment(
-            record,
-            setup,
-            total // (2 + rng.randrange(3)),
-            payment_id=clock.txn_id(counter + 7, modified),
-            paid_on=modified,
-        )
     return record
 
 
-def _rate_text(ten_thousandths: int) -> str:
+def rate_text(ten_thousandths: int) -> str:
     return f"{ten_thousandths // 10_000}.{ten_thousandths % 10_000:04d}".rstrip("0").rstrip(".")
 
 
@@ -429,28 +417,71 @@ def _rate_of(text: str) -> int:
 
 
 def apply_payment(
-    record: Record, setup: Setup, cents: int, *, payment_id: str, paid_on: int
+    record: Record,
+    setup: Setup,
+    cents: int,
+    *,
+    payment_id: str,
+    paid_on: int,
+    ref_number: str,
 ) -> None:
     """Record a ReceivePayment of ``cents`` against the invoice (a LinkedTxn, AppliedAmount)."""
     applied = cents_of(record["AppliedAmount"]) - cents
     record["AppliedAmount"] = money(applied)
-    link = {
-        "TxnID": payment_id,
-        "TxnType": "ReceivePayment",
-        "TxnDate": date_of(paid_on),
-        "RefNumber": f"PMT{payment_id[:5]}",
-        "LinkType": "AMTTYPE",
-        "Amount": money(-cents),
-    }
+    add_link(
+        record, "InvoiceRet", payment_link(payment_id, "ReceivePayment", paid_on, ref_number, cents)
+    )
+    recompute_invoice(record, setup)
+
+
+def unapply_payment(record: Record, setup: Setup, payment_id: str) -> None:
+    """Undo every application of one payment (it was deleted)."""
+    links = record.get("LinkedTxn", [])
+    removed = sum(-cents_of(link["Amount"]) for link in links if link["TxnID"] == payment_id)
+    kept = [link for link in links if link["TxnID"] != payment_id]
+    if kept:
+        record["LinkedTxn"] = kept
+    else:
+        record.pop("LinkedTxn", None)
+    record["AppliedAmount"] = money(cents_of(record["AppliedAmount"]) + removed)
+    recompute_invoice(record, setup)
+
+
+def payment_link(txn_id: str, txn_type: str, on: int, ref_number: str, cents: int) -> Record:
+    """A LinkedTxn as an invoice or bill shows a payment applied to it (a negative amount)."""
+    link = {"TxnID": txn_id, "TxnType": txn_type, "TxnDate": date_of(on)}
+    if ref_number:
+        link["RefNumber"] = ref_number
+    link["LinkType"] = "AMTTYPE"
+    link["Amount"] = money(-cents)
+    return link
+
+
+def add_link(record: Record, ret_type: str, link: Record) -> None:
     links = record.get("LinkedTxn")
     if links is None:
-        # LinkedTxn sits before the lines in RET_ORDER: rebuild the tail to keep the order.
-        lines = record.pop("InvoiceLineRet")
-        record["LinkedTxn"] = [link]
-        record["InvoiceLineRet"] = lines
+        put_in_order(record, ret_type, "LinkedTxn", [link])
     else:
         links.append(link)
-    recompute_invoice(record, setup)
+
+
+def put_in_order(record: Record, ret_type: str, key: str, value: Any) -> None:
+    """Set ``key`` keeping the record's keys in ``schema.RET_ORDER`` order."""
+    if key in record:
+        record[key] = value
+        return
+    order = RET_ORDER[ret_type]
+    position = order.index(key)
+    items = list(record.items())
+    record.clear()
+    placed = False
+    for existing, existing_value in items:
+        if not placed and existing in order and order.index(existing) > position:
+            record[key] = value
+            placed = True
+        record[existing] = existing_value
+    if not placed:
+        record[key] = value
 
 
 def clip_name(text: str) -> str:

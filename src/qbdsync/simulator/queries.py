@@ -23,23 +23,105 @@ Predicate = Callable[[Record], bool]
 NO_MATCH_MESSAGE: Final[str] = "A query request did not find a matching object in QuickBooks"
 
 # Which record types each query reads; ItemQueryRq reads every item kind the company has.
+_ITEM_KINDS: Final[tuple[str, ...]] = (
+    "ItemServiceRet",
+    "ItemNonInventoryRet",
+    "ItemInventoryRet",
+    "ItemInventoryAssemblyRet",
+    "ItemOtherChargeRet",
+    "ItemDiscountRet",
+    "ItemPaymentRet",
+    "ItemSubtotalRet",
+    "ItemGroupRet",
+    "ItemFixedAssetRet",
+    "ItemSalesTaxRet",
+    "ItemSalesTaxGroupRet",
+)
 LIST_QUERIES: Final[dict[str, tuple[str, ...]]] = {
     "AccountQueryRq": ("AccountRet",),
     "CustomerQueryRq": ("CustomerRet",),
     "VendorQueryRq": ("VendorRet",),
-    "ItemQueryRq": ("ItemServiceRet",),
-    "ItemServiceQueryRq": ("ItemServiceRet",),
+    "EmployeeQueryRq": ("EmployeeRet",),
+    "ItemQueryRq": _ITEM_KINDS,
+    **{kind[:-3] + "QueryRq": (kind,) for kind in _ITEM_KINDS},
+    "ClassQueryRq": ("ClassRet",),
+    "TermsQueryRq": ("StandardTermsRet", "DateDrivenTermsRet"),
+    "StandardTermsQueryRq": ("StandardTermsRet",),
+    "DateDrivenTermsQueryRq": ("DateDrivenTermsRet",),
+    "PaymentMethodQueryRq": ("PaymentMethodRet",),
+    "SalesTaxCodeQueryRq": ("SalesTaxCodeRet",),
+    "CurrencyQueryRq": ("CurrencyRet",),
+    "InventorySiteQueryRq": ("InventorySiteRet",),
 }
-TXN_QUERIES: Final[dict[str, tuple[str, ...]]] = {"InvoiceQueryRq": ("InvoiceRet",)}
+TXN_QUERIES: Final[dict[str, tuple[str, ...]]] = {
+    kind[:-3] + "QueryRq": (kind,)
+    for kind in (
+        "InvoiceRet",
+        "ReceivePaymentRet",
+        "CreditMemoRet",
+        "SalesReceiptRet",
+        "SalesOrderRet",
+        "EstimateRet",
+        "BillRet",
+        "VendorCreditRet",
+        "BillPaymentCheckRet",
+        "BillPaymentCreditCardRet",
+        "PurchaseOrderRet",
+        "ItemReceiptRet",
+        "JournalEntryRet",
+        "CheckRet",
+        "CreditCardChargeRet",
+        "DepositRet",
+        "TransferRet",
+    )
+}
 # Queries QuickBooks answers whole: an iterator attribute on them is ignored.
 NO_ITERATOR_QUERIES: Final[frozenset[str]] = frozenset(
     {
         "AccountQueryRq",
+        "EmployeeQueryRq",
+        "ClassQueryRq",
+        "TermsQueryRq",
+        "StandardTermsQueryRq",
+        "DateDrivenTermsQueryRq",
+        "PaymentMethodQueryRq",
+        "SalesTaxCodeQueryRq",
+        "CurrencyQueryRq",
+        "InventorySiteQueryRq",
         "ListDeletedQueryRq",
         "TxnDeletedQueryRq",
         "HostQueryRq",
         "CompanyQueryRq",
         "PreferencesQueryRq",
+    }
+)
+# The header account an AccountFilter matches, per transaction kind.
+_ACCOUNT_ELEMENTS: Final[tuple[str, ...]] = (
+    "ARAccountRef",
+    "APAccountRef",
+    "AccountRef",
+    "BankAccountRef",
+    "CreditCardAccountRef",
+    "DepositToAccountRef",
+    "TransferFromAccountRef",
+    "TransferToAccountRef",
+)
+# Elements returned only with IncludeLineItems / IncludeLinkedTxns.
+LINE_ELEMENTS: Final[frozenset[str]] = frozenset(
+    {
+        "InvoiceLineRet",
+        "CreditMemoLineRet",
+        "SalesReceiptLineRet",
+        "SalesOrderLineRet",
+        "EstimateLineRet",
+        "PurchaseOrderLineRet",
+        "ExpenseLineRet",
+        "ItemLineRet",
+        "ItemGroupLineRet",
+        "JournalDebitLine",
+        "JournalCreditLine",
+        "DepositLineRet",
+        "AppliedToTxnRet",
     }
 )
 
@@ -120,6 +202,7 @@ def select_txns(company: SimulatedCompany, request: QueryRequest) -> Selection:
     if "ToModifiedDate" in modified:
         to_wall = wall_bound(modified["ToModifiedDate"][0], "ToModifiedDate", upper=True)
     links = _entity_links(company, request.filters.get("EntityFilter"))
+    txn_dates = request.filters.get("TxnDateRangeFilter", {})
     keys = company.select_ids(
         ret_types,
         from_wall=from_wall,
@@ -127,15 +210,11 @@ def select_txns(company: SimulatedCompany, request: QueryRequest) -> Selection:
         links=links,
         name_match=_name_match(request, "RefNumberFilter", "RefNumber"),
         name_range=_name_range(request, "RefNumberRangeFilter", "FromRefNumber", "ToRefNumber"),
+        txn_dates=(
+            (_date(txn_dates, "FromTxnDate"), _date(txn_dates, "ToTxnDate")) if txn_dates else None
+        ),
     )
     predicates: list[Predicate] = []
-    txn_dates = request.filters.get("TxnDateRangeFilter", {})
-    if "FromTxnDate" in txn_dates:
-        low = txn_dates["FromTxnDate"][0]
-        predicates.append(lambda r: r["TxnDate"] >= low)
-    if "ToTxnDate" in txn_dates:
-        high = txn_dates["ToTxnDate"][0]
-        predicates.append(lambda r: r["TxnDate"] <= high)
     paid = request.first("PaidStatus")
     if paid == "PaidOnly":
         predicates.append(lambda r: r.get("IsPaid") == "true")
@@ -143,7 +222,8 @@ def select_txns(company: SimulatedCompany, request: QueryRequest) -> Selection:
         predicates.append(lambda r: r.get("IsPaid") != "true")
     account = request.filters.get("AccountFilter")
     if account:
-        predicates.append(_ref_predicate("ARAccountRef", account))
+        tests = [_ref_predicate(element, account) for element in _ACCOUNT_ELEMENTS]
+        predicates.append(lambda r: any(test(r) for test in tests))
     _common_predicates(request, predicates)
     return Selection(_filtered(company, keys, predicates))
 
@@ -163,8 +243,9 @@ def deleted_records(company: SimulatedCompany, request: QueryRequest) -> list[tu
 
 def shape(record: Record, request: QueryRequest) -> Record:
     """Drop what the request did not ask for: lines, linked transactions, unlisted elements."""
-    if "InvoiceLineRet" in record and not request.flag("IncludeLineItems"):
-        record.pop("InvoiceLineRet")
+    if not request.flag("IncludeLineItems"):
+        for key in LINE_ELEMENTS.intersection(record):
+            record.pop(key)
     if "LinkedTxn" in record and not request.flag("IncludeLinkedTxns"):
         record.pop("LinkedTxn")
     wanted = request.values.get("IncludeRetElement")
@@ -172,6 +253,21 @@ def shape(record: Record, request: QueryRequest) -> Record:
         keep = set(wanted)
         record = {key: value for key, value in record.items() if key in keep}
     return record
+
+
+def _date(values: dict[str, list[str]], name: str) -> str | None:
+    """A FromTxnDate/ToTxnDate value (``YYYY-MM-DD``), checked like QuickBooks does."""
+    found = values.get(name)
+    if not found:
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", found[0].strip()) is None:
+        raise QueryStatus(
+            3020,
+            "Error",
+            f'There was an error when converting the date value "{found[0]}" in the field'
+            f' "{name}".',
+        )
+    return found[0].strip()
 
 
 def _missing(

@@ -3,15 +3,24 @@
 It behaves like QuickBooks behind the Web Connector: a session begins with the host/company/
 preferences answer (the "HCP response"), iterators live only as long as the session, a request
 that breaks the schema fails the whole message set with an hresult, and each request otherwise
-gets its own status. ``failures`` injects a status code for a request name, for tests of the
-sync engine's error handling.
+gets its own status. ``failures`` injects errors for tests of the sync engine's error handling:
+
+* ``{"InvoiceQueryRq": 3175}`` — every InvoiceQueryRq gets status 3175;
+* ``{"InvoiceQueryRq:1": 3175}`` — only the first one does (later ones succeed), so "retry in
+  the next session" can be tested;
+* status 3391 applies to ``iterator="Continue"`` requests only and also kills that iterator, as
+  when QuickBooks lost it: the dataset has to restart;
+* a code of 0x80000000 or more is an hresult: ``process()`` raises
+  :class:`QuickBooksHResultError` for any message set holding that request.
+
+:func:`parse_failures` builds such a mapping from ``"3175:invoices"``-style specs.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
@@ -50,6 +59,99 @@ _FAILURE_MESSAGES: Final[dict[int, str]] = {
     3250: "This feature is not enabled or not available in this version of QuickBooks.",
     3261: "The integrated application has no permission to access personal data.",
 }
+
+
+HRESULT_BASE: Final[int] = 0x80000000
+STALE_ITERATOR: Final[int] = 3391
+
+# Codat data type → the query requests that read it (see docs TYPES table).
+CODAT_REQUESTS: Final[dict[str, tuple[str, ...]]] = {
+    "accounts": ("AccountQueryRq",),
+    "bankAccounts": ("AccountQueryRq",),
+    "customers": ("CustomerQueryRq",),
+    "suppliers": ("VendorQueryRq",),
+    "employees": ("EmployeeQueryRq",),
+    "items": (
+        "ItemQueryRq",
+        "ItemServiceQueryRq",
+        "ItemNonInventoryQueryRq",
+        "ItemInventoryQueryRq",
+        "ItemInventoryAssemblyQueryRq",
+        "ItemOtherChargeQueryRq",
+        "ItemDiscountQueryRq",
+        "ItemPaymentQueryRq",
+        "ItemSubtotalQueryRq",
+        "ItemGroupQueryRq",
+        "ItemFixedAssetQueryRq",
+    ),
+    "taxRates": ("SalesTaxCodeQueryRq", "ItemSalesTaxQueryRq", "ItemSalesTaxGroupQueryRq"),
+    "trackingCategories": ("ClassQueryRq", "InventorySiteQueryRq"),
+    "paymentMethods": ("PaymentMethodQueryRq",),
+    "terms": ("TermsQueryRq", "StandardTermsQueryRq", "DateDrivenTermsQueryRq"),
+    "currencies": ("CurrencyQueryRq",),
+    "invoices": ("InvoiceQueryRq",),
+    "creditNotes": ("CreditMemoQueryRq",),
+    "payments": ("ReceivePaymentQueryRq",),
+    "salesOrders": ("SalesOrderQueryRq",),
+    "estimates": ("EstimateQueryRq",),
+    "bills": ("BillQueryRq",),
+    "billCreditNotes": ("VendorCreditQueryRq",),
+    "billPayments": ("BillPaymentCheckQueryRq", "BillPaymentCreditCardQueryRq"),
+    "purchaseOrders": ("PurchaseOrderQueryRq",),
+    "itemReceipts": ("ItemReceiptQueryRq",),
+    "journalEntries": ("JournalEntryQueryRq",),
+    "directCosts": ("CheckQueryRq", "CreditCardChargeQueryRq"),
+    "directIncomes": ("SalesReceiptQueryRq", "DepositQueryRq"),
+    "transfers": ("TransferQueryRq",),
+    "deletions": ("ListDeletedQueryRq", "TxnDeletedQueryRq"),
+}
+
+
+def parse_failures(specs: Iterable[str]) -> dict[str, int]:
+    """``"CODE:TARGET[:TIMES]"`` specs → a ``failures`` mapping for :class:`SimulatedQuickBooks`.
+
+    CODE is a status code (``3175``) or an hresult (``0x80040400``); TARGET a Codat data type
+    (``invoices``, ``billPayments`` → both bill payment queries) or a request name
+    (``InvoiceQueryRq``); TIMES limits the failure to the first N matching requests.
+    """
+    failures: dict[str, int] = {}
+    for spec in specs:
+        parts = spec.strip().split(":")
+        if len(parts) not in (2, 3) or not all(parts):
+            raise ValueError(f"failure spec {spec!r} is not CODE:TARGET[:TIMES]")
+        code_text, target = parts[0], parts[1]
+        try:
+            code = int(code_text, 16) if code_text.lower().startswith("0x") else int(code_text)
+        except ValueError:
+            raise ValueError(f"failure spec {spec!r} has a bad code") from None
+        if target.endswith("Rq"):
+            requests: tuple[str, ...] = (target,)
+        elif target in CODAT_REQUESTS:
+            requests = CODAT_REQUESTS[target]
+        else:
+            raise ValueError(f"failure spec {spec!r} names an unknown data type {target!r}")
+        suffix = ""
+        if len(parts) == 3:
+            if not parts[2].isdigit() or int(parts[2]) < 1:
+                raise ValueError(f"failure spec {spec!r} has a bad repeat count")
+            suffix = f":{int(parts[2])}"
+        for request in requests:
+            failures[request + suffix] = code
+    return failures
+
+
+@dataclass
+class _Failure:
+    code: int
+    remaining: int | None  # None: every time
+
+
+def _failure_table(failures: Mapping[str, int]) -> dict[str, _Failure]:
+    table: dict[str, _Failure] = {}
+    for key, code in failures.items():
+        name, _, times = key.partition(":")
+        table[name] = _Failure(code, int(times) if times else None)
+    return table
 
 
 class QuickBooksHResultError(Exception):
@@ -96,6 +198,7 @@ class SimulatedQuickBooks:
     ) -> None:
         self.company = company
         self.failures: dict[str, int] = dict(failures or {})
+        self._failures = _failure_table(self.failures)
         self._iterators: dict[str, _Iterator] | None = None
         # Iterator ids are GUIDs; seeded so that a test run is reproducible.
         self._guids = random.Random(f"{company.seed}:iterators")
@@ -150,6 +253,12 @@ class SimulatedQuickBooks:
             message_set = parse_message_set(request_xml, versions)
         except RequestRejected as error:
             raise QuickBooksHResultError(error.hresult, error.message) from None
+        for request in message_set.requests:
+            failure = self._take_failure(request, hresults=True)
+            if failure is not None:
+                raise QuickBooksHResultError(
+                    f"0x{failure:08X}", f"Simulated failure of {request.name}."
+                )
         responses = []
         with self.company.lock:
             for request in message_set.requests:
@@ -163,7 +272,13 @@ class SimulatedQuickBooks:
 
     def _answer(self, request: QueryRequest) -> Response:
         rs_name = request.name[:-2] + "Rs"
-        failure = self.failures.get(request.name)
+        failure = self._take_failure(request, hresults=False)
+        if failure == STALE_ITERATOR:
+            iterator_id = request.iterator_id or ""
+            self._session_iterators().pop(iterator_id, None)
+            return _status(
+                rs_name, request, failure, f'The iteratorID "{iterator_id}" is not valid.'
+            )
         if failure is None and request.name in self.company.unsupported:
             failure = 3250
         if failure is not None:
@@ -177,6 +292,19 @@ class SimulatedQuickBooks:
             return self._run(rs_name, request)
         except QueryStatus as status:
             return _status(rs_name, request, status.code, status.message, status.severity)
+
+    def _take_failure(self, request: QueryRequest, *, hresults: bool) -> int | None:
+        """The injected failure for this request, if any (counting down limited ones)."""
+        failure = self._failures.get(request.name)
+        if failure is None or (failure.code >= HRESULT_BASE) != hresults:
+            return None
+        if failure.code == STALE_ITERATOR and request.iterator != "Continue":
+            return None
+        if failure.remaining is not None:
+            if failure.remaining <= 0:
+                return None
+            failure.remaining -= 1
+        return failure.code
 
     def _run(self, rs_name: str, request: QueryRequest) -> Response:
         company = self.company

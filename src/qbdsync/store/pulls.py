@@ -41,6 +41,7 @@ class PullRow:
     attempts: int
     ticket: str | None
     records: int
+    datasets_done: list[str] | None
 
 
 _COLUMNS = tuple(pull_operations.c[name] for name in PullRow.__slots__)
@@ -88,6 +89,11 @@ def queue(
 def get(conn: Connection, pull_id: str) -> PullRow:
     row = conn.execute(select(*_COLUMNS).where(pull_operations.c.id == pull_id)).one()
     return _row(row)
+
+
+def get_if(conn: Connection, pull_id: str) -> PullRow | None:
+    row = conn.execute(select(*_COLUMNS).where(pull_operations.c.id == pull_id)).first()
+    return _row(row) if row is not None else None
 
 
 def active_for(conn: Connection, connection_id: str) -> list[PullRow]:

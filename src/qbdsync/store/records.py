@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import ARRAY, Connection, Text, and_, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 
 from qbdsync.store.tables import records, sync_errors, watermarks
 
@@ -52,6 +53,12 @@ def upsert_records(
     """Insert or update a batch; unchanged re-sends (same EditSequence) are skipped."""
     if not rows:
         return
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for row in rows:
+        if row.data is not None:
+            # Codat's modifiedDate is our time of change; kept inside the JSON so that API
+            # queries and orderBy can use it like any other field.
+            row.data["modifiedDate"] = stamp
     stmt = _insert_for(conn)
     excluded = stmt.excluded
     stmt = stmt.on_conflict_do_update(
@@ -110,9 +117,27 @@ def mark_deleted(
                 records.c.is_deleted.is_(False),
             )
         )
-        .values(is_deleted=True, modified_at=now)
+        .values(is_deleted=True, modified_at=now, data=_deleted_json(conn, now))
     )
     return int(result.rowcount or 0)
+
+
+def _deleted_json(conn: Connection, now: datetime) -> Any:
+    """The stored JSON with metadata.isDeleted = true and a new modifiedDate, set in SQL."""
+    stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if conn.dialect.name == "postgresql":
+        return func.jsonb_set(
+            func.jsonb_set(
+                records.c.data,
+                literal(["metadata", "isDeleted"], ARRAY(Text)),
+                literal("true", JSONB),
+            ),
+            literal(["modifiedDate"], ARRAY(Text)),
+            func.to_jsonb(literal(stamp, Text)),
+        )
+    return func.json_set(
+        records.c.data, "$.metadata.isDeleted", func.json("true"), "$.modifiedDate", stamp
+    )
 
 
 def get_watermarks(conn: Connection, connection_id: str) -> dict[str, str]:
@@ -244,3 +269,49 @@ def live_ids(conn: Connection, connection_id: str, data_type: str) -> list[str]:
         )
     )
     return [r[0] for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage:
+    total: int
+    results: list[dict[str, Any]]
+
+
+def page_records(
+    conn: Connection,
+    connection_ids: Sequence[str],
+    data_type: str,
+    *,
+    where: Any,
+    order_by: Sequence[Any],
+    offset: int,
+    limit: int,
+) -> RecordPage:
+    """One page of mapped records, filtered, sorted and counted in SQL."""
+    base = and_(
+        records.c.connection_id.in_(list(connection_ids)),
+        records.c.data_type == data_type,
+        records.c.data.is_not(None),
+        where,
+    )
+    total = conn.execute(select(func.count()).select_from(records).where(base)).scalar_one()
+    rows = conn.execute(
+        select(records.c.data).where(base).order_by(*order_by).offset(offset).limit(limit)
+    )
+    return RecordPage(total=int(total), results=[r[0] for r in rows])
+
+
+def get_record(
+    conn: Connection, connection_ids: Sequence[str], data_type: str, record_id: str
+) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(records.c.data).where(
+            and_(
+                records.c.connection_id.in_(list(connection_ids)),
+                records.c.data_type == data_type,
+                records.c.record_id == record_id,
+                records.c.data.is_not(None),
+            )
+        )
+    ).first()
+    return row[0] if row is not None else None

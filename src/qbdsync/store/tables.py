@@ -199,6 +199,9 @@ pull_operations = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("ticket", String(128), nullable=True),
     Column("records", Integer, nullable=False, default=0),
+    # Datasets already completed for this operation in earlier sessions: a later session
+    # skips them, so a type fetched over several sessions always makes progress.
+    Column("datasets_done", JSON_DOC, nullable=True),
     Index(None, "connection_id", "status"),
     Index(None, "company_id", "requested"),
 )

@@ -231,7 +231,7 @@ def claim_due(
             .where(due)
             .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.created_at)
             .limit(limit)
-            .with_for_update(skip_locked=False)
+            .with_for_update(skip_locked=True)
         )
     )
     if not candidates:

@@ -412,6 +412,8 @@ class SyncEngine:
         if state.deadline is None or now < state.deadline:
             return
         hard = state.hard_deadline is not None and now >= state.hard_deadline
+        if not hard and not any(run.status in FINISHED for run in state.runs):
+            return  # every session finishes at least one dataset, or nothing would progress
         for run in state.runs:
             if run.status == "pending":
                 run.status = "deferred"

@@ -15,6 +15,9 @@ class TypeOutcome:
     description: str
     error: str | None
     records: int
+    # A transient QuickBooks failure uses up one of the type's attempts; running out of the
+    # session's time budget does not.
+    counts_attempt: bool = False
 
 
 def type_outcome(
@@ -33,7 +36,7 @@ def type_outcome(
     problems = "; ".join(f"{run.name}: {run.message}" for run in mine if run.message)
     if "failed" in statuses:
         return TypeOutcome("FetchError", "QuickBooks refused the request", problems, records)
-    if statuses & {"retry", "deferred"}:
+    if "retry" in statuses:
         if attempts + 1 >= max_attempts:
             return TypeOutcome(
                 "FetchError",
@@ -41,6 +44,14 @@ def type_outcome(
                 problems,
                 records,
             )
+        return TypeOutcome(
+            "Queued",
+            f"Will retry at the next connector session: {problems}",
+            None,
+            records,
+            counts_attempt=True,
+        )
+    if "deferred" in statuses:
         return TypeOutcome(
             "Queued", f"Will continue at the next connector session: {problems}", None, records
         )

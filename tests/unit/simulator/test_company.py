@@ -4,9 +4,9 @@ import shutil
 from pathlib import Path
 
 from qbdsync.simulator.company import SimulatedCompany
-from qbdsync.simulator.generator import generate
+from qbdsync.simulator.generator import RECORD_TYPES, generate
 
-TYPES = ("AccountRet", "CustomerRet", "VendorRet", "ItemServiceRet", "InvoiceRet")
+TYPES = RECORD_TYPES
 
 
 def snapshot(company: SimulatedCompany) -> dict[str, object]:
@@ -20,13 +20,18 @@ def test_open_generates_then_loads(tmp_path: Path) -> None:
     path = tmp_path / "acme.qbsim"
     with SimulatedCompany.open(path, size="small", seed=3, country="UK") as company:
         before = snapshot(company)
-        assert company.counts_by_codat_type() == {
-            "accounts": company.count("Account"),
-            "customers": company.count("CustomerRet"),
-            "suppliers": company.count("Vendor"),
-            "items": company.count("ItemService"),
-            "invoices": 700,
-        }
+        counts = company.counts_by_codat_type()
+        assert counts["accounts"] == company.count("Account")
+        assert counts["customers"] == company.count("CustomerRet")
+        assert counts["suppliers"] == company.count("Vendor")
+        assert counts["items"] > company.count("ItemService")
+        assert counts["invoices"] == company.count("Invoice") > 250
+        assert counts["billPayments"] == company.count("BillPaymentCheck") + company.count(
+            "BillPaymentCreditCard"
+        )
+        assert counts["bankAccounts"] == 6  # 3 bank + 3 credit card accounts
+        assert counts["salesOrders"] == 0  # a UK company is QuickBooks Pro
+        assert sum(v for k, v in counts.items() if k != "bankAccounts") == 1_000
     # The file's own size/seed/country win over the arguments.
     with SimulatedCompany.open(path, size="medium", seed=99, country="US") as company:
         assert (company.size, company.seed, company.country) == ("small", 3, "UK")
@@ -55,12 +60,13 @@ def test_churn_creates_modifies_and_deletes(company: SimulatedCompany) -> None:
         )
         assert company.count(ret_type) == expected
     changed = [r for t in TYPES for r in company.records(t) if r["TimeModified"][:19] > start]
-    assert len(changed) == summary.total_created + summary.total_modified
+    cascaded = summary.total_cascaded
+    assert len(changed) == summary.total_created + summary.total_modified + cascaded
     assert all(
         r["EditSequence"] != "" and r["TimeModified"][:19] <= company.now_wall for r in changed
     )
     deleted = company.deleted("Invoice")
-    assert len(deleted) == summary.deleted["InvoiceRet"]
+    assert len(deleted) == summary.deleted.get("InvoiceRet", 0)
     assert all(d["TimeDeleted"][:19] > start for d in deleted)
     deleted_ids = {d["TxnID"] for d in deleted}
     assert not deleted_ids & {r["TxnID"] for r in company.records("Invoice")}

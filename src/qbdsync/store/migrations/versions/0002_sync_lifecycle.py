@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision = "0002"
 down_revision = "0001"
@@ -44,6 +45,13 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("ticket", sa.String(length=128), nullable=True),
         sa.Column("records", sa.Integer(), nullable=False),
+        sa.Column(
+            "datasets_done",
+            sa.JSON(none_as_null=True).with_variant(
+                postgresql.JSONB(none_as_null=True, astext_type=sa.Text()), "postgresql"
+            ),
+            nullable=True,
+        ),
         sa.ForeignKeyConstraint(
             ["company_id"],
             ["companies.id"],

@@ -1,0 +1,229 @@
+"""Request and response models: they make /openapi.json describe exactly what is served."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+
+
+class _Open(BaseModel):
+    """A Codat record: documented fields plus whatever its data type carries."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorMessage(_Model):
+    statusCode: int
+    service: str
+    error: str
+    correlationId: str
+    validation: dict[str, Any] | None = None
+    canBeRetried: str
+    detailedErrorCode: int
+
+
+class HalRef(_Model):
+    href: str
+
+
+class Links(_Model):
+    self: HalRef
+    current: HalRef
+    next: HalRef | None = None
+    previous: HalRef | None = None
+
+
+class DataConnectionError(_Model):
+    statusCode: str | None = None
+    statusText: str | None = None
+    errorMessage: str | None = None
+    erroredOnUtc: str | None = None
+    status: str | None = None
+    resolvedOnUtc: str | None = None
+
+
+ConnectionStatus = Literal["PendingAuth", "Linked", "Unlinked", "Deauthorized"]
+
+
+class ConnectionModel(_Model):
+    id: str
+    integrationId: str
+    integrationKey: str
+    sourceId: str
+    platformName: str
+    linkUrl: str
+    status: ConnectionStatus
+    lastSync: str | None = None
+    created: str
+    sourceType: Literal["Accounting"]
+    dataConnectionErrors: list[DataConnectionError] = []
+    connectionInfo: dict[str, Any] | None = None
+
+
+class Connections(_Model):
+    results: list[ConnectionModel]
+    pageNumber: int
+    pageSize: int
+    totalResults: int
+    links: Links = Field(alias="_links")
+
+
+class CompanyModel(_Model):
+    id: str
+    name: str
+    description: str | None = None
+    redirect: str
+    lastSync: str | None = None
+    created: str | None = None
+    createdByUserName: str | None = None
+    products: list[str] = []
+    tags: dict[str, str] = {}
+    dataConnections: list[ConnectionModel] = []
+
+
+class Companies(_Model):
+    results: list[CompanyModel]
+    pageNumber: int
+    pageSize: int
+    totalResults: int
+    links: Links = Field(alias="_links")
+
+
+class CompanyRequestBody(_Model):
+    name: str = Field(min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=4000)
+    tags: dict[str, str] | None = None
+
+
+class CompanyUpdateRequest(_Model):
+    name: str | None = Field(default=None, min_length=1, max_length=255)
+    description: str | None = Field(default=None, max_length=4000)
+    tags: dict[str, str] | None = None
+
+
+class ConnectionRequestBody(_Model):
+    platformKey: str
+
+
+class UpdateConnectionStatus(_Model):
+    status: ConnectionStatus
+
+
+class Integration(_Model):
+    key: str
+    logoUrl: str
+    name: str
+    enabled: bool
+    sourceId: str
+    sourceType: str
+    integrationId: str
+    isOfflineConnector: bool
+    isBeta: bool
+    dataProvidedBy: str
+    datatypeFeatures: list[dict[str, Any]] = []
+
+
+class Integrations(_Model):
+    results: list[Integration]
+    pageNumber: int
+    pageSize: int
+    totalResults: int
+    links: Links = Field(alias="_links")
+
+
+class SyncSetting(_Model):
+    dataType: str
+    fetchOnFirstLink: bool
+    syncSchedule: int
+    syncOrder: int
+    syncFromUtc: str | None = None
+    syncFromWindow: int | None = None
+    monthsToSync: int | None = None
+    isLocked: bool | None = None
+
+
+class CompanySyncSettings(_Model):
+    companyId: str
+    settings: list[SyncSetting]
+    overridesDefaults: bool = True
+
+
+class ProfileSyncSettings(_Model):
+    clientId: str
+    settings: list[SyncSetting]
+    overridesDefaults: bool = True
+
+
+class PullOperation(_Model):
+    id: str
+    companyId: str
+    connectionId: str
+    dataType: str
+    status: str
+    statusDescription: str | None = None
+    errorMessage: str | None = None
+    requested: str
+    completed: str | None = None
+    progress: int
+    isCompleted: bool
+    isErrored: bool
+
+
+class PullOperations(_Model):
+    results: list[PullOperation]
+    pageNumber: int
+    pageSize: int
+    totalResults: int
+    links: Links = Field(alias="_links")
+
+
+class DataStatus(_Model):
+    dataType: str
+    lastSuccessfulSync: str | None = None
+    currentStatus: str
+    latestSyncId: str | None = None
+    latestSuccessfulSyncId: str | None = None
+
+
+class CreateApiKey(_Model):
+    name: str | None = Field(default=None, max_length=50)
+
+
+class ApiKeyDetails(_Model):
+    id: str
+    name: str | None = None
+    apiKey: str
+    createdDate: str
+
+
+class ApiKeys(_Model):
+    results: list[ApiKeyDetails]
+
+
+class Record(_Open):
+    id: str | None = None
+
+
+class Records(_Model):
+    results: list[Record]
+    pageNumber: int
+    pageSize: int
+    totalResults: int
+    links: Links = Field(alias="_links")
+
+
+class LinkDetails(_Model):
+    companyId: str
+    connectionId: str
+    companyName: str
+    qwcUrl: str
+    username: str
+    password: str | None
+    passwordNote: str | None = None
+    status: ConnectionStatus
+    lastSync: str | None = None

@@ -1,0 +1,275 @@
+"""Reading synced data: every Codat data type, company- and connection-level, paged and
+filtered in SQL with Codat's query language."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy import and_
+
+from qbdsync.api.auth import CallerDep
+from qbdsync.api.deps import company_of, connection_of, engine_of
+from qbdsync.api.errors import ApiError
+from qbdsync.api.models import Record, Records
+from qbdsync.api.paging import check_page, envelope
+from qbdsync.api.query import compile_order, compile_query
+from qbdsync.errors import NotFound
+from qbdsync.store import companies as company_store
+from qbdsync.store import records as record_store
+from qbdsync.store.tables import records
+
+router = APIRouter(tags=["Data"])
+
+# Codat serves these under /companies/{id}/data/…; every type is also served per connection.
+COMPANY_TYPES = (
+    "accounts",
+    "billCreditNotes",
+    "billPayments",
+    "bills",
+    "creditNotes",
+    "customers",
+    "invoices",
+    "items",
+    "journalEntries",
+    "paymentMethods",
+    "payments",
+    "purchaseOrders",
+    "salesOrders",
+    "suppliers",
+    "taxRates",
+    "trackingCategories",
+    # also readable company-wide here, though Codat lists them per connection
+    "directCosts",
+    "directIncomes",
+    "transfers",
+    "bankAccounts",
+    "accountTransactions",
+    "itemReceipts",
+    "employees",
+    "terms",
+    "currencies",
+    "estimates",
+)
+CONNECTION_TYPES = COMPANY_TYPES
+# The id parameter names Codat's SDKs use in paths, e.g. /data/invoices/{invoiceId}.
+_SINGULAR = {
+    "accounts": "accountId",
+    "billCreditNotes": "billCreditNoteId",
+    "billPayments": "billPaymentId",
+    "bills": "billId",
+    "creditNotes": "creditNoteId",
+    "customers": "customerId",
+    "invoices": "invoiceId",
+    "items": "itemId",
+    "journalEntries": "journalEntryId",
+    "paymentMethods": "paymentMethodId",
+    "payments": "paymentId",
+    "purchaseOrders": "purchaseOrderId",
+    "salesOrders": "salesOrderId",
+    "suppliers": "supplierId",
+    "taxRates": "taxRateId",
+    "trackingCategories": "trackingCategoryId",
+    "directCosts": "directCostId",
+    "directIncomes": "directIncomeId",
+    "transfers": "transferId",
+    "bankAccounts": "accountId",
+    "accountTransactions": "accountTransactionId",
+    "itemReceipts": "itemReceiptId",
+    "employees": "employeeId",
+    "terms": "termId",
+    "currencies": "currencyId",
+    "estimates": "estimateId",
+}
+
+PageQ = Annotated[int, Query(description="Page number, from 1.")]
+PageSizeQ = Annotated[int, Query(alias="pageSize", description="Results per page (max 5000).")]
+QueryQ = Annotated[
+    str | None, Query(description="Codat query language, e.g. amountDue>0&&status=Submitted")
+]
+OrderQ = Annotated[str | None, Query(alias="orderBy", description="e.g. -modifiedDate")]
+
+
+def _page(
+    request: Request,
+    connection_ids: list[str],
+    data_type: str,
+    page: int,
+    page_size: int,
+    query: str | None,
+    order_by: str | None,
+    extra: Any = None,
+) -> dict[str, Any]:
+    check_page(page, page_size)
+    engine = engine_of(request)
+    dialect = engine.dialect.name
+    where = compile_query(query, records.c.data, dialect)
+    if extra is not None:
+        where = and_(where, extra)
+    order = compile_order(
+        order_by, records.c.data, dialect, default="id", tie_breaker=records.c.record_id
+    )
+    with engine.connect() as conn:
+        found = record_store.page_records(
+            conn,
+            connection_ids,
+            data_type,
+            where=where,
+            order_by=order,
+            offset=(page - 1) * page_size,
+            limit=page_size,
+        )
+    return envelope(request, found.results, page=page, page_size=page_size, total=found.total)
+
+
+def _company_connections(request: Request, caller: CallerDep, company_id: str) -> list[str]:
+    with engine_of(request).connect() as conn:
+        company_of(conn, caller, company_id)
+        return [c.id for c in company_store.list_connections(conn, company_id)]
+
+
+def _one(request: Request, connection_ids: list[str], data_type: str, record_id: str) -> Any:
+    with engine_of(request).connect() as conn:
+        found = record_store.get_record(conn, connection_ids, data_type, record_id)
+    if found is None:
+        raise NotFound(f"no {data_type} record with id {record_id}")
+    return found
+
+
+def _add_company_routes(data_type: str) -> None:
+    id_name = _SINGULAR[data_type]
+
+    def list_records(
+        request: Request,
+        caller: CallerDep,
+        companyId: str,
+        page: PageQ = 1,
+        page_size: PageSizeQ = 100,
+        query: QueryQ = None,
+        order_by: OrderQ = None,
+    ) -> dict[str, Any]:
+        ids = _company_connections(request, caller, companyId)
+        return _page(request, ids, data_type, page, page_size, query, order_by)
+
+    def get_record(request: Request, caller: CallerDep, companyId: str, recordId: str) -> Any:
+        return _one(request, _company_connections(request, caller, companyId), data_type, recordId)
+
+    router.add_api_route(
+        f"/companies/{{companyId}}/data/{data_type}",
+        list_records,
+        methods=["GET"],
+        response_model=Records,
+        summary=f"List {data_type}",
+        operation_id=f"list_{data_type}",
+    )
+    router.add_api_route(
+        f"/companies/{{companyId}}/data/{data_type}/{{recordId}}",
+        get_record,
+        methods=["GET"],
+        response_model=Record,
+        summary=f"Get one of {data_type} ({id_name})",
+        operation_id=f"get_{data_type}",
+    )
+
+
+def _add_connection_routes(data_type: str) -> None:
+    def list_records(
+        request: Request,
+        caller: CallerDep,
+        companyId: str,
+        connectionId: str,
+        page: PageQ = 1,
+        page_size: PageSizeQ = 100,
+        query: QueryQ = None,
+        order_by: OrderQ = None,
+    ) -> dict[str, Any]:
+        with engine_of(request).connect() as conn:
+            connection_of(conn, caller, companyId, connectionId)
+        return _page(request, [connectionId], data_type, page, page_size, query, order_by)
+
+    def get_record(
+        request: Request,
+        caller: CallerDep,
+        companyId: str,
+        connectionId: str,
+        recordId: str,
+    ) -> Any:
+        with engine_of(request).connect() as conn:
+            connection_of(conn, caller, companyId, connectionId)
+        return _one(request, [connectionId], data_type, recordId)
+
+    router.add_api_route(
+        f"/companies/{{companyId}}/connections/{{connectionId}}/data/{data_type}",
+        list_records,
+        methods=["GET"],
+        response_model=Records,
+        summary=f"List {data_type} of one connection",
+        operation_id=f"list_connection_{data_type}",
+    )
+    router.add_api_route(
+        f"/companies/{{companyId}}/connections/{{connectionId}}/data/{data_type}/{{recordId}}",
+        get_record,
+        methods=["GET"],
+        response_model=Record,
+        summary=f"Get one of {data_type} of one connection",
+        operation_id=f"get_connection_{data_type}",
+    )
+
+
+@router.get(
+    "/companies/{companyId}/connections/{connectionId}/data/bankAccounts/{accountId}/bankTransactions",
+    response_model=Records,
+    summary="List the transactions of one bank account",
+)
+def bank_transactions(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    connectionId: str,
+    accountId: str,
+    page: PageQ = 1,
+    page_size: PageSizeQ = 100,
+    query: QueryQ = None,
+    order_by: OrderQ = None,
+) -> dict[str, Any]:
+    with engine_of(request).connect() as conn:
+        connection_of(conn, caller, companyId, connectionId)
+        if record_store.get_record(conn, [connectionId], "bankAccounts", accountId) is None:
+            raise NotFound(f"no bank account with id {accountId}")
+    account_filter = compile_query(
+        f'accountId="{_quoted(accountId)}"', records.c.data, engine_of(request).dialect.name
+    )
+    return _page(
+        request,
+        [connectionId],
+        "bankTransactions",
+        page,
+        page_size,
+        query,
+        order_by,
+        extra=account_filter,
+    )
+
+
+def _quoted(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+@router.get("/companies/{companyId}/data/info", response_model=Record, summary="Company info")
+def company_info(request: Request, caller: CallerDep, companyId: str) -> Any:
+    ids = _company_connections(request, caller, companyId)
+    with engine_of(request).connect() as conn:
+        found = record_store.get_record(conn, ids, "company", "company")
+    if found is None:
+        raise ApiError(
+            404,
+            "No company information yet: the QuickBooks connector has not synced.",
+            can_be_retried="True",
+        )
+    return found
+
+
+for _type in COMPANY_TYPES:
+    _add_company_routes(_type)
+for _type in CONNECTION_TYPES:
+    _add_connection_routes(_type)

@@ -1,0 +1,419 @@
+"""Companies, connections and integrations (Codat's platform API)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from qbdsync.api.auth import CallerDep
+from qbdsync.api.deps import company_of, connection_of, engine_of, now, settings_of
+from qbdsync.api.errors import ApiError
+from qbdsync.api.models import (
+    Companies,
+    CompanyModel,
+    CompanyRequestBody,
+    CompanyUpdateRequest,
+    ConnectionModel,
+    ConnectionRequestBody,
+    Connections,
+    Integration,
+    Integrations,
+    UpdateConnectionStatus,
+)
+from qbdsync.api.paging import check_page, envelope
+from qbdsync.api.query.reference import matches
+from qbdsync.api.query.reference import order as sort_records
+from qbdsync.api.shapes import INTEGRATION_ID, PLATFORM_KEY, PLATFORM_NAME, company_view
+from qbdsync.api.shapes import connection_view as _connection_view
+from qbdsync.linking import create_company, create_linkable_connection, new_link
+from qbdsync.store import companies as company_store
+from qbdsync.webhooks.events import emit
+
+router = APIRouter(tags=["Platform"])
+
+PageQ = Annotated[int, Query(description="Page number, from 1.")]
+PageSizeQ = Annotated[int, Query(alias="pageSize", description="Results per page (max 5000).")]
+QueryQ = Annotated[str | None, Query(description="Codat query language, e.g. name~Acme.")]
+OrderQ = Annotated[str | None, Query(alias="orderBy", description="e.g. -created")]
+
+
+def _company(request: Request, company_id: str) -> dict[str, Any]:
+    engine, settings = engine_of(request), settings_of(request)
+    with engine.connect() as conn:
+        row = company_store.get_company(conn, company_id)
+        connections = company_store.list_connections(conn, company_id)
+        return company_view(conn, settings, row, connections)
+
+
+def _emit(
+    request: Request,
+    client_id: str,
+    event: str,
+    payload: dict[str, Any],
+    tags: dict[str, str] | None,
+) -> None:
+    with engine_of(request).begin() as conn:
+        emit(
+            conn,
+            client_id=client_id,
+            event_type=event,
+            payload=payload,
+            company_tags=tags,
+            now=now(),
+        )
+
+
+@router.get("/companies", response_model=Companies, summary="List companies")
+def list_companies(
+    request: Request,
+    caller: CallerDep,
+    page: PageQ = 1,
+    page_size: PageSizeQ = 100,
+    query: QueryQ = None,
+    order_by: OrderQ = None,
+) -> dict[str, Any]:
+    check_page(page, page_size)
+    engine, settings = engine_of(request), settings_of(request)
+    with engine.connect() as conn:
+        rows = company_store.list_companies(conn, caller.client_id)
+        views = [
+            company_view(conn, settings, row, company_store.list_connections(conn, row.id))
+            for row in rows
+        ]
+    # A tenant's companies are few; their shape (with connections) is built here, so the
+    # query runs over it in Python (data endpoints run their queries in SQL).
+    chosen = [v for v in views if matches(query, v)]
+    chosen = sort_records(chosen, order_by or "-created")
+    start = (page - 1) * page_size
+    return envelope(
+        request,
+        chosen[start : start + page_size],
+        page=page,
+        page_size=page_size,
+        total=len(chosen),
+    )
+
+
+@router.post("/companies", response_model=CompanyModel, summary="Create a company")
+def create(request: Request, caller: CallerDep, body: CompanyRequestBody) -> dict[str, Any]:
+    company_id = create_company(
+        engine_of(request),
+        body.name,
+        body.description,
+        client_id=caller.client_id,
+        tags=body.tags,
+    )
+    view = _company(request, company_id)
+    _emit(
+        request,
+        caller.client_id,
+        "company.created",
+        {"referenceCompany": _reference(view)},
+        body.tags,
+    )
+    return view
+
+
+def _reference(view: dict[str, Any]) -> dict[str, Any]:
+    return {k: view[k] for k in ("id", "name", "description", "tags")}
+
+
+@router.get("/companies/{companyId}", response_model=CompanyModel, summary="Get a company")
+def get(request: Request, caller: CallerDep, companyId: str) -> dict[str, Any]:
+    with engine_of(request).connect() as conn:
+        company_of(conn, caller, companyId)
+    return _company(request, companyId)
+
+
+def _update(request: Request, caller: CallerDep, company_id: str, values: dict[str, Any]) -> None:
+    with engine_of(request).begin() as conn:
+        company_of(conn, caller, company_id)
+        if values:
+            company_store.update_company(conn, company_id, now(), **values)
+
+
+@router.put("/companies/{companyId}", response_model=CompanyModel, summary="Replace a company")
+def replace(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    body: CompanyRequestBody,
+) -> dict[str, Any]:
+    _update(
+        request,
+        caller,
+        companyId,
+        {
+            "name": body.name,
+            "description": body.description,
+            "tags": body.tags or {},
+        },
+    )
+    return _company(request, companyId)
+
+
+@router.patch("/companies/{companyId}", response_model=CompanyModel, summary="Update a company")
+def patch(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    body: CompanyUpdateRequest,
+) -> dict[str, Any]:
+    values = body.model_dump(exclude_unset=True)
+    if "name" in values and values["name"] is None:
+        raise ApiError(400, "name cannot be null", can_be_retried="False")
+    _update(request, caller, companyId, values)
+    return _company(request, companyId)
+
+
+@router.delete("/companies/{companyId}", status_code=204, summary="Delete a company")
+def delete(request: Request, caller: CallerDep, companyId: str) -> Response:
+    with engine_of(request).begin() as conn:
+        row = company_of(conn, caller, companyId)
+        company_store.delete_company(conn, companyId)
+        emit(
+            conn,
+            client_id=caller.client_id,
+            event_type="company.deleted",
+            payload={
+                "referenceCompany": {
+                    "id": row.id,
+                    "name": row.name,
+                    "description": row.description,
+                    "tags": row.tags or {},
+                }
+            },
+            company_tags=row.tags,
+            now=now(),
+        )
+    return Response(status_code=204)
+
+
+@router.get(
+    "/companies/{companyId}/connections", response_model=Connections, summary="List connections"
+)
+def list_connections(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    page: PageQ = 1,
+    page_size: PageSizeQ = 100,
+    query: QueryQ = None,
+    order_by: OrderQ = None,
+) -> dict[str, Any]:
+    check_page(page, page_size)
+    settings = settings_of(request)
+    with engine_of(request).connect() as conn:
+        company_of(conn, caller, companyId)
+        views = [
+            _connection_view(conn, settings, c)
+            for c in company_store.list_connections(conn, companyId)
+        ]
+    chosen = sort_records([v for v in views if matches(query, v)], order_by or "created")
+    start = (page - 1) * page_size
+    return envelope(
+        request,
+        chosen[start : start + page_size],
+        page=page,
+        page_size=page_size,
+        total=len(chosen),
+    )
+
+
+@router.post(
+    "/companies/{companyId}/connections",
+    response_model=ConnectionModel,
+    summary="Create a connection (returns its linkUrl for the SMB user)",
+)
+def create_connection(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    body: ConnectionRequestBody,
+) -> dict[str, Any]:
+    if body.platformKey != PLATFORM_KEY:
+        raise ApiError(
+            400,
+            f"Unknown platformKey {body.platformKey!r}: this server offers {PLATFORM_KEY!r} "
+            f"({PLATFORM_NAME}).",
+            can_be_retried="False",
+        )
+    engine, settings = engine_of(request), settings_of(request)
+    with engine.connect() as conn:
+        company = company_of(conn, caller, companyId)
+    connection, _ = create_linkable_connection(engine, settings, companyId)
+    with engine.begin() as conn:
+        view = _connection_view(conn, settings, connection)
+        emit(
+            conn,
+            client_id=caller.client_id,
+            event_type="connection.created",
+            payload=_connection_payload(company, view),
+            company_tags=company.tags,
+            now=now(),
+        )
+    return view
+
+
+def _connection_payload(company: Any, view: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "referenceCompany": {
+            "id": company.id,
+            "name": company.name,
+            "description": company.description,
+            "tags": company.tags or {},
+        },
+        "connection": {
+            k: view[k]
+            for k in (
+                "id",
+                "integrationKey",
+                "sourceId",
+                "platformName",
+                "linkUrl",
+                "status",
+                "lastSync",
+                "created",
+                "sourceType",
+            )
+        },
+    }
+
+
+@router.get(
+    "/companies/{companyId}/connections/{connectionId}",
+    response_model=ConnectionModel,
+    summary="Get a connection",
+)
+def get_connection(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    connectionId: str,
+) -> dict[str, Any]:
+    with engine_of(request).connect() as conn:
+        row = connection_of(conn, caller, companyId, connectionId)
+        return _connection_view(conn, settings_of(request), row)
+
+
+@router.patch(
+    "/companies/{companyId}/connections/{connectionId}",
+    response_model=ConnectionModel,
+    summary='Unlink a connection ({"status": "Unlinked"})',
+)
+def unlink(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    connectionId: str,
+    body: UpdateConnectionStatus,
+) -> dict[str, Any]:
+    if body.status != "Unlinked":
+        raise ApiError(400, 'Only {"status": "Unlinked"} can be set.', can_be_retried="False")
+    with engine_of(request).begin() as conn:
+        company = company_of(conn, caller, companyId)
+        row = connection_of(conn, caller, companyId, connectionId)
+        company_store.update_connection(conn, row.id, status="Unlinked")
+        row = company_store.get_connection(conn, row.id)
+        view = _connection_view(conn, settings_of(request), row)
+        emit(
+            conn,
+            client_id=caller.client_id,
+            event_type="connection.disconnected",
+            payload=_connection_payload(company, view),
+            company_tags=company.tags,
+            now=now(),
+        )
+        return view
+
+
+@router.delete(
+    "/companies/{companyId}/connections/{connectionId}",
+    status_code=204,
+    summary="Delete a connection and its data",
+)
+def delete_connection(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    connectionId: str,
+) -> Response:
+    with engine_of(request).begin() as conn:
+        company = company_of(conn, caller, companyId)
+        row = connection_of(conn, caller, companyId, connectionId)
+        view = _connection_view(conn, settings_of(request), row)
+        company_store.delete_connection(conn, row.id)
+        emit(
+            conn,
+            client_id=caller.client_id,
+            event_type="connection.deleted",
+            payload=_connection_payload(company, view),
+            company_tags=company.tags,
+            now=now(),
+        )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/companies/{companyId}/connections/{connectionId}/link",
+    response_model=ConnectionModel,
+    summary="Regenerate the link URL (the old one stops working; the password can be shown again)",
+)
+def regenerate_link(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    connectionId: str,
+) -> dict[str, Any]:
+    engine, settings = engine_of(request), settings_of(request)
+    with engine.connect() as conn:
+        connection_of(conn, caller, companyId, connectionId)
+    new_link(engine, settings, connectionId)
+    with engine.connect() as conn:
+        return _connection_view(conn, settings, company_store.get_connection(conn, connectionId))
+
+
+def _integration(request: Request) -> dict[str, Any]:
+    base = settings_of(request).public_url
+    return {
+        "key": PLATFORM_KEY,
+        "logoUrl": f"{base}/static/quickbooks-desktop.svg",
+        "name": PLATFORM_NAME,
+        "enabled": True,
+        "sourceId": INTEGRATION_ID,
+        "sourceType": "Accounting",
+        "integrationId": INTEGRATION_ID,
+        "isOfflineConnector": True,
+        "isBeta": False,
+        "dataProvidedBy": "qbdsync",
+        "datatypeFeatures": [],
+    }
+
+
+@router.get("/integrations", response_model=Integrations, summary="List integrations")
+def integrations(
+    request: Request,
+    caller: CallerDep,
+    page: PageQ = 1,
+    page_size: PageSizeQ = 100,
+    query: QueryQ = None,
+    order_by: OrderQ = None,
+) -> dict[str, Any]:
+    check_page(page, page_size)
+    chosen = [i for i in [_integration(request)] if matches(query, i)]
+    start = (page - 1) * page_size
+    return envelope(
+        request,
+        chosen[start : start + page_size],
+        page=page,
+        page_size=page_size,
+        total=len(chosen),
+    )
+
+
+@router.get("/integrations/{platformKey}", response_model=Integration, summary="Get integration")
+def integration(request: Request, caller: CallerDep, platformKey: str) -> dict[str, Any]:
+    if platformKey != PLATFORM_KEY:
+        raise ApiError(404, f"no integration {platformKey!r}", can_be_retried="False")
+    return _integration(request)

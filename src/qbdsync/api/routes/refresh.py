@@ -1,0 +1,148 @@
+"""Refreshing data and watching it arrive: queue pulls, dataStatus, pull history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from qbdsync.api.auth import CallerDep
+from qbdsync.api.deps import company_of, connection_of, engine_of
+from qbdsync.api.errors import ApiError
+from qbdsync.api.models import DataStatus, PullOperation, PullOperations
+from qbdsync.api.paging import check_page, envelope
+from qbdsync.api.query.reference import matches
+from qbdsync.api.query.reference import order as sort_records
+from qbdsync.errors import NotFound
+from qbdsync.lifecycle import queue_sync
+from qbdsync.store import companies as company_store
+from qbdsync.store import pulls as pull_store
+from qbdsync.sync.datatypes import data_types
+from qbdsync.views import pull_view
+
+router = APIRouter(tags=["Refresh data"])
+
+
+def _views(request: Request, company_id: str, limit: int = 10_000) -> list[dict[str, Any]]:
+    with engine_of(request).connect() as conn:
+        rows = pull_store.list_for_company(conn, company_id, limit=limit)
+        connections = {c.id: c for c in company_store.list_connections(conn, company_id)}
+    return [pull_view(r, connections.get(r.connection_id)) for r in rows]
+
+
+@router.post("/companies/{companyId}/data/all", status_code=204, summary="Refresh all data")
+def refresh_all(request: Request, caller: CallerDep, companyId: str) -> Response:
+    with engine_of(request).connect() as conn:
+        company_of(conn, caller, companyId)
+    queue_sync(engine_of(request), companyId)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/companies/{companyId}/data/queue/{dataType}",
+    response_model=PullOperation,
+    summary="Refresh one data type",
+)
+def refresh_type(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    dataType: str,
+    connection_id: Annotated[str | None, Query(alias="connectionId")] = None,
+) -> dict[str, Any]:
+    if dataType not in data_types():
+        raise ApiError(400, f"unknown dataType {dataType!r}", can_be_retried="False")
+    engine = engine_of(request)
+    with engine.connect() as conn:
+        company_of(conn, caller, companyId)
+        if connection_id is not None:
+            connection_of(conn, caller, companyId, connection_id)
+        active = [
+            c
+            for c in company_store.list_connections(conn, companyId)
+            if c.status not in ("Deauthorized", "Unlinked")
+        ]
+    if not active:
+        raise ApiError(
+            409,
+            "This company has no active QuickBooks connection to refresh from.",
+            can_be_retried="False",
+        )
+    queued = queue_sync(engine, companyId, data_type=dataType, connection_id=connection_id)
+    with engine.connect() as conn:
+        connection = company_store.get_connection(conn, queued[0].connection_id)
+    return pull_view(queued[0], connection)
+
+
+@router.get(
+    "/companies/{companyId}/dataStatus",
+    response_model=dict[str, DataStatus],
+    summary="Status of each data type",
+)
+def data_status(request: Request, caller: CallerDep, companyId: str) -> dict[str, Any]:
+    with engine_of(request).connect() as conn:
+        company_of(conn, caller, companyId)
+    views = _views(request, companyId)
+    result: dict[str, Any] = {}
+    for view in views:  # newest first
+        entry = result.get(view["dataType"])
+        if entry is None:
+            entry = result[view["dataType"]] = {
+                "dataType": view["dataType"],
+                "lastSuccessfulSync": None,
+                "currentStatus": view["status"],
+                "latestSyncId": view["id"],
+                "latestSuccessfulSyncId": None,
+            }
+        if entry["latestSuccessfulSyncId"] is None and view["status"] == "Complete":
+            entry["latestSuccessfulSyncId"] = view["id"]
+            entry["lastSuccessfulSync"] = view["completed"]
+    return result
+
+
+@router.get(
+    "/companies/{companyId}/data/history",
+    response_model=PullOperations,
+    summary="Pull operations, newest first",
+)
+def history(
+    request: Request,
+    caller: CallerDep,
+    companyId: str,
+    page: int = 1,
+    page_size: Annotated[int, Query(alias="pageSize")] = 100,
+    query: str | None = None,
+    order_by: Annotated[str | None, Query(alias="orderBy")] = None,
+) -> dict[str, Any]:
+    check_page(page, page_size)
+    with engine_of(request).connect() as conn:
+        company_of(conn, caller, companyId)
+    chosen = [v for v in _views(request, companyId) if matches(query, v)]
+    if order_by:
+        chosen = sort_records(chosen, order_by)
+    start = (page - 1) * page_size
+    return envelope(
+        request,
+        chosen[start : start + page_size],
+        page=page,
+        page_size=page_size,
+        total=len(chosen),
+    )
+
+
+@router.get(
+    "/companies/{companyId}/data/history/{datasetId}",
+    response_model=PullOperation,
+    summary="One pull operation",
+)
+def one(request: Request, caller: CallerDep, companyId: str, datasetId: str) -> dict[str, Any]:
+    with engine_of(request).connect() as conn:
+        company_of(conn, caller, companyId)
+        try:
+            row = pull_store.get_if(conn, datasetId)
+        except NotFound:
+            row = None
+        if row is None or row.company_id != companyId:
+            raise NotFound(f"no pull operation with id {datasetId}")
+        connection = company_store.get_connection(conn, row.connection_id)
+    return pull_view(row, connection)

@@ -31,6 +31,8 @@ company_app = typer.Typer(help="Companies (one per business whose books you read
 connection_app = typer.Typer(help="QuickBooks connections of a company (one per company file).")
 app.add_typer(company_app, name="company")
 sync_app = typer.Typer(help="Syncs: queue a refresh for the next Web Connector poll.")
+apikey_app = typer.Typer(help="API keys for the REST API (each belongs to a client/tenant).")
+app.add_typer(apikey_app, name="apikey")
 app.add_typer(connection_app, name="connection")
 app.add_typer(sync_app, name="sync")
 
@@ -329,6 +331,35 @@ def connection_errors(connection_id: str) -> None:
     out.print(table)
 
 
+@apikey_app.command("create")
+def apikey_create(
+    name: Annotated[str, typer.Option(help="What the key is for.")],
+    client: Annotated[
+        str | None,
+        typer.Option(help="Client (tenant) id; default: the deployment's default client."),
+    ] = None,
+    new_client: Annotated[
+        str | None, typer.Option(help="Create a new client (tenant) with this name for the key.")
+    ] = None,
+) -> None:
+    """Create an API key; prints it as the last line (shown once, stored as a digest)."""
+    from qbdsync.store import clients as client_store
+
+    engine = _engine(_settings())
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        if new_client:
+            client_id = client_store.create_client(conn, new_client, now)
+        else:
+            client_id = client or client_store.default_client(conn, now)
+        key, row = client_store.create_api_key(conn, client_id, name, now)
+    err.print(
+        f"API key {row.id} for client {client_id}. Send it as "
+        "'Authorization: Basic <base64 of the key>'."
+    )
+    print(key)
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -362,8 +393,14 @@ def serve(
 
 @app.command()
 def simulate(
-    qwc: Annotated[Path, typer.Option(help="The .qwc file of the connection.")],
-    password: Annotated[str, typer.Option(help="The connection's Web Connector password.")],
+    qwc: Annotated[Path | None, typer.Option(help="The .qwc file of the connection.")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="The connection's Web Connector password.")
+    ] = None,
+    link_url: Annotated[
+        str | None,
+        typer.Option(help="Act as the SMB user: fetch the link, the .qwc and the password."),
+    ] = None,
     company_file: Annotated[
         Path | None, typer.Option(help="Simulated company file (created when missing).")
     ] = None,
@@ -383,6 +420,14 @@ def simulate(
         raise typer.BadParameter("size must be small, medium or large")
     if country not in ("US", "CA", "UK"):
         raise typer.BadParameter("country must be US, CA or UK")
+    if link_url is not None:
+        from qbdsync.simulator.link import follow_link
+
+        if qwc is not None or password is not None:
+            raise typer.BadParameter("give --link-url, or --qwc with --password, not both")
+        qwc, password = follow_link(link_url, Path(tempfile.mkdtemp(prefix="qbdsync-link-")))
+    if qwc is None or password is None:
+        raise typer.BadParameter("give --qwc and --password, or --link-url")
     path = company_file or Path(f"qbdsync-sim-{country}-{size}-{seed}.qbsim")
     log = log_file.open("a", encoding="utf-8") if log_file else None
     try:

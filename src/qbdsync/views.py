@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from qbdsync.store.companies import ConnectionRow
+from sqlalchemy import Connection
+
+from qbdsync.linking import link_url
+from qbdsync.settings import Settings
+from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.pulls import PullRow
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
     aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
@@ -26,7 +30,7 @@ def pull_view(
     if status == "Queued" and paused is not None:
         until = paused if paused.tzinfo is not None else paused.replace(tzinfo=UTC)
         if until > now:
-            status, description = "Initial", f"Paused until {_iso(until)}"
+            status, description = "Initial", f"Paused until {iso(until)}"
     return {
         "id": row.id,
         "companyId": row.company_id,
@@ -35,10 +39,75 @@ def pull_view(
         "status": status,
         "statusDescription": description,
         "errorMessage": row.error_message,
-        "requested": _iso(row.requested),
-        "completed": _iso(row.completed),
+        "requested": iso(row.requested),
+        "completed": iso(row.completed),
         "progress": row.progress,
         "isCompleted": row.status in ("Complete", "NotSupported"),
         "isErrored": row.status
         in ("FetchError", "MapError", "InternalError", "AuthError", "PermissionsError"),
+    }
+
+
+PLATFORM_KEY = "pqsw"
+PLATFORM_NAME = "QuickBooks Desktop"
+# A stable integration id for pqsw (Codat's ids are GUIDs).
+INTEGRATION_ID = "fd321cb6-7963-4506-b873-e99593a45e30"
+
+
+def connection_view(conn: Connection, settings: Settings, row: ConnectionRow) -> dict[str, Any]:
+    errors = []
+    if row.last_error:
+        errors.append(
+            {
+                "statusCode": "",
+                "statusText": row.last_error[:200],
+                "errorMessage": row.last_error,
+                "erroredOnUtc": iso(row.last_sync_at or row.created_at),
+                "status": "Active",
+                "resolvedOnUtc": None,
+            }
+        )
+    return {
+        "id": row.id,
+        "integrationId": INTEGRATION_ID,
+        "integrationKey": PLATFORM_KEY,
+        "sourceId": INTEGRATION_ID,
+        "platformName": PLATFORM_NAME,
+        "linkUrl": link_url(conn, settings, row.id) or f"{settings.public_url}/link",
+        "status": row.status,
+        "lastSync": iso(row.last_sync_at),
+        "created": iso(row.created_at),
+        "sourceType": "Accounting",
+        "dataConnectionErrors": errors,
+        "connectionInfo": {
+            "qbwcUserName": row.username,
+            "quickBooksProduct": row.qb_product,
+            "country": row.qb_country,
+            "qbxmlVersion": row.qbxml_version,
+            "companyFile": row.company_file,
+            "pausedUntil": iso(row.paused_until),
+        },
+    }
+
+
+def company_view(
+    conn: Connection,
+    settings: Settings,
+    row: CompanyRow,
+    connections: list[ConnectionRow],
+) -> dict[str, Any]:
+    views = [connection_view(conn, settings, c) for c in connections]
+    last_syncs = [c.last_sync_at for c in connections if c.last_sync_at is not None]
+    redirect = views[0]["linkUrl"] if views else f"{settings.public_url}/link"
+    return {
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "redirect": redirect,
+        "lastSync": iso(max(last_syncs)) if last_syncs else None,
+        "created": iso(row.created_at),
+        "createdByUserName": None,
+        "products": [],
+        "tags": row.tags or {},
+        "dataConnections": views,
     }

@@ -33,6 +33,7 @@ from qbdsync.store import pulls as pull_store
 from qbdsync.store import records as record_store
 from qbdsync.store import sessions as session_store
 from qbdsync.store import sync_settings
+from qbdsync.store.companies import CompanyRow
 from qbdsync.store.records import RecordRow, SyncErrorRow
 from qbdsync.sync.availability import idle_reason
 from qbdsync.sync.datasets import DATASETS
@@ -41,6 +42,8 @@ from qbdsync.sync.engine import Deletion, Summary, SyncEngine
 from qbdsync.sync.outcomes import type_outcome
 from qbdsync.sync.schedule import due_types, history_start, next_due
 from qbdsync.sync.state import SessionState
+from qbdsync.views import connection_view
+from qbdsync.webhooks.events import emit
 
 log = logging.getLogger(__name__)
 
@@ -494,7 +497,70 @@ class QbwcService:
             )
         company_store.update_connection(conn, connection_id, **values)
         self._schedule_next(conn, connection_id, now)
+        first = connection.status == "PendingAuth"
+        if first:
+            self._emit(conn, "connection.connected", company, connection_id, now)
+        self._emit(
+            conn,
+            "read.completed.initial" if first else "read.completed",
+            company,
+            connection_id,
+            now,
+            extra={
+                "dataTypes": sorted(t for t, n in summary.records.items() if n),
+                "recordsSynced": summary.total_records,
+            },
+        )
+        if values.get("status") == "Deauthorized":
+            self._emit(conn, "connection.disconnected", company, connection_id, now)
         return text
+
+    def _emit(
+        self,
+        conn: Connection,
+        event_type: str,
+        company: CompanyRow,
+        connection_id: str,
+        now: datetime,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Queue a webhook event in this transaction (delivered by the background worker)."""
+        if company.client_id is None:
+            return
+        view = connection_view(
+            conn, self._settings, company_store.get_connection(conn, connection_id)
+        )
+        payload: dict[str, Any] = {
+            "referenceCompany": {
+                "id": company.id,
+                "name": company.name,
+                "description": company.description,
+                "tags": company.tags or {},
+            },
+            "connection": {
+                k: view[k]
+                for k in (
+                    "id",
+                    "integrationKey",
+                    "sourceId",
+                    "platformName",
+                    "linkUrl",
+                    "status",
+                    "lastSync",
+                    "created",
+                    "sourceType",
+                )
+            },
+            **(extra or {}),
+        }
+        emit(
+            conn,
+            client_id=company.client_id,
+            event_type=event_type,
+            payload=payload,
+            company_tags=company.tags,
+            now=now,
+        )
 
     def _schedule_next(self, conn: Connection, connection_id: str, now: datetime) -> None:
         """When authenticate should next find work: now if anything is queued, else the
@@ -538,6 +604,9 @@ class QbwcService:
         recovery: Recovery,
         now: datetime,
     ) -> None:
+        connection = company_store.get_connection(conn, connection_id)
+        company = company_store.get_company(conn, connection.company_id)
+        self._emit(conn, "connection.failed", company, connection_id, now, extra={"error": message})
         log.warning("connection %s session failed: %s", connection_id, message)
         session_store.save_session(conn, ticket, now, status="failed", last_error=message)
         record_store.add_errors(

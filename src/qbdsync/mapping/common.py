@@ -11,7 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 from qbdsync.errors import InvalidValue
-from qbdsync.qbxml.values import parse_bool, parse_decimal, parse_int, parse_timestamp
+from qbdsync.qbxml.values import (
+    parse_bool,
+    parse_decimal,
+    parse_int,
+    parse_number,
+    parse_timestamp,
+)
 
 Raw = dict[str, Any]
 Mapped = dict[str, Any]
@@ -41,10 +47,10 @@ def text(raw: Raw, name: str) -> str | None:
 
 
 def amount(raw: Raw, name: str) -> float | None:
-    value = text(raw, name)
-    if value is None:
+    value = raw.get(name)
+    if not isinstance(value, str):
         return None
-    return decimal_to_number(parse_decimal(value, name), name, value)
+    return parse_number(value, name, _MAX_EXACT_DIGITS)
 
 
 def amount_or_zero(raw: Raw, name: str) -> float:

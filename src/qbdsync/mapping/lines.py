@@ -84,8 +84,13 @@ def _zero(value: float | None) -> float:
 
 def sales_line(line: Raw) -> dict[str, Any]:
     """InvoiceLineRet and its kin (CreditMemo…, SalesReceipt…, SalesOrder…, Estimate… LineRet)."""
-    sub_total = decimal(line, "Amount")
-    tax = decimal(line, "TaxAmount")
+    sub_total = amount(line, "Amount")
+    tax = amount(line, "TaxAmount")
+    if tax is None:
+        line_total = sub_total
+    else:
+        # Added as exact decimals (floats could print 0.30000000000000004).
+        line_total = number(total(decimal(line, "Amount"), decimal(line, "TaxAmount")), "Amount")
     return {
         "lineNumber": text(line, "TxnLineID"),
         "description": text(line, "Desc"),
@@ -93,9 +98,9 @@ def sales_line(line: Raw) -> dict[str, Any]:
         "quantity": _zero(amount(line, "Quantity")),
         "discountAmount": 0.0,
         "discountPercentage": None,
-        "subTotal": number(sub_total, "Amount"),
-        "taxAmount": _zero(number(tax, "TaxAmount")),
-        "totalAmount": number(total(sub_total, tax), "Amount"),
+        "subTotal": sub_total,
+        "taxAmount": _zero(tax),
+        "totalAmount": line_total,
         "accountRef": None,
         "itemRef": ref(line, "ItemRef"),
         "taxRateRef": ref(line, "SalesTaxCodeRef"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -30,6 +30,19 @@ _WALL_FORMAT: Final = "%Y-%m-%dT%H:%M:%S"
 
 def _reject(field_name: str, text: str, expected: str) -> InvalidValue:
     return InvalidValue(f"{field_name}: cannot read {text!r} as {expected}")
+
+
+def parse_number(text: str, field: str, max_digits: int = 15) -> float:
+    """A qbXML amount as a JSON number, exactly: the same strict syntax as parse_decimal, and
+    refused when it has more significant digits than a double keeps (a float parsed from at most
+    15 significant digits prints back to the same decimal). Faster than going through Decimal.
+    """
+    if _DECIMAL.fullmatch(text) is None:
+        raise _reject(field, text, "a decimal number")
+    digits = text.lstrip("+-").replace(".", "").lstrip("0")
+    if len(digits) > max_digits:
+        raise InvalidValue(f"{field}: {text!r} has more digits than a JSON number keeps")
+    return float(text)
 
 
 def parse_decimal(text: str, field: str) -> Decimal:
@@ -92,12 +105,12 @@ class QbTimestamp:
 
         A time stamp without an offset is treated as UTC.
         """
-        moment = datetime.strptime(self.wall, _WALL_FORMAT)
+        moment = datetime.fromisoformat(self.wall)
         if self.offset and self.offset != "Z":
             sign = -1 if self.offset[0] == "-" else 1
             hours, minutes = int(self.offset[1:3]), int(self.offset[4:6])
             moment -= sign * timedelta(hours=hours, minutes=minutes)
-        return moment.replace(tzinfo=UTC).strftime(_WALL_FORMAT) + "Z"
+        return moment.isoformat(timespec="seconds") + "Z"
 
 
 def parse_timestamp(text: str, field: str = "timestamp") -> QbTimestamp:
@@ -107,7 +120,9 @@ def parse_timestamp(text: str, field: str = "timestamp") -> QbTimestamp:
         raise _reject(field, text, "a date-time (YYYY-MM-DDThh:mm:ss[±hh:mm])")
     wall = match["wall"]
     try:
-        datetime.strptime(wall, _WALL_FORMAT)
+        # fromisoformat is C code (strptime cost ~35 µs a call on the ingest hot path); the
+        # regex above already pinned the exact shape, this checks the calendar.
+        datetime.fromisoformat(wall)
     except ValueError as exc:
         raise _reject(field, text, "a date-time (YYYY-MM-DDThh:mm:ss[±hh:mm])") from exc
     return QbTimestamp(wall=wall, offset=match["offset"] or "")
@@ -119,8 +134,10 @@ def wall_minus(wall: str, seconds: int) -> str:
     Pure calendar arithmetic on the wall-clock text: no time zone is involved, which is what
     QuickBooks expects (it reads ``FromModifiedDate`` as local time and rejects ``Z``).
     """
+    if _TIMESTAMP.fullmatch(wall) is None or len(wall) != 19:
+        raise _reject("wall-clock time", wall, "YYYY-MM-DDThh:mm:ss")
     try:
-        moment = datetime.strptime(wall, _WALL_FORMAT)
+        moment = datetime.fromisoformat(wall)
     except ValueError as exc:
         raise _reject("wall-clock time", wall, "YYYY-MM-DDThh:mm:ss") from exc
     return (moment - timedelta(seconds=seconds)).strftime(_WALL_FORMAT)

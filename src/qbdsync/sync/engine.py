@@ -63,7 +63,8 @@ def _later(a: str | None, b: str | None) -> str | None:
         return b
     if b is None:
         return a
-    return b if parse_timestamp(b).wall > parse_timestamp(a).wall else a
+    # `a` was validated when it became the high water; its wall clock is its first 19 chars.
+    return b if parse_timestamp(b).wall > a[:19] else a
 
 
 class SyncEngine:

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Text, and_, func, insert, literal, or_, select, update
+import orjson
+from sqlalchemy import ARRAY, Connection, Text, and_, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -41,10 +42,35 @@ class SyncErrorRow:
     message: str
 
 
-def _insert_for(conn: Connection) -> Any:
-    if conn.dialect.name == "postgresql":
-        return postgresql.insert(records)
-    return sqlite.insert(records)
+_COLUMNS_SQL = (
+    "connection_id, data_type, record_id, edit_sequence, source_modified, is_deleted, "
+    "modified_at, raw, data, mapping_error"
+)
+
+
+def _upsert_statement(dialect: str) -> str:
+    postgres = dialect == "postgresql"
+    mark = "%s" if postgres else "?"
+    json_mark = "%s::jsonb" if postgres else "?"
+    distinct = "IS DISTINCT FROM" if postgres else "IS NOT"
+    values = ", ".join([mark] * 7 + [json_mark, json_mark, mark])
+    return (
+        f"INSERT INTO records ({_COLUMNS_SQL}) VALUES ({values}) "
+        "ON CONFLICT (connection_id, data_type, record_id) DO UPDATE SET "
+        "edit_sequence = excluded.edit_sequence, source_modified = excluded.source_modified, "
+        "is_deleted = excluded.is_deleted, modified_at = excluded.modified_at, "
+        "raw = excluded.raw, data = excluded.data, mapping_error = excluded.mapping_error "
+        f"WHERE records.edit_sequence {distinct} excluded.edit_sequence "
+        "OR records.is_deleted OR records.mapping_error IS NOT NULL "
+        "OR records.edit_sequence IS NULL"
+    )
+
+
+_UPSERT_SQL = {name: _upsert_statement(name) for name in ("sqlite", "postgresql")}
+
+
+def _dumps(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
 
 
 def upsert_records(
@@ -54,50 +80,31 @@ def upsert_records(
     if not rows:
         return
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    postgres = conn.dialect.name == "postgresql"
+    # SQLAlchemy stores SQLite datetimes as this text; PostgreSQL takes the datetime itself.
+    when: Any = now if postgres else now.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    deleted: Any = False if postgres else 0
+    params = []
     for row in rows:
         if row.data is not None:
             # Codat's modifiedDate is our time of change; kept inside the JSON so that API
             # queries and orderBy can use it like any other field.
             row.data["modifiedDate"] = stamp
-    stmt = _insert_for(conn)
-    excluded = stmt.excluded
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[records.c.connection_id, records.c.data_type, records.c.record_id],
-        set_={
-            "edit_sequence": excluded.edit_sequence,
-            "source_modified": excluded.source_modified,
-            "is_deleted": excluded.is_deleted,
-            "modified_at": excluded.modified_at,
-            "raw": excluded.raw,
-            "data": excluded.data,
-            "mapping_error": excluded.mapping_error,
-        },
-        where=or_(
-            records.c.edit_sequence.is_distinct_from(excluded.edit_sequence),
-            records.c.is_deleted,
-            # Always replace a record whose stored mapping failed or had no EditSequence.
-            records.c.mapping_error.is_not(None),
-            records.c.edit_sequence.is_(None),
-        ),
-    )
-    conn.execute(
-        stmt,
-        [
-            {
-                "connection_id": connection_id,
-                "data_type": row.data_type,
-                "record_id": row.record_id,
-                "edit_sequence": row.edit_sequence,
-                "source_modified": row.source_modified,
-                "is_deleted": False,
-                "modified_at": now,
-                "raw": row.raw,
-                "data": row.data,
-                "mapping_error": row.mapping_error,
-            }
-            for row in rows
-        ],
-    )
+        params.append(
+            (
+                connection_id,
+                row.data_type,
+                row.record_id,
+                row.edit_sequence,
+                row.source_modified,
+                deleted,
+                when,
+                orjson.dumps(row.raw).decode(),
+                _dumps(row.data),
+                row.mapping_error,
+            )
+        )
+    conn.exec_driver_sql(_UPSERT_SQL[conn.dialect.name], params)
 
 
 def mark_deleted(

@@ -702,15 +702,16 @@ def _aware(value: datetime) -> datetime:
 
 def close_text(summary: Summary) -> str:
     """closeConnection's text: what was synced, and what is left for next time."""
-    synced_types = sum(1 for n in summary.records.values() if n)
+    synced_types = len({DATASETS[name].data_type for name, n in summary.records.items() if n})
+    trips = f"{summary.round_trips} round trip" + ("s" if summary.round_trips != 1 else "")
     text = (
         f"qbdsync: synced {summary.total_records:,} records in {synced_types} data types "
-        f"({summary.round_trips} round trips)."
+        f"({trips})."
     )
     deleted = sum(summary.deleted.values())
     if deleted:
         text += f" {deleted:,} deletions applied."
-    left = {k: v for k, v in summary.statuses.items() if v not in ("done",)}
+    left = {k: v for k, v in summary.statuses.items() if v != "done"}
     if left:
         text += " Not complete: " + ", ".join(f"{k} ({v})" for k, v in sorted(left.items())) + "."
     return text

@@ -393,58 +393,82 @@ def serve(
 
 @app.command()
 def simulate(
-    qwc: Annotated[Path | None, typer.Option(help="The .qwc file of the connection.")] = None,
+    qwc: Annotated[
+        list[Path] | None,
+        typer.Option(help="The .qwc file of a connection (repeat for several company files)."),
+    ] = None,
     password: Annotated[
-        str | None, typer.Option(help="The connection's Web Connector password.")
+        list[str] | None,
+        typer.Option(help="The connection's Web Connector password (one per --qwc)."),
     ] = None,
     link_url: Annotated[
         str | None,
         typer.Option(help="Act as the SMB user: fetch the link, the .qwc and the password."),
     ] = None,
     company_file: Annotated[
-        Path | None, typer.Option(help="Simulated company file (created when missing).")
+        list[Path] | None,
+        typer.Option(help="Simulated company file, created when missing (one per --qwc)."),
     ] = None,
     size: Annotated[str, typer.Option(help="small (~1k), medium (~20k), large (~200k)")] = "small",
     seed: Annotated[int, typer.Option(help="Generator seed.")] = 1,
     country: Annotated[str, typer.Option(help="US, CA or UK edition.")] = "US",
     churn: Annotated[int, typer.Option(help="Create/modify/delete N records first.")] = 0,
+    fail: Annotated[
+        list[str] | None,
+        typer.Option(help="Make QuickBooks fail: CODE:TYPE[:TIMES], e.g. 3175:invoices:1."),
+    ] = None,
     log_file: Annotated[Path | None, typer.Option("--log", help="QWCLog-style log file.")] = None,
 ) -> None:
     """Run one Web Connector "Update Selected" session against a simulated QuickBooks.
 
-    The last line printed is a JSON object: requests, records per data type, seconds, result.
+    Several --qwc (with as many --password and --company-file) run one after another, as the
+    Web Connector does for several company files on one PC. Each session prints one JSON line;
+    the last line printed is the last session's: requests, records per data type, seconds,
+    result.
     """
+    from qbdsync.simulator.quickbooks import parse_failures
     from qbdsync.simulator.runner import simulate as run
 
     if size not in ("small", "medium", "large"):
         raise typer.BadParameter("size must be small, medium or large")
     if country not in ("US", "CA", "UK"):
         raise typer.BadParameter("country must be US, CA or UK")
+    qwcs, passwords = list(qwc or []), list(password or [])
     if link_url is not None:
         from qbdsync.simulator.link import follow_link
 
-        if qwc is not None or password is not None:
+        if qwcs or passwords:
             raise typer.BadParameter("give --link-url, or --qwc with --password, not both")
-        qwc, password = follow_link(link_url, Path(tempfile.mkdtemp(prefix="qbdsync-link-")))
-    if qwc is None or password is None:
-        raise typer.BadParameter("give --qwc and --password, or --link-url")
-    path = company_file or Path(f"qbdsync-sim-{country}-{size}-{seed}.qbsim")
+        linked_qwc, linked_password = follow_link(
+            link_url, Path(tempfile.mkdtemp(prefix="qbdsync-link-"))
+        )
+        qwcs, passwords = [linked_qwc], [linked_password]
+    if not qwcs or len(qwcs) != len(passwords):
+        raise typer.BadParameter("give --link-url, or one --password for each --qwc")
+    files = list(company_file or [])
+    if files and len(files) != len(qwcs):
+        raise typer.BadParameter("give one --company-file for each --qwc")
+    if not files:
+        files = [Path(f"qbdsync-sim-{country}-{size}-{seed + i}.qbsim") for i in range(len(qwcs))]
+    failures = parse_failures(fail or [])
     log = log_file.open("a", encoding="utf-8") if log_file else None
     try:
-        result = run(
-            qwc_path=qwc,
-            password=password,
-            company_file=path,
-            size=size,
-            seed=seed,
-            country=country,
-            churn=churn,
-            log=log,
-        )
+        for qwc_path, secret, path in zip(qwcs, passwords, files, strict=True):
+            result = run(
+                qwc_path=qwc_path,
+                password=secret,
+                company_file=path,
+                size=size,
+                seed=seed,
+                country=country,
+                churn=churn,
+                failures=failures,
+                log=log,
+            )
+            print(json.dumps(result.as_json()), flush=True)
     finally:
         if log is not None:
             log.close()
-    print(json.dumps(result.as_json()))
 
 
 @app.command()

@@ -121,3 +121,33 @@ def test_a_plain_http_public_url_off_localhost_is_refused(
     assert refused.returncode != 0
     assert "must be https" in refused.stderr
     assert not (tmp_path / "y.qwc").exists()
+
+
+def test_one_pc_with_two_company_files_and_failures_on_demand(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    sessions = []
+    for name in ("North", "South"):
+        company_id = last_line(qbdsync(sqlite_server, "company", "create", name).stdout)
+        qwc_file = tmp_path / f"{name}.qwc"
+        password = last_line(
+            qbdsync(
+                sqlite_server, "connection", "create", company_id, "--out", str(qwc_file)
+            ).stdout
+        )
+        sessions += [
+            "--qwc",
+            str(qwc_file),
+            "--password",
+            password,
+            "--company-file",
+            str(tmp_path / f"{name}.qbsim"),
+        ]
+    run = qbdsync(sqlite_server, "simulate", *sessions, "--fail", "3250:salesOrders")
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.strip().splitlines()]
+    assert len(lines) == 2
+    for summary in lines:
+        assert summary["records"]["invoices"] > 0
+        assert "salesOrders (not_supported)" in summary["result"]
+        assert "salesOrders" not in summary["records"]

@@ -73,6 +73,13 @@ class QbwcService:
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._db = engine
+        # authenticate is one read on every idle poll: on PostgreSQL, autocommit saves the
+        # BEGIN and ROLLBACK round trips around it (on SQLite they cost nothing).
+        self._poll_db = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
         self._settings = settings
         self._clock = clock
         self._server_version = f"qbdsync {__version__}"
@@ -106,7 +113,7 @@ class QbwcService:
     def authenticate(self, username: str, password: str) -> list[str]:
         """One indexed read and no write: tickets are signed, sessions start in sendRequestXML."""
         now = self._clock()
-        with self._db.connect() as conn:
+        with self._poll_db.connect() as conn:
             row = company_store.find_for_auth(conn, username)
             if row is None or not verify_password(password, row.password_digest):
                 return [new_ticket(), "nvu"]

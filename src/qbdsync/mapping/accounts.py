@@ -10,7 +10,6 @@ from qbdsync.mapping.common import (
     currency,
     flag,
     metadata,
-    ref,
     required,
     source_modified,
     status,
@@ -43,7 +42,6 @@ def map_account(raw: Raw, ctx: MappingContext) -> Mapped:
     qb_type = text(raw, "AccountType") or ""
     kind = ACCOUNT_CLASS.get(qb_type, "Unknown")
     full_name = text(raw, "FullName") or text(raw, "Name") or ""
-    cur = ref(raw, "CurrencyRef")
     return {
         "id": raw["ListID"],
         "nominalCode": text(raw, "AccountNumber"),
@@ -51,7 +49,7 @@ def map_account(raw: Raw, ctx: MappingContext) -> Mapped:
         "description": text(raw, "Desc"),
         "fullyQualifiedCategory": f"{kind}.{qb_type}" if qb_type else kind,
         "fullyQualifiedName": full_name,
-        "currency": cur["name"] if cur and "name" in cur else home_currency,
+        "currency": currency(raw, home_currency),
         "currentBalance": amount(raw, "TotalBalance")
         if "TotalBalance" in raw
         else amount(raw, "Balance"),

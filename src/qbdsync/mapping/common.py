@@ -104,10 +104,37 @@ def address(raw: Raw, name: str, kind: str) -> dict[str, str | None] | None:
     }
 
 
+# QuickBooks names currencies ("US Dollar"); Codat wants ISO 4217 codes. QuickBooks' built-in
+# currency list uses these names; a name not in it (a user-made currency) is passed through.
+_ISO_OF_QB_CURRENCY = {
+    "US Dollar": "USD",
+    "Canadian Dollar": "CAD",
+    "British Pound Sterling": "GBP",
+    "Euro": "EUR",
+    "Australian Dollar": "AUD",
+    "New Zealand Dollar": "NZD",
+    "Japanese Yen": "JPY",
+    "Swiss Franc": "CHF",
+    "Mexican Peso": "MXN",
+    "Indian Rupee": "INR",
+    "Chinese Yuan Renminbi": "CNY",
+    "Hong Kong Dollar": "HKD",
+    "Singapore Dollar": "SGD",
+    "South African Rand": "ZAR",
+    "Swedish Krona": "SEK",
+    "Norwegian Krone": "NOK",
+    "Danish Krone": "DKK",
+}
+
+
+def currency_code(name: str) -> str:
+    return _ISO_OF_QB_CURRENCY.get(name, name)
+
+
 def currency(raw: Raw, home_currency: str | None) -> str | None:
     cur = ref(raw, "CurrencyRef")
     if cur and "name" in cur:
-        return cur["name"]
+        return currency_code(cur["name"])
     return home_currency
 
 

@@ -9,6 +9,7 @@ from qbdsync.mapping.common import (
     MappingContext,
     Raw,
     address,
+    currency,
     flag,
     metadata,
     ref,
@@ -32,11 +33,6 @@ def _addresses(raw: Raw, pairs: tuple[tuple[str, str], ...]) -> list[dict[str, A
     return [a for name, kind in pairs if (a := address(raw, name, kind)) is not None]
 
 
-def _currency(raw: Raw, home_currency: str | None) -> str | None:
-    cur = ref(raw, "CurrencyRef")
-    return cur["name"] if cur and "name" in cur else home_currency
-
-
 def map_customer(raw: Raw, ctx: MappingContext) -> Mapped:
     home_currency = ctx.home_currency
     parent = ref(raw, "ParentRef")
@@ -49,7 +45,7 @@ def map_customer(raw: Raw, ctx: MappingContext) -> Mapped:
         "addresses": _addresses(raw, (("BillAddress", "Billing"), ("ShipAddress", "Delivery"))),
         "taxNumber": text(raw, "ResaleNumber") or text(raw, "TaxRegistrationNumber"),
         "registrationNumber": text(raw, "AccountNumber"),
-        "defaultCurrency": _currency(raw, home_currency),
+        "defaultCurrency": currency(raw, home_currency),
         "status": "Active" if flag(raw, "IsActive") is not False else "Archived",
         "parentCustomerRef": parent,
         "contacts": [],
@@ -69,7 +65,7 @@ def map_supplier(raw: Raw, ctx: MappingContext) -> Mapped:
         "addresses": _addresses(raw, (("VendorAddress", "Billing"), ("ShipAddress", "Delivery"))),
         "registrationNumber": text(raw, "AccountNumber"),
         "taxNumber": text(raw, "VendorTaxIdent"),
-        "defaultCurrency": _currency(raw, home_currency),
+        "defaultCurrency": currency(raw, home_currency),
         "status": "Active" if flag(raw, "IsActive") is not False else "Archived",
         "sourceModifiedDate": source_modified(raw),
         "metadata": metadata(),

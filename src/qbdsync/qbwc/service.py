@@ -489,7 +489,14 @@ class QbwcService:
         connection = company_store.get_connection(conn, connection_id)
         company = company_store.get_company(conn, connection.company_id)
         values: dict[str, Any] = {"last_sync_at": now}
-        values["last_error"] = "; ".join(f"{k}: {v}" for k, v in summary.problems.items()) or None
+        values["last_error"] = (
+            "; ".join(
+                f"{k}: {v}"
+                for k, v in summary.problems.items()
+                if summary.statuses.get(k) != "not_supported"
+            )
+            or None
+        )
         if connection.status == "PendingAuth":
             values["status"] = "Linked"
             values["linked_at"] = now
@@ -712,13 +719,15 @@ def close_text(summary: Summary) -> str:
     synced_types = len({DATASETS[name].data_type for name, n in summary.records.items() if n})
     trips = f"{summary.round_trips} round trip" + ("s" if summary.round_trips != 1 else "")
     text = (
-        f"qbdsync: synced {summary.total_records:,} records in {synced_types} data types "
-        f"({trips})."
+        f"qbdsync: synced {summary.total_records:,} records in {synced_types} data types ({trips})."
     )
     deleted = sum(summary.deleted.values())
     if deleted:
         text += f" {deleted:,} deletions applied."
-    left = {k: v for k, v in summary.statuses.items() if v != "done"}
+    left = {k: v for k, v in summary.statuses.items() if v not in ("done", "not_supported")}
     if left:
         text += " Not complete: " + ", ".join(f"{k} ({v})" for k, v in sorted(left.items())) + "."
+    lacking = sorted(k for k, v in summary.statuses.items() if v == "not_supported")
+    if lacking:
+        text += " Not in this QuickBooks edition: " + ", ".join(lacking) + "."
     return text

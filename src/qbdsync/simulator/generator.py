@@ -667,7 +667,7 @@ class _Generator:
                 modified=self.modified(created),
                 name=name,
                 desc=desc,
-                rate_basis_points=rate,
+                rate_thousandths=rate,
                 agency=agency_ref,
             )
             self.lists["ItemSalesTaxRet"].append(record)

@@ -51,23 +51,24 @@ PAYMENT_METHODS: Final[tuple[tuple[str, str], ...]] = (
     ("E-Check", "ECheck"),
     ("Debit Card", "DebitCard"),
 )
-# Sales tax items (tax agencies' rates): name, description, rate in hundredths of a percent.
+# Sales tax items (tax agencies' rates): name, description, rate in thousandths of a
+# percent (Quebec's QST is 9.975 %).
 SALES_TAX_ITEMS: Final[dict[str, tuple[tuple[str, str, int], ...]]] = {
     "US": (
-        ("San Tomas", "CA sales tax, San Tomas County", 775),
-        ("East Bayshore", "CA sales tax, East Bayshore County", 825),
-        ("City Surcharge", "Local district surcharge", 50),
+        ("San Tomas", "CA sales tax, San Tomas County", 7_750),
+        ("East Bayshore", "CA sales tax, East Bayshore County", 8_250),
+        ("City Surcharge", "Local district surcharge", 500),
         ("Out of State", "No tax on out-of-state sales", 0),
     ),
     "CA": (
-        ("GST", "Goods and Services Tax", 500),
-        ("HST ON", "Harmonized Sales Tax, Ontario", 1300),
-        ("PST BC", "Provincial Sales Tax, British Columbia", 700),
-        ("QST", "Quebec Sales Tax", 9975),
+        ("GST", "Goods and Services Tax", 5_000),
+        ("HST ON", "Harmonized Sales Tax, Ontario", 13_000),
+        ("PST BC", "Provincial Sales Tax, British Columbia", 7_000),
+        ("QST", "Quebec Sales Tax", 9_975),
     ),
     "UK": (
-        ("VAT Standard", "Standard rate VAT", 2000),
-        ("VAT Reduced", "Reduced rate VAT", 500),
+        ("VAT Standard", "Standard rate VAT", 20_000),
+        ("VAT Reduced", "Reduced rate VAT", 5_000),
         ("VAT Zero", "Zero rated VAT", 0),
     ),
 }
@@ -266,9 +267,10 @@ def build_sales_tax_code(
     return record
 
 
-def rate_percent(basis_points: int) -> str:
-    """825 → ``"8.25"`` (QuickBooks' PERCENTTYPE)."""
-    return f"{basis_points // 100}.{basis_points % 100:02d}"
+def rate_percent(thousandths: int) -> str:
+    """8_250 → ``"8.25"``, 9_975 → ``"9.975"`` (QuickBooks' PERCENTTYPE, two decimals or more)."""
+    text = f"{thousandths // 1000}.{thousandths % 1000:03d}"
+    return text[:-1] if text.endswith("0") else text
 
 
 def build_item_sales_tax(
@@ -279,13 +281,13 @@ def build_item_sales_tax(
     modified: int,
     name: str,
     desc: str,
-    rate_basis_points: int,
+    rate_thousandths: int,
     agency: Ref,
 ) -> Record:
     record = _named(setup, list_id, created, modified, name, True)
     record["IsUsedOnPurchaseTransaction"] = "true" if setup.country != "US" else "false"
     record["ItemDesc"] = desc
-    record["TaxRate"] = rate_percent(rate_basis_points)
+    record["TaxRate"] = rate_percent(rate_thousandths)
     record["TaxVendorRef"] = agency
     return record
 

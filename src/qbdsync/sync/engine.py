@@ -128,9 +128,9 @@ class SyncEngine:
         else:
             first = active[0]
             batch = [first]
-            if not DATASETS[first.name].iterator:
+            if not DATASETS[first.name].iterator and not first.solo:
                 # Whole-list queries are small: send every such dataset in one message set.
-                batch += [r for r in active[1:] if not DATASETS[r.name].iterator]
+                batch += [r for r in active[1:] if not DATASETS[r.name].iterator and not r.solo]
             for run in batch:
                 requests.extend(self._start(run))
         state.round_trips += 1
@@ -323,7 +323,11 @@ class SyncEngine:
                     f"{record.ret_name} {record_id} not mapped to {derivation.data_type}: {exc}",
                 )
                 continue
-            if derived is not None:
+            if derived is None:
+                # Not (or no longer) this derived type, e.g. a receipt moved out of the bank:
+                # a row made from an earlier version must not stay live.
+                rows.append(Deletion(data_type=derivation.data_type, record_id=record_id))
+            else:
                 rows.append(replace(row, data_type=derivation.data_type, data=derived))
                 if derivation.data_type == "bankAccounts" and record_id not in self._bank_ids:
                     # Later transactions in this session must know it is a bank account.
@@ -354,10 +358,21 @@ class SyncEngine:
         return [Deletion(data_type=t, record_id=record_id) for t in types]
 
     def fail_response(self, info: HResultInfo, message: str) -> None:
-        """QuickBooks sent no response, only an hresult, for the whole message set."""
+        """QuickBooks sent no response, only an hresult, for the whole message set.
+
+        A message set that batched several whole-list queries failed as a whole, so the culprit
+        is unknown: each of them is asked again alone before any is called failed.
+        """
+        batched = {f.dataset for f in self.state.in_flight.values()}
+        refused = info.recovery in (Recovery.FATAL_REQUEST, Recovery.VALIDATION)
         for flight in self.state.in_flight.values():
             run = self.state.run(flight.dataset)
             if run.status != "running":
+                continue
+            if refused and len(batched) > 1 and not run.solo:
+                run.status = "pending"
+                run.solo = True
+                run.message = f"{info.name} on a batched request; asking again on its own"
                 continue
             run.status = _RUN_STATUS_FOR.get(info.recovery, "retry")
             run.message = f"{info.name}: {info.user_message}"

@@ -42,6 +42,8 @@ class DatasetRun:
     # MaxReturned for the next page, adapted to the records' observed size.
     page_size: int | None = None
     records_at_page_start: int = 0
+    # Sent alone after a batched message set failed as a whole (the culprit is unknown).
+    solo: bool = False
 
 
 @dataclass

@@ -47,7 +47,7 @@ def test_credit_card_account_is_a_credit_account_in_its_currency() -> None:
     mapped = map_bank_account(raw, ctx("AccountRet"))
     assert mapped is not None
     assert mapped["accountType"] == "Credit"
-    assert mapped["currency"] == "Euro"
+    assert mapped["currency"] == "EUR"  # QuickBooks names it; Codat wants ISO codes
 
 
 def test_other_accounts_are_not_bank_accounts() -> None:

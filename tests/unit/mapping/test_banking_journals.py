@@ -99,7 +99,7 @@ def test_direct_income_from_sales_receipt_and_deposit() -> None:
     mapped = map_direct_income(receipt, ctx("SalesReceiptRet"))
     assert mapped["contactRef"] == {"id": "CU1", "dataType": "customers"}
     assert (mapped["subTotal"], mapped["taxAmount"], mapped["totalAmount"]) == (40.0, 3.3, 43.3)
-    assert (mapped["currency"], mapped["currencyRate"]) == ("Canadian Dollar", 0.74)
+    assert (mapped["currency"], mapped["currencyRate"]) == ("CAD", 0.74)
     assert mapped["lineItems"][0]["isDirectIncome"] is True
     assert mapped["paymentAllocations"][0]["payment"]["paymentMethodRef"]["name"] == "Cash"
     deposit = map_direct_income(DEPOSIT, ctx("DepositRet"))

@@ -107,7 +107,7 @@ def test_bill_multicurrency() -> None:
     mapped = map_bill(
         bill(CurrencyRef=ref("CU-GBP", "British Pound Sterling"), ExchangeRate="1.27"), ctx()
     )
-    assert (mapped["currency"], mapped["currencyRate"]) == ("British Pound Sterling", 1.27)
+    assert (mapped["currency"], mapped["currencyRate"]) == ("GBP", 1.27)
 
 
 def test_bill_without_open_amount_has_no_amount_due() -> None:

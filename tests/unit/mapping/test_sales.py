@@ -94,7 +94,7 @@ def test_paid_void_and_multicurrency_invoice() -> None:
     voided = invoice(Subtotal="0.00", BalanceRemaining="0.00", Memo="VOID: duplicate")
     assert map_invoice(voided, ctx())["status"] == "Void"
     foreign = map_invoice(invoice(CurrencyRef=ref("CU-EUR", "Euro"), ExchangeRate="1.0825"), ctx())
-    assert (foreign["currency"], foreign["currencyRate"]) == ("Euro", 1.0825)
+    assert (foreign["currency"], foreign["currencyRate"]) == ("EUR", 1.0825)
     home = map_invoice(invoice(), ctx())
     assert (home["currency"], home["currencyRate"]) == ("USD", 1.0)
 

@@ -4,6 +4,8 @@
 #                 (installs PostgreSQL from Debian packages if missing; the tests start it)
 PYTHON ?= python3
 VENV := .venv
+# Codat's own SDKs live in a venv of their own: their pins must not clash with ours.
+SDK_VENV := .venv-sdk
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 
@@ -17,6 +19,11 @@ $(VENV)/.installed: pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
+$(SDK_VENV)/.installed: tests/sdk/requirements.txt
+	test -x $(SDK_VENV)/bin/python || $(PYTHON) -m venv $(SDK_VENV)
+	$(SDK_VENV)/bin/pip install -q -r tests/sdk/requirements.txt
+	touch $@
+
 demo: install
 	$(VENV)/bin/qbdsync demo $(DEMO_ARGS)
 
@@ -27,7 +34,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install
+pytest: install $(SDK_VENV)/.installed
 	bash scripts/ensure-postgres.sh
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -39,4 +46,4 @@ bench: install
 	$(VENV)/bin/python bench/idle_polls.py --database both
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SDK_VENV) .mypy_cache .ruff_cache .pytest_cache

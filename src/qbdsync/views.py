@@ -20,6 +20,23 @@ def iso(value: datetime | None) -> str | None:
     return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Codat calls the chart of accounts "chartOfAccounts" wherever a data type is a value (dataStatus,
+# pull operations, sync settings, data/queue/{dataType}); only the read path says /data/accounts.
+# The SDKs validate those values against that enum, so the API speaks Codat's names.
+_CODAT_DATA_TYPE_NAMES = {"accounts": "chartOfAccounts"}
+_INTERNAL_DATA_TYPE_NAMES = {codat: ours for ours, codat in _CODAT_DATA_TYPE_NAMES.items()}
+
+
+def codat_data_type(name: str) -> str:
+    """Codat's name for one of our data types ('accounts' -> 'chartOfAccounts')."""
+    return _CODAT_DATA_TYPE_NAMES.get(name, name)
+
+
+def internal_data_type(name: str) -> str:
+    """Our name for a data type given in Codat's words; our own names pass through."""
+    return _INTERNAL_DATA_TYPE_NAMES.get(name, name)
+
+
 def pull_view(
     row: PullRow, connection: ConnectionRow | None, now: datetime | None = None
 ) -> dict[str, Any]:

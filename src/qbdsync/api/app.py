@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import PlainTextResponse
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 
 from qbdsync import __version__
 from qbdsync.api import errors
+from qbdsync.api.models import ErrorMessage
 from qbdsync.api.routes import data, link, platform, refresh, webhooks
 from qbdsync.api.routes import settings as settings_routes
 from qbdsync.qbwc.endpoint import qbwc_routes
@@ -22,6 +24,18 @@ from qbdsync.qbwc.service import QbwcService
 from qbdsync.settings import Settings
 from qbdsync.store.db import make_engine
 from qbdsync.webhooks.delivery import start_worker
+
+# Every answer other than 2xx carries Codat's error body; /openapi.json says so, so generated
+# clients can parse it (FastAPI's own 422 is never sent: invalid input is a 400 here).
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorMessage, "description": text}
+    for code, text in (
+        (400, "The request is not valid"),
+        (401, "Missing, unknown or revoked API key"),
+        (404, "No such object for this API key"),
+        (409, "Not possible in the current state"),
+    )
+}
 
 
 def create_app(settings: Settings, engine: Engine, *, deliver_webhooks: bool = True) -> FastAPI:
@@ -59,7 +73,7 @@ def create_app(settings: Settings, engine: Engine, *, deliver_webhooks: bool = T
     ):
         app.router.routes.append(route)
     for module in (platform, refresh, data, settings_routes, webhooks, link):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=ERROR_RESPONSES)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:

@@ -10,6 +10,7 @@ from fastapi import Request
 from qbdsync.api.errors import ApiError
 
 MAX_PAGE_SIZE = 5000
+MAX_OFFSET = 2**62
 
 
 def check_page(page: int, page_size: int) -> None:
@@ -19,6 +20,9 @@ def check_page(page: int, page_size: int) -> None:
         raise ApiError(
             400, f"pageSize must be between 1 and {MAX_PAGE_SIZE}", can_be_retried="False"
         )
+    if (page - 1) * page_size > MAX_OFFSET:
+        # Databases keep OFFSET in 64 bits; a larger one would be a 500, not an empty page.
+        raise ApiError(400, "page is beyond any possible result", can_be_retried="False")
 
 
 def envelope(

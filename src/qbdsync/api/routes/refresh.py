@@ -17,17 +17,26 @@ from qbdsync.errors import NotFound
 from qbdsync.lifecycle import queue_sync
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
+from qbdsync.store.companies import ConnectionRow
+from qbdsync.store.pulls import PullRow
 from qbdsync.sync.datatypes import data_types
-from qbdsync.views import pull_view
+from qbdsync.views import codat_data_type, internal_data_type, pull_view
 
 router = APIRouter(tags=["Refresh data"])
+
+
+def _pull(row: PullRow, connection: ConnectionRow | None) -> dict[str, Any]:
+    """A PullOperation in Codat's words: the SDKs know accounts as dataType chartOfAccounts."""
+    view = pull_view(row, connection)
+    view["dataType"] = codat_data_type(view["dataType"])
+    return view
 
 
 def _views(request: Request, company_id: str, limit: int = 10_000) -> list[dict[str, Any]]:
     with engine_of(request).connect() as conn:
         rows = pull_store.list_for_company(conn, company_id, limit=limit)
         connections = {c.id: c for c in company_store.list_connections(conn, company_id)}
-    return [pull_view(r, connections.get(r.connection_id)) for r in rows]
+    return [_pull(r, connections.get(r.connection_id)) for r in rows]
 
 
 @router.post("/companies/{companyId}/data/all", status_code=204, summary="Refresh all data")
@@ -50,7 +59,8 @@ def refresh_type(
     dataType: str,
     connection_id: Annotated[str | None, Query(alias="connectionId")] = None,
 ) -> dict[str, Any]:
-    if dataType not in data_types():
+    data_type = internal_data_type(dataType)
+    if data_type not in data_types():
         raise ApiError(400, f"unknown dataType {dataType!r}", can_be_retried="False")
     engine = engine_of(request)
     with engine.connect() as conn:
@@ -68,10 +78,10 @@ def refresh_type(
             "This company has no active QuickBooks connection to refresh from.",
             can_be_retried="False",
         )
-    queued = queue_sync(engine, companyId, data_type=dataType, connection_id=connection_id)
+    queued = queue_sync(engine, companyId, data_type=data_type, connection_id=connection_id)
     with engine.connect() as conn:
         connection = company_store.get_connection(conn, queued[0].connection_id)
-    return pull_view(queued[0], connection)
+    return _pull(queued[0], connection)
 
 
 @router.get(
@@ -145,4 +155,4 @@ def one(request: Request, caller: CallerDep, companyId: str, datasetId: str) -> 
         if row is None or row.company_id != companyId:
             raise NotFound(f"no pull operation with id {datasetId}")
         connection = company_store.get_connection(conn, row.connection_id)
-    return pull_view(row, connection)
+    return _pull(row, connection)

@@ -21,13 +21,28 @@ from qbdsync.api.shapes import iso
 from qbdsync.store import clients as client_store
 from qbdsync.store import sync_settings
 from qbdsync.sync.datatypes import data_types
+from qbdsync.views import codat_data_type, internal_data_type
 
 router = APIRouter(tags=["Settings"])
 
 
+def _views(current: dict[str, sync_settings.SyncSetting]) -> list[dict[str, Any]]:
+    """The settings of Codat's data types, in sync order.
+
+    Codat's SDKs check `dataType` against Codat's list of data types, so the types qbdsync keeps
+    only for operators (terms, employees, …) are left out here; they keep their settings, which
+    `qbdsync sync settings` and a POST naming them still change.
+    """
+    known = data_types()
+    shown = [
+        s for s in current.values() if s.data_type in known and not known[s.data_type].raw_only
+    ]
+    return [_view(s) for s in sorted(shown, key=lambda s: s.sync_order)]
+
+
 def _view(s: sync_settings.SyncSetting) -> dict[str, Any]:
     return {
-        "dataType": s.data_type,
+        "dataType": codat_data_type(s.data_type),
         "fetchOnFirstLink": s.fetch_on_first_link,
         "syncSchedule": s.sync_schedule_hours,
         "syncOrder": s.sync_order,
@@ -42,13 +57,14 @@ def _parse(settings: list[SyncSetting]) -> list[sync_settings.SyncSetting]:
     known = data_types()
     parsed = []
     for s in settings:
-        if s.dataType not in known:
+        data_type = internal_data_type(s.dataType)
+        if data_type not in known:
             raise ApiError(400, f"unknown dataType {s.dataType!r}", can_be_retried="False")
         if s.syncSchedule < 0:
             raise ApiError(400, "syncSchedule must be 0 or more hours", can_be_retried="False")
         parsed.append(
             sync_settings.SyncSetting(
-                data_type=s.dataType,
+                data_type=data_type,
                 fetch_on_first_link=s.fetchOnFirstLink,
                 sync_schedule_hours=s.syncSchedule,
                 sync_order=s.syncOrder,
@@ -71,7 +87,7 @@ def company_settings(request: Request, caller: CallerDep, companyId: str) -> dic
         current = sync_settings.effective(conn, companyId)
     return {
         "companyId": companyId,
-        "settings": [_view(s) for s in sorted(current.values(), key=lambda s: s.sync_order)],
+        "settings": _views(current),
         "overridesDefaults": True,
     }
 
@@ -105,7 +121,7 @@ def profile_settings(request: Request, caller: CallerDep) -> dict[str, Any]:
         current = sync_settings.effective(conn, None)
     return {
         "clientId": caller.client_id,
-        "settings": [_view(s) for s in sorted(current.values(), key=lambda s: s.sync_order)],
+        "settings": _views(current),
         "overridesDefaults": True,
     }
 
@@ -136,7 +152,12 @@ def list_keys(request: Request, caller: CallerDep) -> dict[str, Any]:
     }
 
 
-@router.post("/apiKeys", response_model=ApiKeyDetails, summary="Create an API key (shown once)")
+@router.post(
+    "/apiKeys",
+    response_model=ApiKeyDetails,
+    status_code=201,
+    summary="Create an API key (shown once)",
+)
 def create_key(request: Request, caller: CallerDep, body: CreateApiKey) -> dict[str, Any]:
     with engine_of(request).begin() as conn:
         key, row = client_store.create_api_key(conn, caller.client_id, body.name or "", now())

@@ -98,6 +98,7 @@ def list_consumers(request: Request, caller: CallerDep) -> dict[str, Any]:
 @router.post(
     "/webhooks",
     response_model=WebhookConsumer,
+    status_code=201,
     summary="Create a webhook consumer (its signing secret is shown here)",
 )
 def create_consumer(

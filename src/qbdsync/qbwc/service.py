@@ -73,13 +73,8 @@ class QbwcService:
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
         self._db = engine
-        # authenticate is one read on every idle poll: on PostgreSQL, autocommit saves the
-        # BEGIN and ROLLBACK round trips around it (on SQLite they cost nothing).
-        self._poll_db = (
-            engine.execution_options(isolation_level="AUTOCOMMIT")
-            if engine.dialect.name == "postgresql"
-            else engine
-        )
+        # authenticate is one read on every idle poll, on a connection of its own per thread.
+        self._auth = company_store.AuthReader(engine)
         self._settings = settings
         self._clock = clock
         self._server_version = f"qbdsync {__version__}"
@@ -113,23 +108,23 @@ class QbwcService:
     def authenticate(self, username: str, password: str) -> list[str]:
         """One indexed read and no write: tickets are signed, sessions start in sendRequestXML."""
         now = self._clock()
-        with self._poll_db.connect() as conn:
-            row = company_store.find_for_auth(conn, username)
-            if row is None or not verify_password(password, row.password_digest):
-                return [new_ticket(), "nvu"]
-            idle = idle_reason(
-                status=row.status,
-                next_sync_at=row.next_sync_at,
-                paused_until=row.paused_until,
-                sync_window=row.sync_window,
-                sync_window_days=row.sync_window_days,
-                timezone=row.timezone,
-                now=now,
-            )
-            if idle is not None:
-                # "none": QBWC shows "No data exchange required" and calls closeConnection,
-                # whose text (worked out again from the idle ticket) says why.
-                return [self._tickets.issue(row.id, "idle"), "none"]
+        row = self._auth.find(username)
+        if row is None or not verify_password(password, row.password_digest):
+            return [new_ticket(), "nvu"]
+        idle = idle_reason(
+            status=row.status,
+            next_sync_at=row.next_sync_at,
+            paused_until=row.paused_until,
+            sync_window=row.sync_window,
+            sync_window_days=row.sync_window_days,
+            timezone=row.timezone,
+            now=now,
+        )
+        if idle is not None:
+            # "none": QBWC shows "No data exchange required" and calls closeConnection,
+            # whose text (worked out again from the idle ticket) says why.
+            return [self._tickets.issue(row.id, "idle"), "none"]
+        with self._db.connect() as conn:
             active = session_store.active_session_for(conn, row.id)
         idle_limit = now - timedelta(seconds=self._settings.session_idle_timeout_seconds)
         if active is not None and _aware(active.updated_at) > idle_limit:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -227,29 +229,88 @@ def list_connections(conn: Connection, company_id: str | None = None) -> list[Co
     return [_connection(row) for row in conn.execute(query)]
 
 
-_AUTH_QUERY = (
-    select(
-        connections.c.id,
-        connections.c.password_digest,
-        connections.c.status,
-        connections.c.next_sync_at,
-        connections.c.paused_until,
-        companies.c.sync_window,
-        companies.c.sync_window_days,
-        companies.c.timezone,
+def _auth_sql(mark: str) -> str:
+    return (
+        "SELECT connections.id, connections.password_digest, connections.status, "
+        "connections.next_sync_at, connections.paused_until, companies.sync_window, "
+        "companies.sync_window_days, companies.timezone FROM connections "
+        "JOIN companies ON companies.id = connections.company_id "
+        f"WHERE connections.username = {mark}"
     )
-    .join(companies, companies.c.id == connections.c.company_id)
-    .where(connections.c.username == bindparam("username"))
-)
+
+
+_AUTH_SQL = {"sqlite": _auth_sql("?"), "postgresql": _auth_sql("%s")}
+
+
+def _driver_datetime(value: object) -> datetime | None:
+    """A datetime as the driver returns it: PostgreSQL gives datetimes, SQLite the text that
+    SQLAlchemy wrote (UTC)."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _auth_row(row: Any) -> AuthRow | None:
+    if row is None or row[1] is None:
+        return None  # unknown, or no password revealed yet: nobody can authenticate
+    return AuthRow(
+        id=row[0],
+        password_digest=bytes(row[1]),
+        status=row[2],
+        next_sync_at=_driver_datetime(row[3]),
+        paused_until=_driver_datetime(row[4]),
+        sync_window=row[5],
+        sync_window_days=row[6],
+        timezone=row[7],
+    )
 
 
 def find_for_auth(conn: Connection, username: str) -> AuthRow | None:
-    row = conn.execute(_AUTH_QUERY, {"username": username}).first()
-    if row is None:
+    row = conn.exec_driver_sql(_AUTH_SQL[conn.dialect.name], (username,)).first()
+    return _auth_row(row)
+
+
+class AuthReader:
+    """The idle-poll read on a connection of its own per thread, straight to the driver.
+
+    authenticate runs on every poll of every Web Connector (thousands a second); a pool
+    checkout, SQLAlchemy's statement machinery and the reset on return cost several times the
+    query itself. Each thread keeps one DBAPI connection (autocommit on PostgreSQL, so no
+    transaction stays open; a plain SELECT on SQLite opens none) and reconnects if it breaks.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sql = _AUTH_SQL[engine.dialect.name]
+        self._local = threading.local()
+
+    def _connection(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._engine.raw_connection()
+            if self._engine.dialect.name == "postgresql":
+                conn.driver_connection.autocommit = True  # type: ignore[union-attr]
+            self._local.conn = conn
+        return conn
+
+    def find(self, username: str) -> AuthRow | None:
+        for attempt in (1, 2):
+            conn = self._connection()
+            try:
+                cursor = conn.cursor()
+                try:
+                    cursor.execute(self._sql, (username,))
+                    return _auth_row(cursor.fetchone())
+                finally:
+                    cursor.close()
+            except self._engine.dialect.loaded_dbapi.Error:
+                # A dropped connection (database restart): start a fresh one, once.
+                self._local.conn = None
+                with contextlib.suppress(Exception):
+                    conn.invalidate()
+                if attempt == 2:
+                    raise
         return None
-    if row[1] is None:
-        return None  # no password revealed yet: nobody can authenticate
-    return AuthRow(row[0], bytes(row[1]), *row[2:])
 
 
 def update_connection(conn: Connection, connection_id: str, **values: object) -> None:

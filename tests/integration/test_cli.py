@@ -149,5 +149,5 @@ def test_one_pc_with_two_company_files_and_failures_on_demand(
     assert len(lines) == 2
     for summary in lines:
         assert summary["records"]["invoices"] > 0
-        assert "salesOrders (not_supported)" in summary["result"]
+        assert "Not in this QuickBooks edition: salesOrders." in summary["result"]
         assert "salesOrders" not in summary["records"]

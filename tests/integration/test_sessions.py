@@ -19,14 +19,14 @@ def test_medium_company_syncs_completely(live_server: LiveServer, tmp_path: Path
 
     with SimulatedCompany.open(linked.company_file) as company:
         truth = {t: company.count(ret) for t, ret in RET_OF_CODAT.items()}
-    assert sum(truth.values()) > 15_000
+        everything = company.counts_by_codat_type()
+    assert sum(everything.values()) >= 19_000  # "medium" is about 20,000 records
     assert {t: result.records.get(t, 0) for t in truth} == truth
     stored = linked.counts()
     assert {t: stored.get(t, 0) for t in truth} == truth
     assert stored["company"] == 1
-    assert_store_matches(linked)
+    assert_store_matches(linked)  # every type: tests/integration/test_coverage.py
     assert result.result.startswith("qbdsync: synced")
-    assert f"{sum(truth.values()):,} records" in result.result
 
 
 def _versions(company: SimulatedCompany, ret: str) -> dict[str, str]:

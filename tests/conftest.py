@@ -79,10 +79,12 @@ def start_server(database_url: str, **overrides: object) -> Iterator[LiveServer]
         database_url=database_url, public_url=f"http://127.0.0.1:{port}", **overrides
     )  # type: ignore[arg-type]
     engine = make_engine(settings.database_url)
-    upgrade(engine)
-    with serve_in_thread(create_app(settings, engine), port=port) as url:
-        yield LiveServer(url=url, settings=settings, engine=engine)
-    engine.dispose()
+    try:
+        upgrade(engine)
+        with serve_in_thread(create_app(settings, engine), port=port) as url:
+            yield LiveServer(url=url, settings=settings, engine=engine)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture

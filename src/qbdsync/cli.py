@@ -191,7 +191,7 @@ def sync_status(company_id: str) -> None:
 @sync_app.command("settings")
 def sync_settings_cmd(
     company_id: Annotated[
-        str | None, typer.Argument(help="A company (default: the deployment-wide profile).")
+        str | None, typer.Argument(help="A company (default: the default client's profile).")
     ] = None,
     data_type: Annotated[str | None, typer.Option("--type", help="Change one data type.")] = None,
     fetch_on_first_link: Annotated[
@@ -205,6 +205,7 @@ def sync_settings_cmd(
     ] = None,
 ) -> None:
     """Show sync settings, or change one data type's with --type and options."""
+    from qbdsync.store import clients as client_store
     from qbdsync.store import companies as company_store
     from qbdsync.store import sync_settings
 
@@ -212,7 +213,12 @@ def sync_settings_cmd(
     with engine.begin() as conn:
         if company_id:
             company_store.get_company(conn, company_id)
-        current = sync_settings.effective(conn, company_id)
+            key = company_id
+            current = sync_settings.effective(conn, company_id)
+        else:
+            client_id = client_store.default_client(conn, datetime.now(UTC))
+            key = sync_settings.profile_key(client_id)
+            current = sync_settings.effective(conn, None, client_id=client_id)
         if data_type is not None:
             if data_type not in current:
                 raise typer.BadParameter(f"unknown data type {data_type!r}")
@@ -224,7 +230,7 @@ def sync_settings_cmd(
                 months_to_sync=months,
                 sync_from_utc=sync_from,
             )
-            sync_settings.save(conn, company_id, [changed])
+            sync_settings.save(conn, key, [changed])
             current[data_type] = changed
     table = Table("data type", "fetch on first link", "schedule (h)", "order", "history")
     for setting in sorted(current.values(), key=lambda s: s.sync_order):

@@ -137,7 +137,7 @@ def _deleted_json(conn: Connection, now: datetime) -> Any:
             func.jsonb_set(
                 records.c.data,
                 literal(["metadata", "isDeleted"], ARRAY(Text)),
-                literal("true", JSONB),
+                literal(True, JSONB),
             ),
             literal(["modifiedDate"], ARRAY(Text)),
             func.to_jsonb(literal(stamp, Text)),

@@ -7,10 +7,16 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from qbdsync.store.tables import sync_settings
+from qbdsync.store.tables import companies, sync_settings
 from qbdsync.sync.datatypes import DEFAULT_SCHEDULE_HOURS, data_types
 
-PROFILE = ""  # the company_id under which deployment-wide defaults are stored
+# A client's (tenant's) own defaults are stored under this key in place of a company id, so
+# one tenant's profile never changes another's.
+PROFILE_PREFIX = "profile:"
+
+
+def profile_key(client_id: str) -> str:
+    return PROFILE_PREFIX + client_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,18 +57,29 @@ def _stored(conn: Connection, company_id: str) -> dict[str, SyncSetting]:
     return {r[0]: SyncSetting(*r) for r in rows}
 
 
-def effective(conn: Connection, company_id: str | None) -> dict[str, SyncSetting]:
-    """Built-in defaults, overridden by the profile's, overridden by the company's."""
+def effective(
+    conn: Connection, company_id: str | None, *, client_id: str | None = None
+) -> dict[str, SyncSetting]:
+    """Built-in defaults, overridden by the client's profile, overridden by the company's.
+
+    With a company, its client's profile applies; without one, `client_id`'s profile.
+    """
+    if company_id and client_id is None:
+        client_id = conn.execute(
+            select(companies.c.client_id).where(companies.c.id == company_id)
+        ).scalar()
     result = built_in_defaults()
-    result.update({k: v for k, v in _stored(conn, PROFILE).items() if k in result})
+    if client_id:
+        result.update(
+            {k: v for k, v in _stored(conn, profile_key(client_id)).items() if k in result}
+        )
     if company_id:
         result.update({k: v for k, v in _stored(conn, company_id).items() if k in result})
     return result
 
 
-def save(conn: Connection, company_id: str | None, settings: list[SyncSetting]) -> None:
-    """Replace the stored settings of these data types for a company (None = the profile)."""
-    key = company_id or PROFILE
+def save(conn: Connection, key: str, settings: list[SyncSetting]) -> None:
+    """Replace the stored settings of these data types under a company id or a profile_key."""
     for setting in settings:
         conn.execute(
             delete(sync_settings).where(

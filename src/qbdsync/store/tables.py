@@ -206,11 +206,11 @@ pull_operations = Table(
     Index(None, "company_id", "requested"),
 )
 
-# Sync settings per data type; company_id "" holds the deployment-wide (profile) defaults.
+# Sync settings per data type, for a company or (key "profile:<client id>") a client's defaults.
 sync_settings = Table(
     "sync_settings",
     metadata,
-    Column("company_id", String(36), primary_key=True),
+    Column("company_id", String(64), primary_key=True),
     Column("data_type", String(40), primary_key=True),
     Column("fetch_on_first_link", Boolean, nullable=False),
     Column("sync_schedule_hours", Integer, nullable=False),

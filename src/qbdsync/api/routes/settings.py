@@ -118,7 +118,7 @@ def set_company_settings(
 )
 def profile_settings(request: Request, caller: CallerDep) -> dict[str, Any]:
     with engine_of(request).connect() as conn:
-        current = sync_settings.effective(conn, None)
+        current = sync_settings.effective(conn, None, client_id=caller.client_id)
     return {
         "clientId": caller.client_id,
         "settings": _views(current),
@@ -131,7 +131,7 @@ def set_profile_settings(
     request: Request, caller: CallerDep, body: ProfileSyncSettings
 ) -> Response:
     with engine_of(request).begin() as conn:
-        sync_settings.save(conn, None, _parse(body.settings))
+        sync_settings.save(conn, sync_settings.profile_key(caller.client_id), _parse(body.settings))
     return Response(status_code=204)
 
 

@@ -12,6 +12,7 @@ from qbdsync.api.auth import CallerDep
 from qbdsync.api.deps import engine_of, now
 from qbdsync.api.errors import ApiError
 from qbdsync.api.shapes import iso
+from qbdsync.errors import NotFound
 from qbdsync.store import webhooks as webhook_store
 from qbdsync.store.webhooks import DeliveryRow, WebhookRow
 from qbdsync.webhooks.signing import new_secret
@@ -167,6 +168,8 @@ def replay(
 ) -> dict[str, Any]:
     with engine_of(request).begin() as conn:
         webhook_store.get_webhook(conn, caller.client_id, webhookId)
+        if webhook_store.get_delivery(conn, caller.client_id, deliveryId).webhook_id != webhookId:
+            raise NotFound(f"no delivery {deliveryId} for webhook {webhookId}")
         row = webhook_store.replay(conn, caller.client_id, deliveryId, now=now())
     worker = getattr(request.app.state, "webhook_worker", None)
     if worker is not None:

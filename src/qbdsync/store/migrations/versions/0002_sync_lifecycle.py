@@ -20,7 +20,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "sync_settings",
-        sa.Column("company_id", sa.String(length=36), nullable=False),
+        sa.Column("company_id", sa.String(length=64), nullable=False),
         sa.Column("data_type", sa.String(length=40), nullable=False),
         sa.Column("fetch_on_first_link", sa.Boolean(), nullable=False),
         sa.Column("sync_schedule_hours", sa.Integer(), nullable=False),

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 
 from qbdsync.api.errors import ApiError
+from qbdsync.api.query.reference import matches, order
 
 MAX_PAGE_SIZE = 5000
 MAX_OFFSET = 2**62
@@ -47,3 +48,28 @@ def envelope(
         "totalResults": total,
         "_links": links,
     }
+
+
+def page_of_views(
+    request: Request,
+    views: list[dict[str, Any]],
+    *,
+    page: int,
+    page_size: int,
+    query: str | None,
+    order_by: str | None,
+    default_order: str | None = None,
+) -> dict[str, Any]:
+    """Filter, sort and page views built in Python (a tenant's companies, a company's
+    connections or pull operations: few enough; record data is paged in SQL instead)."""
+    chosen = [v for v in views if matches(query, v)]
+    if order_by or default_order:
+        chosen = order(chosen, order_by or default_order)
+    start = (page - 1) * page_size
+    return envelope(
+        request,
+        chosen[start : start + page_size],
+        page=page,
+        page_size=page_size,
+        total=len(chosen),
+    )

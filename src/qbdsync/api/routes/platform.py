@@ -21,9 +21,7 @@ from qbdsync.api.models import (
     Integrations,
     UpdateConnectionStatus,
 )
-from qbdsync.api.paging import check_page, envelope
-from qbdsync.api.query.reference import matches
-from qbdsync.api.query.reference import order as sort_records
+from qbdsync.api.paging import check_page, page_of_views
 from qbdsync.api.shapes import INTEGRATION_ID, PLATFORM_KEY, PLATFORM_NAME, company_view
 from qbdsync.api.shapes import connection_view as _connection_view
 from qbdsync.linking import create_company, create_linkable_connection, new_link
@@ -81,17 +79,14 @@ def list_companies(
             company_view(conn, settings, row, company_store.list_connections(conn, row.id))
             for row in rows
         ]
-    # A tenant's companies are few; their shape (with connections) is built here, so the
-    # query runs over it in Python (data endpoints run their queries in SQL).
-    chosen = [v for v in views if matches(query, v)]
-    chosen = sort_records(chosen, order_by or "-created")
-    start = (page - 1) * page_size
-    return envelope(
+    return page_of_views(
         request,
-        chosen[start : start + page_size],
+        views,
         page=page,
         page_size=page_size,
-        total=len(chosen),
+        query=query,
+        order_by=order_by,
+        default_order="-created",
     )
 
 
@@ -210,14 +205,14 @@ def list_connections(
             _connection_view(conn, settings, c)
             for c in company_store.list_connections(conn, companyId)
         ]
-    chosen = sort_records([v for v in views if matches(query, v)], order_by or "created")
-    start = (page - 1) * page_size
-    return envelope(
+    return page_of_views(
         request,
-        chosen[start : start + page_size],
+        views,
         page=page,
         page_size=page_size,
-        total=len(chosen),
+        query=query,
+        order_by=order_by,
+        default_order="created",
     )
 
 
@@ -401,14 +396,13 @@ def integrations(
     order_by: OrderQ = None,
 ) -> dict[str, Any]:
     check_page(page, page_size)
-    chosen = [i for i in [_integration(request)] if matches(query, i)]
-    start = (page - 1) * page_size
-    return envelope(
+    return page_of_views(
         request,
-        chosen[start : start + page_size],
+        [_integration(request)],
         page=page,
         page_size=page_size,
-        total=len(chosen),
+        query=query,
+        order_by=order_by,
     )
 
 

@@ -10,9 +10,7 @@ from qbdsync.api.auth import CallerDep
 from qbdsync.api.deps import company_of, connection_of, engine_of
 from qbdsync.api.errors import ApiError
 from qbdsync.api.models import DataStatus, PullOperation, PullOperations
-from qbdsync.api.paging import check_page, envelope
-from qbdsync.api.query.reference import matches
-from qbdsync.api.query.reference import order as sort_records
+from qbdsync.api.paging import check_page, page_of_views
 from qbdsync.errors import NotFound
 from qbdsync.lifecycle import queue_sync
 from qbdsync.store import companies as company_store
@@ -127,16 +125,13 @@ def history(
     check_page(page, page_size)
     with engine_of(request).connect() as conn:
         company_of(conn, caller, companyId)
-    chosen = [v for v in _views(request, companyId) if matches(query, v)]
-    if order_by:
-        chosen = sort_records(chosen, order_by)
-    start = (page - 1) * page_size
-    return envelope(
+    return page_of_views(
         request,
-        chosen[start : start + page_size],
+        _views(request, companyId),
         page=page,
         page_size=page_size,
-        total=len(chosen),
+        query=query,
+        order_by=order_by,
     )
 
 

@@ -128,3 +128,33 @@ def company_view(
         "tags": row.tags or {},
         "dataConnections": views,
     }
+
+
+_CONNECTION_EVENT_FIELDS = (
+    "id",
+    "integrationKey",
+    "sourceId",
+    "platformName",
+    "linkUrl",
+    "status",
+    "lastSync",
+    "created",
+    "sourceType",
+)
+
+
+def company_reference(company: CompanyRow) -> dict[str, Any]:
+    return {
+        "id": company.id,
+        "name": company.name,
+        "description": company.description,
+        "tags": company.tags or {},
+    }
+
+
+def connection_event_payload(company: CompanyRow, view: dict[str, Any]) -> dict[str, Any]:
+    """The payload of Codat's connection.* webhook events."""
+    return {
+        "referenceCompany": company_reference(company),
+        "connection": {k: view[k] for k in _CONNECTION_EVENT_FIELDS},
+    }

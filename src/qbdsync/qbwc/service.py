@@ -42,7 +42,7 @@ from qbdsync.sync.engine import Deletion, Summary, SyncEngine
 from qbdsync.sync.outcomes import type_outcome
 from qbdsync.sync.schedule import due_types, history_start, next_due
 from qbdsync.sync.state import SessionState
-from qbdsync.views import connection_view
+from qbdsync.views import connection_event_payload, connection_view
 from qbdsync.webhooks.events import emit
 
 log = logging.getLogger(__name__)
@@ -539,29 +539,7 @@ class QbwcService:
         view = connection_view(
             conn, self._settings, company_store.get_connection(conn, connection_id)
         )
-        payload: dict[str, Any] = {
-            "referenceCompany": {
-                "id": company.id,
-                "name": company.name,
-                "description": company.description,
-                "tags": company.tags or {},
-            },
-            "connection": {
-                k: view[k]
-                for k in (
-                    "id",
-                    "integrationKey",
-                    "sourceId",
-                    "platformName",
-                    "linkUrl",
-                    "status",
-                    "lastSync",
-                    "created",
-                    "sourceType",
-                )
-            },
-            **(extra or {}),
-        }
+        payload = {**connection_event_payload(company, view), **(extra or {})}
         emit(
             conn,
             client_id=company.client_id,

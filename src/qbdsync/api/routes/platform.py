@@ -26,6 +26,8 @@ from qbdsync.api.shapes import INTEGRATION_ID, PLATFORM_KEY, PLATFORM_NAME, comp
 from qbdsync.api.shapes import connection_view as _connection_view
 from qbdsync.linking import create_company, create_linkable_connection, new_link
 from qbdsync.store import companies as company_store
+from qbdsync.store.companies import CompanyRow
+from qbdsync.views import company_reference, connection_event_payload
 from qbdsync.webhooks.events import emit
 
 router = APIRouter(tags=["Platform"])
@@ -171,14 +173,7 @@ def delete(request: Request, caller: CallerDep, companyId: str) -> Response:
             conn,
             client_id=caller.client_id,
             event_type="company.deleted",
-            payload={
-                "referenceCompany": {
-                    "id": row.id,
-                    "name": row.name,
-                    "description": row.description,
-                    "tags": row.tags or {},
-                }
-            },
+            payload={"referenceCompany": company_reference(row)},
             company_tags=row.tags,
             now=now(),
         )
@@ -251,29 +246,8 @@ def create_connection(
     return view
 
 
-def _connection_payload(company: Any, view: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "referenceCompany": {
-            "id": company.id,
-            "name": company.name,
-            "description": company.description,
-            "tags": company.tags or {},
-        },
-        "connection": {
-            k: view[k]
-            for k in (
-                "id",
-                "integrationKey",
-                "sourceId",
-                "platformName",
-                "linkUrl",
-                "status",
-                "lastSync",
-                "created",
-                "sourceType",
-            )
-        },
-    }
+def _connection_payload(company: CompanyRow, view: dict[str, Any]) -> dict[str, Any]:
+    return connection_event_payload(company, view)
 
 
 @router.get(

@@ -53,11 +53,6 @@ def amount(raw: Raw, name: str) -> float | None:
     return parse_number(value, name, _MAX_EXACT_DIGITS)
 
 
-def amount_or_zero(raw: Raw, name: str) -> float:
-    value = amount(raw, name)
-    return 0.0 if value is None else value
-
-
 def decimal_to_number(value: Decimal, field: str, original: str) -> float:
     digits = value.as_tuple().digits
     if len(digits) > _MAX_EXACT_DIGITS:

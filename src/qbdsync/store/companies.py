@@ -265,11 +265,6 @@ def _auth_row(row: Any) -> AuthRow | None:
     )
 
 
-def find_for_auth(conn: Connection, username: str) -> AuthRow | None:
-    row = conn.exec_driver_sql(_AUTH_SQL[conn.dialect.name], (username,)).first()
-    return _auth_row(row)
-
-
 class AuthReader:
     """The idle-poll read on a connection of its own per thread, straight to the driver.
 

@@ -58,7 +58,3 @@ def datasets_for(types: list[str] | set[str] | tuple[str, ...]) -> list[str]:
             if dataset not in wanted:
                 wanted.append(dataset)
     return wanted
-
-
-def is_known(name: str) -> bool:
-    return name in data_types()

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import httpx
 import orjson
 from sqlalchemy import Engine
 
@@ -148,12 +149,24 @@ def _attempt(
             retry_at=retry_at,
         )
     logger.info(
-        "webhook delivery %s to %s failed (attempt %d): %s",
+        "webhook delivery %s to consumer %s (%s) failed (attempt %d): %s",
         due.delivery.id,
-        due.url,
+        due.delivery.webhook_id,
+        _origin(due.url),
         failed_attempts,
         outcome.error,
     )
+
+
+def _origin(url: str) -> str:
+    """Scheme, host and port of a consumer URL for the log: its user info, path and query may
+    carry tokens, and secrets are never logged."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return "an unparsable URL"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
 
 
 class WebhookWorker:

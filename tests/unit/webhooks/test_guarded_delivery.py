@@ -336,3 +336,14 @@ def test_a_name_that_does_not_resolve_is_a_short_connect_error(
     assert delivery.status == "pending"
     assert delivery.last_error is not None
     assert delivery.last_error.startswith("ConnectError: cannot resolve gone.example.test")
+
+
+def test_the_log_line_of_a_failure_names_no_secret_in_the_url(
+    engine: Engine, client_id: str, sender: WebhookSender, caplog: pytest.LogCaptureFixture
+) -> None:
+    hook = _consumer(engine, client_id, "https://bob:pw123@gone.example.test:8443/h?token=t0k")
+    with caplog.at_level("INFO", logger="qbdsync.webhooks.delivery"):
+        _deliver_once(engine, client_id, hook, sender)
+    [line] = [r.getMessage() for r in caplog.records if "failed" in r.getMessage()]
+    assert hook.id in line and "https://gone.example.test:8443" in line
+    assert "pw123" not in line and "t0k" not in line and "bob" not in line

@@ -52,10 +52,6 @@ class Outcome:
     status_code: int | None
     error: str | None
 
-    @property
-    def succeeded(self) -> bool:
-        return self.error is None
-
 
 class WebhookSender:
     """Posts deliveries over guarded connections; close it (or use `with`) when done."""
@@ -73,8 +69,9 @@ class WebhookSender:
             transport=GuardedTransport(policy, resolver=resolver, verify=verify),
             # A consumer answers 2xx itself; a redirect could point anywhere, so it is a failure.
             follow_redirects=False,
-            # No proxy, .netrc or SSL_CERT_FILE from the environment: the checks above are what
-            # decides where a delivery goes, and nothing adds credentials to it.
+            # No proxy or .netrc from the environment: the checks are what decides where a
+            # delivery goes, and nothing adds credentials to it. (SSL_CERT_FILE still applies,
+            # in GuardedTransport: an operator's consumers may use a private CA.)
             trust_env=False,
             timeout=timeout_seconds,
             headers={"user-agent": USER_AGENT},

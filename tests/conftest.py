@@ -18,6 +18,7 @@ from qbdsync.api.server import free_port, serve_in_thread
 from qbdsync.settings import Settings
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import upgrade
+from qbdsync.webhooks.destinations import Resolver, system_resolver
 from tests.pg import running_postgres
 
 
@@ -73,7 +74,10 @@ class LiveServer:
     engine: Engine
 
 
-def start_server(database_url: str, **overrides: object) -> Iterator[LiveServer]:
+def start_server(
+    database_url: str, *, resolver: Resolver = system_resolver, **overrides: object
+) -> Iterator[LiveServer]:
+    """Serve on a free loopback port; `resolver` answers webhook destinations' DNS."""
     port = free_port()
     settings = Settings(
         database_url=database_url, public_url=f"http://127.0.0.1:{port}", **overrides
@@ -81,7 +85,8 @@ def start_server(database_url: str, **overrides: object) -> Iterator[LiveServer]
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
-        with serve_in_thread(create_app(settings, engine), port=port) as url:
+        app = create_app(settings, engine, resolver=resolver)
+        with serve_in_thread(app, port=port) as url:
             yield LiveServer(url=url, settings=settings, engine=engine)
     finally:
         engine.dispose()

@@ -12,7 +12,8 @@ QbdsyncError
 │   ├── AuthenticationFailed  wrong Web Connector user name or password
 │   ├── WrongCompanyFile      the open company file is not the one this connection links
 │   ├── InvalidValue          a value in QuickBooks' output cannot be read exactly
-│   └── InvalidQuery          an API `query` or `orderBy` that cannot be parsed
+│   ├── InvalidQuery          an API `query` or `orderBy` that cannot be parsed
+│   └── ForbiddenDestination  a webhook URL that points where qbdsync must not post
 ├── NotFound              an id (company, connection, ticket) that does not exist
 └── Fatal                 a bug or misconfiguration: stop and tell an operator
     ├── ConfigurationError    settings that cannot work (e.g. a plain-http public URL)
@@ -72,6 +73,11 @@ class InvalidValue(RejectedInput):
 
 class InvalidQuery(RejectedInput):
     """An API `query` or `orderBy` parameter that is malformed, too long or names a bad path."""
+
+
+class ForbiddenDestination(RejectedInput):
+    """A webhook URL qbdsync refuses to post to: an internal, metadata or ambiguous address,
+    credentials in the URL, or a host name that resolves to such an address."""
 
 
 class NotFound(QbdsyncError):

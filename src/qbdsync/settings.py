@@ -12,6 +12,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qbdsync.errors import ConfigurationError
+from qbdsync.webhooks.destinations import parse_networks
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -71,6 +72,19 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=2.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Webhooks go to public addresses only. An operator whose consumers live on a private
+    # network lists those networks here, comma-separated (e.g. "10.0.0.0/8,fd00::/8"); cloud
+    # metadata, multicast and unspecified addresses stay refused whatever it says.
+    webhook_allow_private: str = ""
+
+    @field_validator("webhook_allow_private")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        try:
+            parse_networks(value)
+        except ConfigurationError as exc:
+            raise ValueError(str(exc)) from exc
+        return value
 
     @field_validator("public_url")
     @classmethod

@@ -17,9 +17,14 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from qbdsync.api.server import free_port
 from qbdsync.webhooks.delivery import deliver_due
+from qbdsync.webhooks.destinations import DestinationPolicy
+from qbdsync.webhooks.sender import WebhookSender
 from tests.api.helpers import create_linkable, link_and_sync, new_tenant, serving
 from tests.api.receiver import Received, receiver
 
+# The consumers here run on 127.0.0.1; the operator allows loopback as it would a private
+# network its consumers live on (off by default).
+ALLOW_LOOPBACK = "127.0.0.0/8"
 EVENTS = [
     "company.created",
     "connection.created",
@@ -59,7 +64,12 @@ def _settled_log(api: httpx.Client, url: str, wanted: set[str]) -> list[dict[str
 
 
 def test_signed_events_for_a_linked_and_synced_company(sqlite_url: str, tmp_path: Path) -> None:
-    with receiver() as inbox, serving(sqlite_url, webhook_poll_seconds=0.1) as server:
+    with (
+        receiver() as inbox,
+        serving(
+            sqlite_url, webhook_poll_seconds=0.1, webhook_allow_private=ALLOW_LOOPBACK
+        ) as server,
+    ):
         tenant = new_tenant(server, "hooks")
         made = tenant.api.post("/webhooks", json={"url": inbox.url, "eventTypes": EVENTS})
         assert made.status_code in (200, 201), made.text
@@ -72,6 +82,7 @@ def test_signed_events_for_a_linked_and_synced_company(sqlite_url: str, tmp_path
             "company.created",
             "connection.created",
             "connection.connected",
+            "read.completed",
             "read.completed.initial",
         }
         log_url = f"/webhooks/{consumer['id']}/deliveries"
@@ -122,7 +133,9 @@ def test_signed_events_for_a_linked_and_synced_company(sqlite_url: str, tmp_path
 
 def test_a_consumer_that_is_down_gets_the_events_later(sqlite_url: str) -> None:
     port = free_port()
-    with serving(sqlite_url, webhook_poll_seconds=3600) as server:
+    with serving(
+        sqlite_url, webhook_poll_seconds=3600, webhook_allow_private=ALLOW_LOOPBACK
+    ) as server:
         tenant = new_tenant(server, "later")
         url = f"http://127.0.0.1:{port}/hooks/codat"
         made = tenant.api.post("/webhooks", json={"url": url, "eventTypes": ["*"]})
@@ -130,8 +143,8 @@ def test_a_consumer_that_is_down_gets_the_events_later(sqlite_url: str) -> None:
         company_id, _ = create_linkable(tenant, "Patient Co", tags={"region": "us"})
         log_url = f"/webhooks/{consumer['id']}/deliveries"
         now = datetime.now(UTC)
-        with httpx.Client() as client:
-            assert deliver_due(server.engine, client=client, now=now) == 2
+        with WebhookSender(DestinationPolicy.parse(ALLOW_LOOPBACK)) as sender:
+            assert deliver_due(server.engine, sender=sender, now=now) == 2
             log = tenant.api.get(log_url).json()["results"]
             assert {d["eventType"] for d in log} == {"company.created", "connection.created"}
             for delivery in log:
@@ -140,11 +153,11 @@ def test_a_consumer_that_is_down_gets_the_events_later(sqlite_url: str) -> None:
                 assert delivery["lastError"]
                 assert delivery["nextAttemptAt"] > now.strftime("%Y-%m-%dT%H:%M:%S")
             # nothing is due again until the backoff has passed
-            assert deliver_due(server.engine, client=client, now=now) == 0
+            assert deliver_due(server.engine, sender=sender, now=now) == 0
 
             with receiver(port) as inbox:
                 later = now + timedelta(minutes=1)
-                assert deliver_due(server.engine, client=client, now=later) == 2
+                assert deliver_due(server.engine, sender=sender, now=later) == 2
                 bodies = _verified(consumer["signingSecret"], inbox.wait_for(2))
         assert {b["eventType"] for b in bodies} == {"company.created", "connection.created"}
         assert all(b["payload"]["referenceCompany"]["id"] == company_id for b in bodies)
@@ -156,7 +169,9 @@ def test_a_consumer_that_is_down_gets_the_events_later(sqlite_url: str) -> None:
 
 
 def test_tag_filters_and_unsubscribed_events_are_not_sent(sqlite_url: str) -> None:
-    with serving(sqlite_url, webhook_poll_seconds=3600) as server:
+    with serving(
+        sqlite_url, webhook_poll_seconds=3600, webhook_allow_private=ALLOW_LOOPBACK
+    ) as server:
         tenant = new_tenant(server, "filters")
         eu = tenant.api.post(
             "/webhooks",
@@ -182,3 +197,48 @@ def test_tag_filters_and_unsubscribed_events_are_not_sent(sqlite_url: str) -> No
         assert tenant.api.delete(f"/webhooks/{eu['id']}").status_code in (200, 204)
         ids = {h["id"] for h in tenant.api.get("/webhooks").json()["results"]}
         assert ids == {deleted_only["id"]}
+
+
+def test_read_completed_is_sent_for_the_first_read_and_every_later_one(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """Codat sends read.completed for every completed read and read.completed.initial in
+    addition for the first: a consumer of read.completed alone hears of a new company."""
+    with (
+        receiver() as reads,
+        receiver() as initials,
+        serving(
+            sqlite_url, webhook_poll_seconds=0.1, webhook_allow_private=ALLOW_LOOPBACK
+        ) as server,
+    ):
+        tenant = new_tenant(server, "reads")
+        subscribed = {}
+        for inbox, event in ((reads, "read.completed"), (initials, "read.completed.initial")):
+            made = tenant.api.post("/webhooks", json={"url": inbox.url, "eventTypes": [event]})
+            assert made.status_code == 201, made.text
+            subscribed[event] = made.json()["signingSecret"]
+
+        synced = link_and_sync(tenant, tmp_path, "First Read Ltd")  # a whole QBWC session
+        [first] = _verified(subscribed["read.completed"], reads.wait_for(1))
+        [initial] = _verified(subscribed["read.completed.initial"], initials.wait_for(1))
+        assert first["eventType"] == "read.completed"
+        assert initial["eventType"] == "read.completed.initial"
+        for body in (first, initial):
+            payload = body["payload"]
+            assert payload["referenceCompany"]["id"] == synced.company_id
+            assert payload["connection"]["id"] == synced.connection_id
+            assert payload["recordsSynced"] > 0
+            assert "invoices" in payload["dataTypes"]
+        assert first["payload"] == initial["payload"]
+        assert first["id"] != initial["id"]  # two events, each with its own id
+
+        # The next read, asked for through the API: a read, but not the first.
+        queued = tenant.api.post(f"/companies/{synced.company_id}/data/queue/invoices")
+        assert queued.status_code in (200, 201, 202), queued.text
+        again = synced.sync()
+        assert not again.errors, again
+        bodies = _verified(subscribed["read.completed"], reads.wait_for(2))
+        assert [b["eventType"] for b in bodies] == ["read.completed", "read.completed"]
+        assert bodies[1]["payload"]["referenceCompany"]["id"] == synced.company_id
+        time.sleep(0.5)  # give the worker time to send anything it (wrongly) queued
+        assert len(initials.snapshot()) == 1

@@ -26,6 +26,7 @@ from qbdsync.qbwc.service import QbwcService
 from qbdsync.settings import Settings
 from qbdsync.store.db import make_engine
 from qbdsync.webhooks.delivery import start_worker
+from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, system_resolver
 
 QBWC_PATH = "/qbwc"
 
@@ -42,14 +43,24 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def create_app(settings: Settings, engine: Engine, *, deliver_webhooks: bool = True) -> FastAPI:
-    """The whole server. The database must already be migrated (the CLI does it once)."""
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    deliver_webhooks: bool = True,
+    resolver: Resolver = system_resolver,
+) -> FastAPI:
+    """The whole server. The database must already be migrated (the CLI does it once).
+
+    `resolver` answers the DNS questions about webhook destinations (when a consumer is
+    created and when a delivery connects); the operating system's by default.
+    """
     service = QbwcService(engine, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Webhooks go out from a background worker, never from the request that caused them.
-        worker = start_worker(engine, settings) if deliver_webhooks else None
+        worker = start_worker(engine, settings, resolver=resolver) if deliver_webhooks else None
         app.state.webhook_worker = worker
         try:
             yield
@@ -69,6 +80,8 @@ def create_app(settings: Settings, engine: Engine, *, deliver_webhooks: bool = T
     app.state.settings = settings
     app.state.engine = engine
     app.state.webhook_worker = None
+    app.state.webhook_policy = DestinationPolicy.parse(settings.webhook_allow_private)
+    app.state.webhook_resolver = resolver
     errors.install(app)
     qbwc = QbwcEndpoint(
         lambda: service, service_url=settings.qbwc_url, max_body_bytes=settings.max_request_bytes

@@ -43,7 +43,7 @@ from qbdsync.sync.outcomes import type_outcome
 from qbdsync.sync.schedule import due_types, history_start, next_due
 from qbdsync.sync.state import SessionState
 from qbdsync.views import connection_event_payload, connection_view
-from qbdsync.webhooks.events import emit
+from qbdsync.webhooks.events import READ_COMPLETED, READ_COMPLETED_INITIAL, emit
 
 log = logging.getLogger(__name__)
 
@@ -509,17 +509,15 @@ class QbwcService:
         first = connection.status == "PendingAuth"
         if first:
             self._emit(conn, "connection.connected", company, connection_id, now)
-        self._emit(
-            conn,
-            "read.completed.initial" if first else "read.completed",
-            company,
-            connection_id,
-            now,
-            extra={
-                "dataTypes": sorted(t for t, n in summary.records.items() if n),
-                "recordsSynced": summary.total_records,
-            },
-        )
+        read = {
+            "dataTypes": sorted(t for t, n in summary.records.items() if n),
+            "recordsSynced": summary.total_records,
+        }
+        # As Codat: read.completed for every completed read, and read.completed.initial in
+        # addition for the first one (a consumer may subscribe to either alone).
+        self._emit(conn, READ_COMPLETED, company, connection_id, now, extra=read)
+        if first:
+            self._emit(conn, READ_COMPLETED_INITIAL, company, connection_id, now, extra=read)
         if values.get("status") == "Deauthorized":
             self._emit(conn, "connection.disconnected", company, connection_id, now)
         return text

@@ -30,6 +30,8 @@ from sqlalchemy import Engine
 from qbdsync.settings import Settings
 from qbdsync.store import webhooks as store
 from qbdsync.webhooks import signing
+from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, system_resolver
+from qbdsync.webhooks.sender import DEFAULT_TIMEOUT_SECONDS, Outcome, WebhookSender
 
 logger = logging.getLogger(__name__)
 
@@ -48,14 +50,10 @@ RETRY_DELAYS = (
 # together (an outage) are not all retried in the same second.
 JITTER = 0.2
 DEFAULT_MAX_ATTEMPTS = 8
-DEFAULT_TIMEOUT_SECONDS = 15.0
 # Deliveries claimed per transaction: small, so a claim's lease (and how long a crashed
 # process's claims stay untouched) stays short even when every consumer hangs to the timeout.
 CLAIM_BATCH = 10
 LEASE_MARGIN = timedelta(seconds=60)
-# How much of a failing consumer's answer is kept in the delivery log.
-ERROR_BODY_BYTES = 512
-USER_AGENT = "qbdsync-webhooks"
 
 
 def retry_delay(failed_attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -65,42 +63,21 @@ def retry_delay(failed_attempts: int, rng: random.Random | None = None) -> timed
     return base * factor
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc) or exc.__class__.__name__
-    return f"{exc.__class__.__name__}: {text}"[:1000]
-
-
-def _post(
-    client: httpx.Client, due: store.DueDelivery, at: datetime, timeout: float
-) -> tuple[int | None, str | None]:
-    """Post one delivery; (status code, error text or None). Never raises."""
+def _post(sender: WebhookSender, due: store.DueDelivery, at: datetime, timeout: float) -> Outcome:
+    """Sign and post one delivery attempt made at `at`. Never raises."""
     delivery = due.delivery
     try:
         body = orjson.dumps(delivery.payload)
         headers = signing.headers(due.secret, delivery.event_id, body, at)
-        with client.stream(
-            "POST", due.url, content=body, headers=headers, timeout=timeout
-        ) as response:
-            if 200 <= response.status_code < 300:
-                return response.status_code, None
-            # A bit of the answer helps whoever reads the delivery log; never read it all.
-            start = b""
-            for chunk in response.iter_bytes():
-                start += chunk
-                if len(start) >= ERROR_BODY_BYTES:
-                    break
-            text = start[:ERROR_BODY_BYTES].decode("utf-8", "replace").strip()
-            return response.status_code, f"HTTP {response.status_code}" + (
-                f": {text}" if text else ""
-            )
-    except Exception as exc:  # one bad consumer (bad URL, refused, timeout) stops nothing
-        return None, _describe(exc)
+    except Exception as exc:  # an unusable secret: the attempt fails, the others go on
+        return Outcome(None, f"cannot sign the delivery: {exc.__class__.__name__}")
+    return sender.post(due.url, body, headers, timeout)
 
 
 def deliver_due(
     engine: Engine,
     *,
-    client: httpx.Client,
+    sender: WebhookSender,
     now: datetime | None = None,
     limit: int = 100,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
@@ -110,10 +87,11 @@ def deliver_due(
 ) -> int:
     """Post up to `limit` deliveries that are due; returns how many were attempted.
 
-    2xx marks a delivery succeeded; anything else (an error status, a refused connection, a
-    timeout) counts a failed attempt and schedules the next one after `retry_delay`, or marks
-    it failed after `max_attempts`. `now` fixes the clock (tests); by default each attempt uses
-    the real time. `stop` ends the run early, giving unposted claims back.
+    2xx marks a delivery succeeded; anything else (an error status or a redirect, a refused
+    connection or destination, a timeout) counts a failed attempt and schedules the next one
+    after `retry_delay`, or marks it failed after `max_attempts`. `now` fixes the clock
+    (tests); by default each attempt uses the real time. `stop` ends the run early, giving
+    unposted claims back.
     """
 
     def clock() -> datetime:
@@ -137,25 +115,27 @@ def deliver_due(
                 with engine.begin() as conn:
                     store.release(conn, [d.delivery.id for d in batch[index:]], now=clock())
                 return attempted
-            _attempt(engine, client, due, clock, max_attempts, timeout_seconds, rng)
+            _attempt(engine, sender, due, clock, max_attempts, timeout_seconds, rng)
             attempted += 1
     return attempted
 
 
 def _attempt(
     engine: Engine,
-    client: httpx.Client,
+    sender: WebhookSender,
     due: store.DueDelivery,
     clock: Callable[[], datetime],
     max_attempts: int,
     timeout_seconds: float,
     rng: random.Random | None,
 ) -> None:
-    status_code, error = _post(client, due, clock(), timeout_seconds)
+    outcome = _post(sender, due, clock(), timeout_seconds)
     finished = clock()
     with engine.begin() as conn:
-        if error is None and status_code is not None:
-            store.record_success(conn, due.delivery.id, status_code=status_code, now=finished)
+        if outcome.error is None and outcome.status_code is not None:
+            store.record_success(
+                conn, due.delivery.id, status_code=outcome.status_code, now=finished
+            )
             return
         failed_attempts = due.delivery.attempts + 1
         retry_at = (
@@ -164,26 +144,43 @@ def _attempt(
         store.record_failure(
             conn,
             due.delivery.id,
-            status_code=status_code,
-            error=error or "no answer",
+            status_code=outcome.status_code,
+            error=outcome.error or "no answer",
             retry_at=retry_at,
         )
     logger.info(
-        "webhook delivery %s to %s failed (attempt %d): %s",
+        "webhook delivery %s to consumer %s (%s) failed (attempt %d): %s",
         due.delivery.id,
-        due.url,
+        due.delivery.webhook_id,
+        _origin(due.url),
         failed_attempts,
-        error,
+        outcome.error,
     )
 
 
+def _origin(url: str) -> str:
+    """Scheme, host and port of a consumer URL for the log: its user info, path and query may
+    carry tokens, and secrets are never logged."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):
+        return "an unparsable URL"
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"{parsed.scheme}://{parsed.host}{port}"
+
+
 class WebhookWorker:
-    """Delivers due webhooks on a daemon thread until stopped. One per server process."""
+    """Delivers due webhooks on a daemon thread until stopped. One per server process.
+
+    It posts through `sender` (public destinations only unless its policy allows more) and
+    closes it when stopped.
+    """
 
     def __init__(
         self,
         engine: Engine,
         *,
+        sender: WebhookSender | None = None,
         poll_seconds: float = 2.0,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
@@ -194,12 +191,7 @@ class WebhookWorker:
         self._max_attempts = max_attempts
         self._timeout_seconds = timeout_seconds
         self._batch_limit = batch_limit
-        # Redirects are not followed: a consumer answers 2xx itself or the attempt failed.
-        self._client = httpx.Client(
-            follow_redirects=False,
-            timeout=timeout_seconds,
-            headers={"user-agent": USER_AGENT},
-        )
+        self._sender = sender or WebhookSender(DestinationPolicy(), timeout_seconds=timeout_seconds)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
@@ -225,13 +217,13 @@ class WebhookWorker:
         if self._thread is not None:
             self._thread.join(timeout)
         if not self.running:
-            self._client.close()
+            self._sender.close()
 
     def run_once(self) -> int:
         """One pass over due deliveries (what the thread does each poll)."""
         return deliver_due(
             self._engine,
-            client=self._client,
+            sender=self._sender,
             limit=self._batch_limit,
             max_attempts=self._max_attempts,
             timeout_seconds=self._timeout_seconds,
@@ -250,10 +242,13 @@ class WebhookWorker:
                 self._wake.wait(self._poll_seconds)
 
 
-def start_worker(engine: Engine, settings: Settings) -> WebhookWorker:
+def start_worker(
+    engine: Engine, settings: Settings, *, resolver: Resolver = system_resolver
+) -> WebhookWorker:
     """A started WebhookWorker configured from settings; call `stop()` on shutdown."""
     worker = WebhookWorker(
         engine,
+        sender=WebhookSender.from_settings(settings, resolver=resolver),
         poll_seconds=settings.webhook_poll_seconds,
         max_attempts=settings.webhook_max_attempts,
         timeout_seconds=settings.webhook_timeout_seconds,

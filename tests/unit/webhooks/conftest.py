@@ -16,7 +16,13 @@ from sqlalchemy import Engine, insert
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import upgrade
 from qbdsync.store.tables import clients
+from qbdsync.webhooks.destinations import DestinationPolicy
+from qbdsync.webhooks.sender import WebhookSender
 from tests.unit.webhooks.receiver import Receiver, running_receiver
+
+# The receivers run on 127.0.0.1: tests reach them the way an operator reaches consumers on a
+# private network, by allowing that network explicitly.
+LOOPBACK = DestinationPolicy.parse("127.0.0.0/8")
 
 
 @pytest.fixture
@@ -37,6 +43,13 @@ def add_client(engine: Engine, name: str = "Acme") -> str:
 @pytest.fixture
 def client_id(engine: Engine) -> str:
     return add_client(engine)
+
+
+@pytest.fixture
+def sender() -> Iterator[WebhookSender]:
+    """Posts to loopback consumers (allowed explicitly) with a short timeout."""
+    with WebhookSender(LOOPBACK, timeout_seconds=5) as live:
+        yield live
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,9 +11,10 @@ from qbdsync.api.auth import CallerDep
 from qbdsync.api.deps import engine_of, now
 from qbdsync.api.errors import ApiError
 from qbdsync.api.shapes import iso
-from qbdsync.errors import NotFound
+from qbdsync.errors import ForbiddenDestination, NotFound
 from qbdsync.store import webhooks as webhook_store
 from qbdsync.store.webhooks import DeliveryRow, WebhookRow
+from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, check_destination
 from qbdsync.webhooks.signing import new_secret
 
 router = APIRouter(tags=["Webhooks"])
@@ -89,6 +89,25 @@ def _delivery(row: DeliveryRow) -> dict[str, Any]:
     }
 
 
+def _check_destination(request: Request, url: str) -> None:
+    """400 in Codat's shape, naming the reason, for a URL qbdsync will not post to."""
+    policy: DestinationPolicy = request.app.state.webhook_policy
+    resolver: Resolver = request.app.state.webhook_resolver
+    try:
+        check_destination(url, policy, resolver)
+    except ForbiddenDestination as exc:
+        message = f"url is refused: {exc}"
+        raise ApiError(
+            400,
+            message,
+            can_be_retried="False",
+            validation={
+                "errors": [{"itemId": "url", "message": str(exc), "validatorName": "destination"}],
+                "warnings": [],
+            },
+        ) from exc
+
+
 @router.get("/webhooks", response_model=WebhookConsumers, summary="List webhook consumers")
 def list_consumers(request: Request, caller: CallerDep) -> dict[str, Any]:
     with engine_of(request).connect() as conn:
@@ -105,9 +124,7 @@ def list_consumers(request: Request, caller: CallerDep) -> dict[str, Any]:
 def create_consumer(
     request: Request, caller: CallerDep, body: WebhookConsumerPrototype
 ) -> dict[str, Any]:
-    parts = urlsplit(body.url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ApiError(400, "url must be an http(s) address", can_be_retried="False")
+    _check_destination(request, body.url)
     with engine_of(request).begin() as conn:
         row = webhook_store.create_webhook(
             conn,

@@ -109,7 +109,10 @@ class QbTimestamp:
         if self.offset and self.offset != "Z":
             sign = -1 if self.offset[0] == "-" else 1
             hours, minutes = int(self.offset[1:3]), int(self.offset[4:6])
-            moment -= sign * timedelta(hours=hours, minutes=minutes)
+            try:
+                moment -= sign * timedelta(hours=hours, minutes=minutes)
+            except OverflowError:  # 9999-12-31T23:59:59-08:00 is in the year 10000 in UTC
+                raise InvalidValue(f"{self.text!r} is past the last date UTC can write") from None
         return moment.isoformat(timespec="seconds") + "Z"
 
 

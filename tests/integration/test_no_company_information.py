@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import zeep
+from zeep.transports import Transport
+
+from qbdsync.qbwc.qwc import parse_qwc
 from qbdsync.simulator.company import SimulatedCompany
 from tests.conftest import LiveServer
 from tests.integration.helpers import assert_every_type_matches, link
@@ -76,3 +80,26 @@ def test_a_canadian_edition_is_asked_in_its_prefixed_version(
     row = linked.row()
     assert (row.qb_country, row.qbxml_version) == ("CA", "16.0")
     assert_every_type_matches(linked)
+
+
+def test_the_host_query_is_asked_again_until_answered_and_an_hresult_ends_the_session(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    linked = link(sqlite_server, tmp_path)
+    service = zeep.Client(f"{sqlite_server.url}/qbwc?wsdl", transport=Transport(timeout=30)).service
+    qwc = parse_qwc(linked.qwc_path.read_text())
+    ticket, _ = service.authenticate(qwc.user_name, linked.connection.password)
+    first = service.sendRequestXML(ticket, "", "C:\\Acme.qbw", "UK", 16, 0)
+    assert '<?qbxml version="UK2.0"?>' in first
+    assert f"<OwnerID>{qwc.owner_id}</OwnerID>" in first
+    assert service.sendRequestXML(ticket, "", "C:\\Acme.qbw", "UK", 16, 0) == first
+    # QuickBooks could not run it: no response, only an hresult.
+    assert service.receiveResponseXML(ticket, "", "0x80040423", "version not supported") < 0
+    last = service.getLastError(ticket)
+    assert last.startswith("QuickBooks did not answer qbdsync's question about the company file")
+    assert "0x80040423" in last
+    assert "qbdsync:" in service.closeConnection(ticket)
+    assert linked.counts() == {}
+    assert linked.row().qb_product is None
+    (error,) = linked.errors()
+    assert "0x80040423" in error.message

@@ -332,7 +332,7 @@ def connection_errors(connection_id: str) -> None:
     table = Table("data set", "status", "hresult", "recovery", "message")
     for e in errors:
         table.add_row(
-            e.dataset or "", str(e.status_code or ""), e.hresult or "", e.recovery, e.message
+            e.dataset or "", str(e.status_code or ""), e.hresult or "", e.recovery, e.summary
         )
     out.print(table)
 

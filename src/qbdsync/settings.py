@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # Modified-date filters are inclusive and QuickBooks' offsets drift around DST, so each
     # incremental query starts this many seconds before the watermark's wall-clock time.
     watermark_overlap_seconds: int = Field(default=3600, ge=0)
+    # A TimeModified later than the server's clock plus this (read at the record's own UTC
+    # offset, which QuickBooks gets wrong by an hour around daylight saving; at UTC+14 when it
+    # has none) comes from a PC clock that was wrong: the record is kept and named in a
+    # warning, and no watermark passes that point. Keep it at most the overlap above, or the
+    # next query (clamp minus overlap) would start after changes made in between.
+    watermark_future_tolerance_seconds: int = Field(default=3600, ge=0)
     session_idle_timeout_seconds: int = Field(default=1800, ge=60)
     # A sync session ends at a clean point after this long, so QuickBooks is never locked for
     # long; the rest resumes on the next poll.

@@ -5,6 +5,11 @@ server process answers any call, and a call with an unknown ticket ends cleanly.
 
 Hot path: serverVersion and clientVersion answer from constants; authenticate is one indexed
 read (user name → digest, status, next-due time) and writes only when there is work.
+
+A session starts from QuickBooks' host, company and preferences answer: QBWC sends it as
+strHCPResponse with the first sendRequestXML. A client that sends none gets that query as the
+session's first request instead, and the session starts from its answer in receiveResponseXML.
+Either way the company file is checked before anything is stored.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,7 +29,13 @@ from qbdsync.mapping.company import map_company_info
 from qbdsync.qbwc.credentials import new_ticket, verify_password
 from qbdsync.qbwc.handler import ReceiveResponse
 from qbdsync.qbwc.tickets import TicketSigner
-from qbdsync.qbxml.hostinfo import HostInfo, parse_host_info
+from qbdsync.qbxml.hostinfo import (
+    HostInfo,
+    host_query_request,
+    host_query_version,
+    parse_host_info,
+    read_host_query_answer,
+)
 from qbdsync.qbxml.parser import ResponseParser
 from qbdsync.qbxml.status import Recovery, describe_hresult
 from qbdsync.qbxml.versions import negotiate_version, version_from_major_minor
@@ -153,6 +165,17 @@ class QbwcService:
                 connection_id = claims.connection_id
                 self._close_abandoned(conn, connection_id, now)
                 session_store.create_session(conn, ticket, connection_id, now)
+                if not hcp_response.strip():
+                    # No company information from the client: ask QuickBooks for it first.
+                    pending = _PendingHostQuery(
+                        version=host_query_version(country),
+                        company_file=company_file,
+                        country=country,
+                        major=major,
+                        minor=minor,
+                    )
+                    session_store.save_session(conn, ticket, now, state=pending.to_json())
+                    return host_query_request(pending.version, self._owner_id)
                 try:
                     engine = self._start_session(
                         conn,
@@ -170,6 +193,9 @@ class QbwcService:
                     return ""
             elif session.status != "active" or session.state is None:
                 return ""
+            elif (waiting := _PendingHostQuery.from_json(session.state)) is not None:
+                # Asked again before the answer came: the same question.
+                return host_query_request(waiting.version, self._owner_id)
             else:
                 engine = SyncEngine(SessionState.from_json(session.state))
             request = engine.next_request(time.time())
@@ -206,12 +232,6 @@ class QbwcService:
         minor: str,
         now: datetime,
     ) -> SyncEngine:
-        if not hcp_response.strip():
-            raise _SessionRefused(
-                "The Web Connector sent no company information with its first request. "
-                "Run 'Update Selected' again from the Web Connector.",
-                Recovery.RETRY_NEXT_SESSION,
-            )
         try:
             host = parse_host_info(hcp_response)
         except QbdsyncError as exc:
@@ -219,6 +239,26 @@ class QbwcService:
                 f"QuickBooks' company information could not be read: {exc}",
                 Recovery.FATAL_REQUEST,
             ) from exc
+        return self._bind_and_plan(
+            conn, ticket, connection_id, host, company_file, country, major, minor, now
+        )
+
+    def _bind_and_plan(
+        self,
+        conn: Connection,
+        ticket: str,
+        connection_id: str,
+        host: HostInfo,
+        company_file: str,
+        country: str,
+        major: str,
+        minor: str,
+        now: datetime,
+    ) -> SyncEngine:
+        """Check the company file, then store its company info and plan the session.
+
+        Nothing is written before the FileID check passes.
+        """
         connection = company_store.get_connection(conn, connection_id)
         file_id = host.file_id(self._owner_id)
         if file_id is None or file_id.strip("{}").upper() != connection.file_id.strip("{}").upper():
@@ -263,6 +303,7 @@ class QbwcService:
             country=qb_country,
             max_returned=self._settings.max_returned,
             overlap_seconds=self._settings.watermark_overlap_seconds,
+            future_tolerance_seconds=self._settings.watermark_future_tolerance_seconds,
             deadline=time.time() + budget,
             hard_deadline=time.time() + max(budget, self._settings.session_hard_limit_seconds),
         )
@@ -393,6 +434,11 @@ class QbwcService:
                 session = session_store.get_session(conn, ticket, for_update=True)
                 if session is None or session.status != "active" or session.state is None:
                     return -1
+                pending = _PendingHostQuery.from_json(session.state)
+                if pending is not None:
+                    return self._receive_host_answer(
+                        conn, ticket, session.connection_id, pending, call, now
+                    )
                 engine = SyncEngine(SessionState.from_json(session.state))
                 connection_id = session.connection_id
                 received = self._ingest(conn, engine, connection_id, call, now)
@@ -437,6 +483,59 @@ class QbwcService:
                         conn, ticket, session.connection_id, message, Recovery.FATAL_REQUEST, now
                     )
             return -1
+
+    def _receive_host_answer(
+        self,
+        conn: Connection,
+        ticket: str,
+        connection_id: str,
+        pending: _PendingHostQuery,
+        call: ReceiveResponse,
+        now: datetime,
+    ) -> int:
+        """Start the session from QuickBooks' answer to the host query, as from an HCP
+        response: the company file is checked before anything is stored."""
+        answer = read_host_query_answer(call.response_chunks())
+        if answer.host is None:
+            if answer.problem is None:  # no response at all, only an hresult
+                info = describe_hresult(call.hresult or "0x80040402")
+                problem = f"{info.user_message} ({info.hex}) {call.message}".strip()
+                recovery = info.recovery
+            else:
+                problem, recovery = answer.problem, answer.recovery
+            self._fail(
+                conn,
+                ticket,
+                connection_id,
+                f"QuickBooks did not answer qbdsync's question about the company file: {problem}",
+                recovery,
+                now,
+            )
+            return -1
+        try:
+            engine = self._bind_and_plan(
+                conn,
+                ticket,
+                connection_id,
+                answer.host,
+                pending.company_file,
+                pending.country,
+                pending.major,
+                pending.minor,
+                now,
+            )
+        except _SessionRefused as refused:
+            self._fail(conn, ticket, connection_id, refused.message, refused.recovery, now)
+            return -1
+        values: dict[str, Any] = {"state": engine.state.to_json()}
+        progress = engine.progress()
+        if progress >= 100:
+            # Nothing to fetch: the session is complete with the company info alone.
+            self._update_pulls(conn, engine, ticket, connection_id, now)
+            values["close_message"] = self._finish(conn, engine, connection_id, now)
+            values["status"] = "complete"
+        session_store.save_session(conn, ticket, now, **values)
+        return progress
 
     def _ingest(
         self,
@@ -571,11 +670,12 @@ class QbwcService:
     ) -> None:
         errors = engine.take_errors()
         for error in errors:
+            # One line per cause and response, however many records it hit.
             log.warning(
                 "connection %s dataset %s: %s (%s)",
                 connection_id,
                 error.dataset,
-                error.message,
+                error.summary,
                 error.recovery,
             )
         record_store.add_errors(conn, connection_id, ticket, errors, now)
@@ -671,6 +771,28 @@ class QbwcService:
 
     def interactive_rejected(self, ticket: str, reason: str) -> str:
         return "qbdsync does not use interactive mode."
+
+
+@dataclass(frozen=True)
+class _PendingHostQuery:
+    """A session waiting for its host query's answer (kept in the session row's state).
+
+    The sendRequestXML parameters are kept for the start of the session proper.
+    """
+
+    version: str
+    company_file: str
+    country: str
+    major: str
+    minor: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"host_query": asdict(self)}
+
+    @classmethod
+    def from_json(cls, state: dict[str, Any]) -> _PendingHostQuery | None:
+        found = state.get("host_query")
+        return cls(**found) if isinstance(found, dict) else None
 
 
 class _SessionRefused(Exception):

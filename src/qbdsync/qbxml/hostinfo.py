@@ -4,15 +4,31 @@ QBWC passes ``strHCPResponse``: one message set holding HostQueryRs (product, ve
 file mode), CompanyQueryRs (company names and the DataExt entries stored under our OwnerID,
 including the FileID from the .qwc) and PreferencesQueryRs. The FileID is how a session proves
 that the open company file is the one the connection is linked to.
+
+Some clients send no ``strHCPResponse``; qbdsync then asks the same three queries itself as the
+session's first request (``host_query_request``) and reads the answer with
+``read_host_query_answer``, which yields the same HostInfo.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from qbdsync.errors import InvalidXML
-from qbdsync.qbxml.parser import Record, parse_response
+from qbdsync.qbxml.parser import Event, Record, ResponseParser, ResponseStatus, parse_response
+from qbdsync.qbxml.requests import QueryRequest, build_message_set
+from qbdsync.qbxml.status import Recovery
+from qbdsync.qbxml.versions import QbxmlVersion
+
+# The host query's answer is a few KB; more than this is not QuickBooks answering it.
+MAX_HOST_ANSWER_CHARS: Final = 4 * 1024 * 1024
+# qbXML 2.0 brought DataExt, so from 2.0 on CompanyQuery takes an OwnerID and returns our FileID;
+# HostQuery and PreferencesQuery are older still. Every QuickBooks that can hold a Web Connector
+# FileID answers this version, so it is safe before QuickBooks has said which versions it speaks.
+HOST_QUERY_VERSION: Final = QbxmlVersion(2, 0)
+_HOST_QUERIES: Final = ("HostQueryRs", "CompanyQueryRs", "PreferencesQueryRs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +110,99 @@ def _multicurrency(preferences: dict[str, Any] | None) -> tuple[bool | None, str
 
 def parse_host_info(hcp_response: str) -> HostInfo:
     """Read ``strHCPResponse``; raises InvalidXML when it has no HostRet."""
+    records = _first_records(parse_response(hcp_response))
+    if "HostRet" not in records:
+        raise InvalidXML("the Web Connector's host response has no HostRet")
+    return _host_info(records)
+
+
+def host_query_version(country: str) -> str:
+    """The qbXML version of the host query, spelled for ``country`` (``CA2.0``, ``UK2.0``: the
+    Canadian and UK editions name their versions before 6.0 with a prefix). ``country`` is
+    sendRequestXML's qbXMLCountry; a client that sends none is taken to be a US edition."""
+    return HOST_QUERY_VERSION.for_country(country.strip().upper() or "US")
+
+
+def host_query_request(version: str, owner_id: str) -> str:
+    """HostQuery, CompanyQuery (with the DataExt of ``owner_id``, which holds the FileID) and
+    PreferencesQuery in one message set: what QBWC's ``strHCPResponse`` answers."""
+    return build_message_set(
+        version,
+        (
+            QueryRequest(rq_name="HostQueryRq", request_id="host"),
+            QueryRequest(
+                rq_name="CompanyQueryRq", request_id="company", filters=(("OwnerID", owner_id),)
+            ),
+            QueryRequest(rq_name="PreferencesQueryRq", request_id="preferences"),
+        ),
+        on_error="continueOnError",
+    )
+
+
+@dataclass(frozen=True)
+class HostQueryAnswer:
+    """QuickBooks' answer to ``host_query_request``."""
+
+    host: HostInfo | None  # None when a query QuickBooks must answer did not succeed
+    problem: str | None  # why not, for the user; None with no host: there was no answer at all
+    recovery: Recovery  # how the session recovers when there is a problem
+
+
+def read_host_query_answer(chunks: Iterable[str]) -> HostQueryAnswer:
+    """Read the answer as it streams; raises InvalidXML for hostile, malformed or huge input.
+
+    HostQuery and CompanyQuery must succeed (without them the company file cannot be checked);
+    a failed PreferencesQuery only loses the home currency, as an HCP response without it does.
+    """
+    parser = ResponseParser()
+    events: list[Event] = []
+    size = 0
+    for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_HOST_ANSWER_CHARS:
+            raise InvalidXML(
+                f"the answer to the host query is over {MAX_HOST_ANSWER_CHARS:,} characters"
+            )
+        events.extend(e for e in parser.feed(chunk) if not isinstance(e, Record) or _wanted(e))
+    if not size:
+        # QuickBooks sent no response, only an hresult (the caller reads it from the call).
+        return HostQueryAnswer(None, None, Recovery.RETRY_NEXT_SESSION)
+    events.extend(e for e in parser.close() if not isinstance(e, Record) or _wanted(e))
+    statuses = {e.rs_name: e for e in events if isinstance(e, ResponseStatus)}
+    for rs_name in _HOST_QUERIES[:2]:
+        status = statuses.get(rs_name)
+        if status is None:
+            return HostQueryAnswer(
+                None, f"QuickBooks' answer has no {rs_name}", Recovery.FATAL_REQUEST
+            )
+        if status.recovery not in (Recovery.OK, Recovery.KEEP_WARN):
+            return HostQueryAnswer(
+                None,
+                f"QuickBooks refused {rs_name[:-2]} (status {status.code}: {status.message})",
+                status.recovery,
+            )
+    records = _first_records(events)
+    if "HostRet" not in records or "CompanyRet" not in records:
+        return HostQueryAnswer(
+            None, "QuickBooks' answer has no HostRet or no CompanyRet", Recovery.FATAL_REQUEST
+        )
+    return HostQueryAnswer(_host_info(records), None, Recovery.OK)
+
+
+def _wanted(record: Record) -> bool:
+    return record.rs_name in _HOST_QUERIES
+
+
+def _first_records(events: Iterable[Event]) -> dict[str, dict[str, Any]]:
     records: dict[str, dict[str, Any]] = {}
-    for event in parse_response(hcp_response):
+    for event in events:
         if isinstance(event, Record):
             records.setdefault(event.ret_name, event.data)
-    host = records.get("HostRet")
-    if host is None:
-        raise InvalidXML("the Web Connector's host response has no HostRet")
+    return records
+
+
+def _host_info(records: dict[str, dict[str, Any]]) -> HostInfo:
+    host = records["HostRet"]
     company = records.get("CompanyRet", {})
     is_multicurrency, home_currency = _multicurrency(records.get("PreferencesRet"))
     return HostInfo(

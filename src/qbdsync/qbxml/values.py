@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -109,7 +109,10 @@ class QbTimestamp:
         if self.offset and self.offset != "Z":
             sign = -1 if self.offset[0] == "-" else 1
             hours, minutes = int(self.offset[1:3]), int(self.offset[4:6])
-            moment -= sign * timedelta(hours=hours, minutes=minutes)
+            try:
+                moment -= sign * timedelta(hours=hours, minutes=minutes)
+            except OverflowError:  # 9999-12-31T23:59:59-08:00 is in the year 10000 in UTC
+                raise InvalidValue(f"{self.text!r} is past the last date UTC can write") from None
         return moment.isoformat(timespec="seconds") + "Z"
 
 
@@ -126,6 +129,22 @@ def parse_timestamp(text: str, field: str = "timestamp") -> QbTimestamp:
     except ValueError as exc:
         raise _reject(field, text, "a date-time (YYYY-MM-DDThh:mm:ss[±hh:mm])") from exc
     return QbTimestamp(wall=wall, offset=match["offset"] or "")
+
+
+def offset_seconds(offset: str) -> int:
+    """``"-08:00"`` → -28800; ``"Z"`` → 0. Raises InvalidValue for anything else (even "")."""
+    if offset == "Z":
+        return 0
+    if re.fullmatch(r"[+-][0-9]{2}:[0-9]{2}", offset) is None:
+        raise _reject("UTC offset", offset, "±hh:mm or Z")
+    sign = -1 if offset[0] == "-" else 1
+    return sign * (int(offset[1:3]) * 3600 + int(offset[4:6]) * 60)
+
+
+def wall_at(unix_time: float, offset_secs: int) -> str:
+    """The wall-clock text of a UNIX time on a clock ``offset_secs`` ahead of UTC."""
+    moment = datetime.fromtimestamp(unix_time, UTC) + timedelta(seconds=offset_secs)
+    return moment.strftime(_WALL_FORMAT)
 
 
 def wall_minus(wall: str, seconds: int) -> str:

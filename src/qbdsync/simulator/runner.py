@@ -91,7 +91,10 @@ def simulate(
     url: str | None = None,
     log: TextIO | None = None,
     on_progress: Callable[[int], None] | None = None,
+    send_hcp: bool = True,
 ) -> SimulationResult:
+    """One session; ``send_hcp=False`` plays a Web Connector client that sends no company
+    information (qbdsync then asks QuickBooks for it)."""
     qwc = parse_qwc(qwc_path.read_text(encoding="utf-8"))
     started = time.perf_counter()
     with SimulatedCompany.open(company_file, size=size, seed=seed, country=country) as company:  # type: ignore[arg-type]
@@ -107,6 +110,7 @@ def simulate(
             quickbooks,
             log=log,
             on_progress=on_progress,
+            send_hcp=send_hcp,
         )
     return SimulationResult(
         requests=quickbooks.requests,

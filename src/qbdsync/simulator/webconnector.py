@@ -12,6 +12,8 @@ the same decisions QBWC takes on each reply (reference/qbwc.md):
         progress 0..99 → again; 100 → closeConnection; < 0 → getLastError, closeConnection
 
 It writes QWCLog.txt-style lines (never the password) so log-reading tools can be tested on it.
+With ``send_hcp=False`` it plays a client that sends no company information (an empty
+``strHCPResponse`` on every call, as qbwc-kit and some custom agents do).
 """
 
 from __future__ import annotations
@@ -99,8 +101,10 @@ class WebConnector:
         timeout_seconds: float = 600.0,
         client_version: str = CLIENT_VERSION,
         transport: httpx.BaseTransport | None = None,
+        send_hcp: bool = True,
     ) -> None:
         self._url = url
+        self._send_hcp = send_hcp
         self._log_stream = log
         self._noop_wait = noop_wait_seconds
         self._max_noops = max_noops
@@ -288,7 +292,7 @@ class WebConnector:
             request = self._string(
                 "sendRequestXML",
                 ("ticket", ticket),
-                ("strHCPResponse", hcp if first else ""),
+                ("strHCPResponse", hcp if first and self._send_hcp else ""),
                 ("strCompanyFileName", company_file),
                 ("qbXMLCountry", country),
                 ("qbXMLMajorVers", major),
@@ -403,10 +407,15 @@ def run_session(
     noop_wait_seconds: float = 5.0,
     max_noops: int = 60,
     max_requests: int | None = None,
+    send_hcp: bool = True,
 ) -> SessionResult:
     """Run one Web Connector session against `url` (the AppURL) and report what happened."""
     with WebConnector(
-        url, log=log, noop_wait_seconds=noop_wait_seconds, max_noops=max_noops
+        url,
+        log=log,
+        noop_wait_seconds=noop_wait_seconds,
+        max_noops=max_noops,
+        send_hcp=send_hcp,
     ) as connector:
         return connector.run_session(
             username, password, quickbooks, on_progress=on_progress, max_requests=max_requests

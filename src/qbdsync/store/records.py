@@ -35,11 +35,26 @@ class RecordRow:
 
 @dataclass(frozen=True, slots=True)
 class SyncErrorRow:
+    """One cause of trouble in one response: how often it happened and to what (a sample)."""
+
     dataset: str | None
     status_code: int | None
     hresult: str | None
     recovery: str
-    message: str
+    message: str  # the cause, without the ids it happened to
+    count: int = 1
+    sample: tuple[str, ...] = ()  # the first few record ids (or requestIDs) it happened to
+
+    @property
+    def summary(self) -> str:
+        """The message with its count and sample, as logs and the CLI show it."""
+        if self.count <= 1 and not self.sample:
+            return self.message
+        parts = [f"{self.count:,} times"] if self.count > 1 else []
+        if self.sample:
+            more = ", …" if self.count > len(self.sample) else ""
+            parts.append("e.g. " + ", ".join(self.sample) + more)
+        return f"{self.message} ({'; '.join(parts)})"
 
 
 _COLUMNS_SQL = (
@@ -200,6 +215,8 @@ def add_errors(
                 "hresult": e.hresult,
                 "recovery": e.recovery,
                 "message": e.message,
+                "count": e.count,
+                "sample": list(e.sample) or None,
             }
             for e in errors
         ],
@@ -214,12 +231,14 @@ def list_errors(conn: Connection, connection_id: str, limit: int = 50) -> list[S
             sync_errors.c.hresult,
             sync_errors.c.recovery,
             sync_errors.c.message,
+            sync_errors.c.count,
+            sync_errors.c.sample,
         )
         .where(sync_errors.c.connection_id == connection_id)
         .order_by(sync_errors.c.id.desc())
         .limit(limit)
     )
-    return [SyncErrorRow(*row) for row in rows]
+    return [SyncErrorRow(*row[:6], sample=tuple(row[6] or ())) for row in rows]
 
 
 def count_by_type(

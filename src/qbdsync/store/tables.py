@@ -176,7 +176,12 @@ sync_errors = Table(
     Column("status_code", Integer, nullable=True),
     Column("hresult", String(16), nullable=True),
     Column("recovery", String(32), nullable=False),
+    # The cause, without the ids it happened to: one row per response and cause, however many
+    # records it hit (a bad response must not write a row per record).
     Column("message", Text, nullable=False),
+    Column("count", Integer, nullable=False, server_default="1"),
+    # The first few things it happened to (record ids, requestIDs), as a JSON list of strings.
+    Column("sample", JSON_DOC, nullable=True),
     Index(None, "connection_id", "occurred_at"),
 )
 

@@ -9,19 +9,31 @@ One round trip:
     for event in parser.feed(...):               # statuses and records, streamed
         change = engine.receive(event)           # a RecordRow / Deletion to store, or None
     outcome = engine.end_response()              # watermarks to commit with those rows
+    errors = engine.take_errors()                # one row per cause, with a count and a sample
+
+``now`` is UNIX time: it drives the session's time budget and is the clock QuickBooks'
+TimeModified is held to (a record stamped by a PC whose clock ran years ahead must not move a
+watermark there, or every later incremental query would start in the future and miss
+everything).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from qbdsync.errors import InvalidValue
 from qbdsync.mapping.common import MappingContext
-from qbdsync.qbxml.parser import Record, ResponseStatus
+from qbdsync.qbxml.parser import Event, MessageSetStatus, Record, ResponseStatus
 from qbdsync.qbxml.requests import QueryRequest, build_message_set
 from qbdsync.qbxml.status import HResultInfo, Recovery
-from qbdsync.qbxml.values import parse_timestamp, wall_minus
+from qbdsync.qbxml.values import (
+    QbTimestamp,
+    offset_seconds,
+    parse_timestamp,
+    wall_at,
+    wall_minus,
+)
 from qbdsync.store.records import RecordRow, SyncErrorRow
 from qbdsync.sync.datasets import DATASETS, Dataset, FilterValue, sync_order
 from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
@@ -29,6 +41,22 @@ from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, Sessio
 # A stale iterator (3391) restarts its dataset from the watermark once per session; a second one
 # in the same session waits for the next session instead of looping.
 MAX_RESTARTS_PER_SESSION = 1
+
+# An error that hits many records is stored once per response with a count and these many
+# examples: a bad response must not write (and log) a row per record.
+ERROR_SAMPLE_SIZE = 5
+_EXAMPLE_CHARS = 120
+# How far the farthest time zone is ahead of UTC (UTC+14): a TimeModified without an offset
+# may be this far ahead of the server's clock and still be right.
+_WIDEST_ZONE_AHEAD_SECONDS = 14 * 3600
+
+_ErrorKey = tuple[str | None, int | None, str | None, str, str]
+
+
+@dataclass(slots=True)
+class _Aggregate:
+    count: int = 0
+    sample: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +85,15 @@ class Summary:
         return sum(self.records.values())
 
 
+def _record_id(data: Mapping[str, object]) -> str:
+    found = data.get("ListID") or data.get("TxnID")
+    return found if isinstance(found, str) else "(no id)"
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= _EXAMPLE_CHARS else text[: _EXAMPLE_CHARS - 1] + "…"
+
+
 def _later(a: str | None, b: str | None) -> str | None:
     """The later of two QuickBooks time stamps by wall clock (offsets drift around DST)."""
     if a is None:
@@ -70,9 +107,13 @@ def _later(a: str | None, b: str | None) -> str | None:
 class SyncEngine:
     def __init__(self, state: SessionState) -> None:
         self.state = state
-        self._errors: list[SyncErrorRow] = []
+        # Errors of the response being handled, by cause; earlier responses' are sealed.
+        self._errors: dict[_ErrorKey, _Aggregate] = {}
+        self._sealed: list[SyncErrorRow] = []
         self._contexts: dict[str, MappingContext] = {}
         self._bank_ids: set[str] = set(state.bank_account_ids)
+        # The latest plausible TimeModified per UTC offset, for the request in flight.
+        self._ceilings: dict[str, QbTimestamp | None] = {}
 
     @classmethod
     def plan(
@@ -90,6 +131,7 @@ class SyncEngine:
         deadline: float | None,
         hard_deadline: float | None = None,
         target_page_bytes: int = 1_000_000,
+        future_tolerance_seconds: int = 3600,
     ) -> SyncEngine:
         history = history or {}
         runs = [
@@ -108,6 +150,7 @@ class SyncEngine:
                 hard_deadline=hard_deadline,
                 runs=runs,
                 bank_account_ids=list(bank_account_ids),
+                future_tolerance_seconds=future_tolerance_seconds,
             )
         )
 
@@ -121,6 +164,8 @@ class SyncEngine:
         active = [r for r in state.runs if r.status not in FINISHED]
         if not active:
             return None
+        state.asked_at = now
+        self._ceilings.clear()
         requests: list[QueryRequest] = []
         running = [r for r in active if r.status == "running"]
         if running:
@@ -153,6 +198,7 @@ class SyncEngine:
         run.status = "running"
         run.iterator_id = None
         run.remaining = None
+        self._distrust_future_watermark(run)
         from_wall = self._from_wall(run)
         requests = [
             QueryRequest(
@@ -162,17 +208,41 @@ class SyncEngine:
                 iterator="Start" if dataset.iterator else None,
             )
         ]
-        if from_wall is not None and dataset.deleted_types:
+        if (from_wall is not None or run.rescan) and dataset.deleted_types:
             rq = "ListDeletedQueryRq" if dataset.kind == "list" else "TxnDeletedQueryRq"
             tag = "ListDelType" if dataset.kind == "list" else "TxnDelType"
             filters: list[tuple[str, FilterValue]] = [(tag, t) for t in dataset.deleted_types]
-            filters.append(("DeletedDateRangeFilter", (("FromDeletedDate", from_wall),)))
+            if from_wall is not None:
+                filters.append(("DeletedDateRangeFilter", (("FromDeletedDate", from_wall),)))
             requests.append(
                 QueryRequest(
                     rq_name=rq, request_id=self._new_id(run, "deleted"), filters=tuple(filters)
                 )
             )
         return requests
+
+    def _distrust_future_watermark(self, run: DatasetRun) -> None:
+        """A stored watermark past the clock (written before TimeModified was checked) would
+        make every incremental query start in the future: read the dataset in full instead."""
+        if run.watermark is None:
+            return
+        try:
+            stamp = parse_timestamp(run.watermark, "watermark")
+        except InvalidValue:
+            return  # it was validated when stored; nothing better to do than use it
+        ceiling = self._ceiling(stamp.offset)
+        if ceiling is None or stamp.wall <= ceiling.wall:
+            return
+        self._error(
+            run.name,
+            None,
+            None,
+            Recovery.KEEP_WARN,
+            f"the {run.name} watermark {run.watermark} is later than the server's clock allows "
+            "(a QuickBooks clock that was wrong); the data set is read in full again",
+        )
+        run.watermark = None
+        run.rescan = True
 
     def _filters(
         self, dataset: Dataset, run: DatasetRun, from_wall: str | None
@@ -210,17 +280,13 @@ class SyncEngine:
 
     # -- receiving ------------------------------------------------------------------------
 
-    def receive(self, event: ResponseStatus | Record) -> list[RecordRow | Deletion]:
+    def receive(self, event: Event) -> list[RecordRow | Deletion]:
         """Take one parser event; return what the store must write for it (often nothing)."""
+        if isinstance(event, MessageSetStatus):
+            return []  # message-set recovery is for adds and mods; queries are simply re-asked
         flight = self.state.in_flight.get(event.request_id or "")
         if flight is None:
-            self._error(
-                None,
-                None,
-                None,
-                Recovery.FATAL_REQUEST,
-                f"QuickBooks answered an unknown requestID {event.request_id!r}",
-            )
+            self._stray(event)
             return []
         run = self.state.run(flight.dataset)
         if isinstance(event, ResponseStatus):
@@ -231,6 +297,41 @@ class SyncEngine:
         if flight.role == "deleted":
             return self._on_deleted(run, event)
         return self._on_record(run, event)
+
+    def _stray(self, event: ResponseStatus | Record) -> None:
+        """An answer to no request in flight: a repeated response, or a client's mistake."""
+        request_id = event.request_id
+        if isinstance(event, Record):
+            what = f"{event.ret_name} {_record_id(event.data)}"
+        else:
+            what = f"{event.rs_name} status {event.code}"
+        example = f"requestID {request_id!r}: {what}"
+        asked_before = (
+            request_id is not None
+            and request_id.isdigit()
+            and 0 < int(request_id) < self.state.next_request_id
+        )
+        if asked_before:
+            # A Web Connector that did not get our reply posts the same response again; what
+            # it carries was stored the first time.
+            self._error(
+                None,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                "QuickBooks' answer to a request already answered arrived again (a repeated "
+                "response); ignored",
+                example,
+            )
+            return
+        self._error(
+            None,
+            None,
+            None,
+            Recovery.FATAL_REQUEST,
+            "QuickBooks answered a request qbdsync did not send (unknown requestID); ignored",
+            example,
+        )
 
     def _on_status(self, run: DatasetRun, flight: InFlight, status: ResponseStatus) -> None:
         flight.status_seen = True
@@ -271,7 +372,7 @@ class SyncEngine:
                 None,
                 None,
                 Recovery.KEEP_WARN,
-                f"a {record.ret_name} without {dataset.id_field} was skipped",
+                f"{record.ret_name} records without {dataset.id_field} were skipped",
             )
             return []
         if run.history_from is not None and run.watermark is not None:
@@ -284,7 +385,7 @@ class SyncEngine:
         mapping_error: str | None = None
         try:
             if modified is not None:
-                run.high_water = _later(run.high_water, modified)
+                self._raise_high_water(run, record.ret_name, record_id, modified)
             mapped = dataset.mapper(raw, self._context(record.ret_name))
         except InvalidValue as exc:
             mapped = None
@@ -294,7 +395,8 @@ class SyncEngine:
                 None,
                 None,
                 Recovery.KEEP_WARN,
-                f"{record.ret_name} {record_id} kept raw, not mapped: {exc}",
+                f"{record.ret_name} records kept raw, not mapped",
+                f"{record_id}: {exc}",
             )
         run.records += 1
         edit_sequence = raw.get("EditSequence")
@@ -320,7 +422,8 @@ class SyncEngine:
                     None,
                     None,
                     Recovery.KEEP_WARN,
-                    f"{record.ret_name} {record_id} not mapped to {derivation.data_type}: {exc}",
+                    f"{record.ret_name} records not mapped to {derivation.data_type}",
+                    f"{record_id}: {exc}",
                 )
                 continue
             if derived is None:
@@ -335,6 +438,49 @@ class SyncEngine:
                     self.state.bank_account_ids.append(record_id)
                     self._contexts.clear()
         return rows
+
+    def _raise_high_water(
+        self, run: DatasetRun, ret_name: str, record_id: str, modified: str
+    ) -> None:
+        """Move the run's high water to ``modified``, but never past the server's clock.
+
+        The record itself is kept as QuickBooks sent it; only the watermark is held back, and a
+        warning names the record so that the wrong clock can be found.
+        """
+        stamp = parse_timestamp(modified, "TimeModified")
+        ceiling = self._ceiling(stamp.offset)
+        if ceiling is not None and stamp.wall > ceiling.wall:
+            self._error(
+                run.name,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                f"{ret_name} records modified later than the server's clock allows (after "
+                f"{ceiling.text}: was QuickBooks' clock wrong?); kept, but the watermark stops "
+                "there",
+                f"{record_id} TimeModified {modified}",
+            )
+            stamp = ceiling
+        if run.high_water is None or stamp.wall > run.high_water[:19]:
+            run.high_water = stamp.text
+
+    def _ceiling(self, offset: str) -> QbTimestamp | None:
+        """The latest plausible TimeModified at ``offset``: the server's clock when the request
+        was asked, plus the tolerance, as a wall clock at that offset (at the farthest time zone
+        ahead of UTC when QuickBooks gave no offset). None before any request was asked."""
+        if offset in self._ceilings:
+            return self._ceilings[offset]
+        state = self.state
+        ceiling: QbTimestamp | None = None
+        if state.asked_at is not None:
+            try:
+                ahead = offset_seconds(offset) if offset else _WIDEST_ZONE_AHEAD_SECONDS
+            except InvalidValue:
+                ahead = _WIDEST_ZONE_AHEAD_SECONDS
+            wall = wall_at(state.asked_at + state.future_tolerance_seconds, ahead)
+            ceiling = QbTimestamp(wall=wall, offset=offset)
+        self._ceilings[offset] = ceiling
+        return ceiling
 
     def _context(self, ret_name: str) -> MappingContext:
         context = self._contexts.get(ret_name)
@@ -414,6 +560,7 @@ class SyncEngine:
         self.state.in_flight.clear()
         if now is not None:
             self._defer_if_over_budget(now)
+        self._seal_errors()
         done = all(r.status in FINISHED for r in self.state.runs)
         return ResponseOutcome(watermarks=watermarks, progress=self.progress(), done=done)
 
@@ -461,8 +608,18 @@ class SyncEngine:
         return min(99, max(1, finished * 100 // len(runs)))
 
     def take_errors(self) -> list[SyncErrorRow]:
-        errors, self._errors = self._errors, []
+        """What went wrong since the last call: one row per response and cause, each with a
+        count and a sample."""
+        self._seal_errors()
+        errors, self._sealed = self._sealed, []
         return errors
+
+    def _seal_errors(self) -> None:
+        self._sealed.extend(
+            SyncErrorRow(*key, count=found.count, sample=tuple(found.sample))
+            for key, found in self._errors.items()
+        )
+        self._errors = {}
 
     def _error(
         self,
@@ -471,8 +628,18 @@ class SyncEngine:
         hresult: str | None,
         recovery: Recovery,
         message: str,
+        example: str | None = None,
     ) -> None:
-        self._errors.append(SyncErrorRow(dataset, code, hresult, str(recovery), message))
+        """Count one occurrence of a cause; ``example`` (a record id…) joins the sample."""
+        key = (dataset, code, hresult, str(recovery), message)
+        found = self._errors.get(key)
+        if found is None:
+            found = self._errors[key] = _Aggregate()
+        found.count += 1
+        if example is not None and len(found.sample) < ERROR_SAMPLE_SIZE:
+            example = _short(example)
+            if example not in found.sample:
+                found.sample.append(example)
 
     def summary(self) -> Summary:
         runs = self.state.runs

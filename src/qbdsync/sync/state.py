@@ -44,6 +44,9 @@ class DatasetRun:
     records_at_page_start: int = 0
     # Sent alone after a batched message set failed as a whole (the culprit is unknown).
     solo: bool = False
+    # The stored watermark was in the future (written before TimeModified was checked): read
+    # the dataset in full, and every deletion QuickBooks remembers, to recover.
+    rescan: bool = False
 
 
 @dataclass
@@ -70,6 +73,11 @@ class SessionState:
     bank_account_ids: list[str] = field(default_factory=list)
     round_trips: int = 0
     next_request_id: int = 1
+    # A TimeModified later than the server's clock plus this is a wrong PC clock: the record is
+    # kept, but no watermark passes that point (see SyncEngine._plausible).
+    future_tolerance_seconds: int = 3600
+    # When the request in flight was asked (UNIX time): the clock that TimeModified is held to.
+    asked_at: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -114,3 +114,12 @@ def test_large_response_is_streamed_to_the_server(server: LiveServer) -> None:
     result = run_session(server.url, USER, PASSWORD, FakeQuickBooks(response_text=text))
     assert result.errors == []
     assert [r.length for r in server.handler.received] == [len(text)] * 2
+
+
+def test_a_client_that_sends_no_company_information(server: LiveServer) -> None:
+    quickbooks = FakeQuickBooks()
+    result = run_session(server.url, USER, PASSWORD, quickbooks, send_hcp=False)
+    assert result.requests == 2
+    assert quickbooks.sessions_begun == 1
+    assert [args[1] for args in server.handler.send_args] == ["", ""]
+    assert server.handler.send_args[0][2:] == (COMPANY_FILE, "US", "16", "0")

@@ -1,9 +1,17 @@
 from __future__ import annotations
 
 import pytest
+from lxml import etree
 
 from qbdsync.errors import InvalidXML
-from qbdsync.qbxml.hostinfo import DataExt, parse_host_info
+from qbdsync.qbxml.hostinfo import (
+    DataExt,
+    host_query_request,
+    host_query_version,
+    parse_host_info,
+    read_host_query_answer,
+)
+from qbdsync.qbxml.status import Recovery
 
 OWNER = "{6F1A3B2C-0D4E-4F5A-8B9C-1D2E3F4A5B6C}"
 FILE_ID = "{0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D}"
@@ -116,3 +124,61 @@ def test_missing_host_ret_is_invalid() -> None:
 def test_hostile_host_response_is_invalid() -> None:
     with pytest.raises(InvalidXML):
         parse_host_info('<!DOCTYPE x [<!ENTITY a "b">]><QBXML/>')
+
+
+# -- asking for it ourselves, when the Web Connector client sent no strHCPResponse --------------
+
+
+@pytest.mark.parametrize(
+    ("country", "version"), [("US", "2.0"), ("CA", "CA2.0"), ("uk", "UK2.0"), ("", "2.0")]
+)
+def test_the_host_query_is_written_in_a_version_every_edition_of_that_country_reads(
+    country: str, version: str
+) -> None:
+    assert host_query_version(country) == version
+
+
+def test_the_host_query_asks_what_the_hcp_response_carries() -> None:
+    text = host_query_request("CA2.0", OWNER)
+    assert '<?qbxml version="CA2.0"?>' in text
+    root = etree.fromstring(text.split("?>", 2)[2].encode())
+    (msgs,) = root
+    assert msgs.get("onError") == "continueOnError"
+    assert [(r.tag, r.get("requestID")) for r in msgs] == [
+        ("HostQueryRq", "host"),
+        ("CompanyQueryRq", "company"),
+        ("PreferencesQueryRq", "preferences"),
+    ]
+    assert [(c.tag, c.text) for c in msgs[1]] == [("OwnerID", OWNER)]
+
+
+def test_the_answer_reads_like_an_hcp_response() -> None:
+    answer = read_host_query_answer(iter([HCP[:700], HCP[700:]]))
+    assert answer.problem is None
+    assert answer.host == parse_host_info(HCP)
+    assert answer.host is not None and answer.host.file_id(OWNER) == FILE_ID
+
+
+def test_a_refused_company_query_is_a_problem_not_a_host() -> None:
+    refused = HCP.replace(
+        '<CompanyQueryRs requestID="1" statusCode="0" statusSeverity="Info" '
+        'statusMessage="Status OK">',
+        '<CompanyQueryRs requestID="1" statusCode="3261" statusSeverity="Error" '
+        'statusMessage="No permission to access personal data.">',
+    )
+    assert refused != HCP
+    answer = read_host_query_answer([refused])
+    assert answer.host is None
+    assert answer.problem == (
+        "QuickBooks refused CompanyQuery (status 3261: No permission to access personal data.)"
+    )
+    assert answer.recovery is Recovery.PERMISSION
+
+
+def test_an_empty_answer_is_no_answer_and_a_huge_one_is_refused() -> None:
+    empty = read_host_query_answer([])
+    assert (empty.host, empty.problem) == (None, None)
+    with pytest.raises(InvalidXML, match="over"):
+        read_host_query_answer(iter([HCP, "<a/>" * 1024 * 1024]))
+    with pytest.raises(InvalidXML):
+        read_host_query_answer(['<!DOCTYPE x [<!ENTITY a "b">]><QBXML/>'])

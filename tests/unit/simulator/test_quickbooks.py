@@ -64,6 +64,45 @@ def test_host_session_and_hcp_response(company: SimulatedCompany) -> None:
     )
 
 
+HOST_QUERY = (
+    '<HostQueryRq requestID="h"/><CompanyQueryRq requestID="c"><OwnerID>{owner}</OwnerID>'
+    '</CompanyQueryRq><PreferencesQueryRq requestID="p"/>'
+)
+
+
+def test_the_host_queries_answer_what_the_hcp_response_carries(
+    company: SimulatedCompany, tmp_path: Any
+) -> None:
+    """For clients that send no strHCPResponse: asked in qbXML 2.0, like any QuickBooks."""
+    company.stamp_file_id("{owner-1}", "{file-abc}")
+    company.stamp_file_id("{owner-2}", "{file-other}")
+    quickbooks = SimulatedQuickBooks(company)
+    quickbooks.begin_session()
+    host, company_rs, preferences = responses(
+        quickbooks.process(qbxml(HOST_QUERY.format(owner="{owner-1}"), version="2.0"))
+    )
+    assert [r.attributes["requestID"] for r in (host, company_rs, preferences)] == ["h", "c", "p"]
+    assert host.records[0] == company.host_info
+    # Only the DataExt of the OwnerID asked for.
+    assert [e["DataExtValue"] for e in company_rs.records[0]["DataExtRet"]] == ["{file-abc}"]
+    assert company_rs.records[0]["CompanyName"] == company.company_info["CompanyName"]
+    assert preferences.records[0] == company.preferences
+    # Without an OwnerID, no private DataExt at all.
+    (bare,) = responses(quickbooks.process(qbxml('<CompanyQueryRq requestID="c"/>')))
+    assert "DataExtRet" not in bare.records[0]
+    # A Canadian edition reads 2.0 only as CA2.0.
+    with SimulatedCompany.open(tmp_path / "ca.qbsim", country="CA") as canadian:
+        ca = SimulatedQuickBooks(canadian)
+        ca.begin_session()
+        with pytest.raises(QuickBooksHResultError) as caught:
+            ca.process(qbxml(HOST_QUERY.format(owner="{owner-1}"), version="2.0"))
+        assert caught.value.hresult == "0x80040423"
+        (ca_host, _, _) = responses(
+            ca.process(qbxml(HOST_QUERY.format(owner="{owner-1}"), version="CA2.0"))
+        )
+        assert ca_host.records[0]["Country"] == "CA"
+
+
 def test_iterator_pages_concatenate_to_the_ground_truth(
     company: SimulatedCompany, quickbooks: SimulatedQuickBooks
 ) -> None:

@@ -17,10 +17,11 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from qbdsync import __version__
-from qbdsync.api import errors
+from qbdsync.api import docs, errors
 from qbdsync.api.models import ErrorMessage
 from qbdsync.api.routes import data, link, platform, refresh, webhooks
 from qbdsync.api.routes import settings as settings_routes
+from qbdsync.api.schemas.events import document_webhooks
 from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.qbwc.service import QbwcService
 from qbdsync.settings import Settings
@@ -65,11 +66,15 @@ def create_app(settings: Settings, engine: Engine, *, deliver_webhooks: bool = T
             "Authenticate with `Authorization: Basic <base64 of your API key>`."
         ),
         lifespan=lifespan,
+        # Served by qbdsync.api.docs from packaged assets instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.webhook_worker = None
     errors.install(app)
+    docs.install(app)
     qbwc = QbwcEndpoint(
         lambda: service, service_url=settings.qbwc_url, max_body_bytes=settings.max_request_bytes
     )
@@ -77,6 +82,7 @@ def create_app(settings: Settings, engine: Engine, *, deliver_webhooks: bool = T
     app.router.routes.append(Route(QBWC_PATH, endpoint=qbwc))
     for module in (platform, refresh, data, settings_routes, webhooks, link):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    document_webhooks(app)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:

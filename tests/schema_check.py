@@ -17,7 +17,8 @@ def _closed(node: Any) -> Any:
     if isinstance(node, dict):
         closed = {key: _closed(value) for key, value in node.items()}
         if closed.get("type") == "object" and "properties" in closed:
-            closed.setdefault("additionalProperties", False)
+            # Even a schema that declares itself open: a record must be described by name.
+            closed["additionalProperties"] = False
         return closed
     if isinstance(node, list):
         return [_closed(item) for item in node]

@@ -17,10 +17,11 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from qbdsync import __version__
-from qbdsync.api import errors
+from qbdsync.api import docs, errors
 from qbdsync.api.models import ErrorMessage
 from qbdsync.api.routes import data, link, platform, refresh, webhooks
 from qbdsync.api.routes import settings as settings_routes
+from qbdsync.api.schemas.events import document_webhooks
 from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.qbwc.service import QbwcService
 from qbdsync.settings import Settings
@@ -76,6 +77,9 @@ def create_app(
             "Authenticate with `Authorization: Basic <base64 of your API key>`."
         ),
         lifespan=lifespan,
+        # Served by qbdsync.api.docs from packaged assets instead of a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -83,6 +87,7 @@ def create_app(
     app.state.webhook_policy = DestinationPolicy.parse(settings.webhook_allow_private)
     app.state.webhook_resolver = resolver
     errors.install(app)
+    docs.install(app)
     qbwc = QbwcEndpoint(
         lambda: service, service_url=settings.qbwc_url, max_body_bytes=settings.max_request_bytes
     )
@@ -90,6 +95,7 @@ def create_app(
     app.router.routes.append(Route(QBWC_PATH, endpoint=qbwc))
     for module in (platform, refresh, data, settings_routes, webhooks, link):
         app.include_router(module.router, responses=ERROR_RESPONSES)
+    document_webhooks(app)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
     def healthz() -> str:

@@ -1,4 +1,6 @@
-"""Request and response models: they make /openapi.json describe exactly what is served."""
+"""Request and response models: they make /openapi.json describe exactly what is served.
+
+The data types' record schemas are in qbdsync.api.schemas."""
 
 from __future__ import annotations
 
@@ -9,12 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 class _Model(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-
-class _Open(BaseModel):
-    """A Codat record: documented fields plus whatever its data type carries."""
-
-    model_config = ConfigDict(extra="allow")
 
 
 class ErrorMessage(_Model):
@@ -203,18 +199,6 @@ class ApiKeyDetails(_Model):
 
 class ApiKeys(_Model):
     results: list[ApiKeyDetails]
-
-
-class Record(_Open):
-    id: str | None = None
-
-
-class Records(_Model):
-    results: list[Record]
-    pageNumber: int
-    pageSize: int
-    totalResults: int
-    links: Links = Field(alias="_links")
 
 
 class LinkDetails(_Model):

@@ -36,11 +36,13 @@ def envelope(
         query = {**params, "page": str(number), "pageSize": str(page_size)}
         return {"href": f"{base}?{urlencode(query)}"}
 
-    links: dict[str, Any] = {"self": {"href": base}, "current": href(page)}
-    if page * page_size < total:
-        links["next"] = href(page + 1)
-    if page > 1:
-        links["previous"] = href(page - 1)
+    # next/previous are null rather than absent at either end (as the Links model serializes).
+    links: dict[str, Any] = {
+        "self": {"href": base},
+        "current": href(page),
+        "next": href(page + 1) if page * page_size < total else None,
+        "previous": href(page - 1) if page > 1 else None,
+    }
     return {
         "results": results,
         "pageNumber": page,

@@ -10,31 +10,49 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from enum import StrEnum
+from typing import Any, Literal
 
 from sqlalchemy import Connection
 
 from qbdsync.store import webhooks as store
 
-# Codat's event names (write events are built with write_event below).
-COMPANY_CREATED = "company.created"
-COMPANY_DELETED = "company.deleted"
-CONNECTION_CREATED = "connection.created"
-CONNECTION_CONNECTED = "connection.connected"
-CONNECTION_FAILED = "connection.failed"
-CONNECTION_DISCONNECTED = "connection.disconnected"
-CONNECTION_RECONNECTED = "connection.reconnected"
-CONNECTION_DELETED = "connection.deleted"
-READ_COMPLETED = "read.completed"
-READ_COMPLETED_INITIAL = "read.completed.initial"
+
+# The one list of events: /openapi.json documents it, subscriptions may name only these (or
+# ALL_EVENTS), and emit refuses any other. Codat's write events ({dataType}.write.successful and
+# .unsuccessful) are left out while qbdsync does not write to QuickBooks: a subscription to one
+# would never hear anything.
+class EventType(StrEnum):
+    """The webhook events qbdsync sends, by Codat's names. connection.reconnected is accepted
+    in subscriptions for compatibility with Codat but not sent yet."""
+
+    COMPANY_CREATED = "company.created"
+    COMPANY_DELETED = "company.deleted"
+    CONNECTION_CREATED = "connection.created"
+    CONNECTION_CONNECTED = "connection.connected"
+    CONNECTION_FAILED = "connection.failed"
+    CONNECTION_DISCONNECTED = "connection.disconnected"
+    CONNECTION_RECONNECTED = "connection.reconnected"
+    CONNECTION_DELETED = "connection.deleted"
+    READ_COMPLETED = "read.completed"
+    READ_COMPLETED_INITIAL = "read.completed.initial"
+
+
+COMPANY_CREATED = EventType.COMPANY_CREATED
+COMPANY_DELETED = EventType.COMPANY_DELETED
+CONNECTION_CREATED = EventType.CONNECTION_CREATED
+CONNECTION_CONNECTED = EventType.CONNECTION_CONNECTED
+CONNECTION_FAILED = EventType.CONNECTION_FAILED
+CONNECTION_DISCONNECTED = EventType.CONNECTION_DISCONNECTED
+CONNECTION_RECONNECTED = EventType.CONNECTION_RECONNECTED
+CONNECTION_DELETED = EventType.CONNECTION_DELETED
+READ_COMPLETED = EventType.READ_COMPLETED
+READ_COMPLETED_INITIAL = EventType.READ_COMPLETED_INITIAL
 
 # A consumer subscribed to this gets every event.
 ALL_EVENTS = "*"
-
-
-def write_event(data_type: str, *, successful: bool) -> str:
-    """`{dataType}.write.successful` or `{dataType}.write.unsuccessful`."""
-    return f"{data_type}.write.{'successful' if successful else 'unsuccessful'}"
+# What a consumer's eventTypes may hold.
+Subscription = EventType | Literal["*"]
 
 
 def subscribes(event_types: Iterable[str], event_type: str) -> bool:
@@ -66,6 +84,9 @@ def emit(
 
     Call it inside the transaction that makes the change, so the event commits with it.
     """
+    # Every event sent is one of EventType (so documented and subscribable); a new one must be
+    # added there first. ValueError otherwise.
+    event_type = EventType(event_type).value
     body: dict[str, Any] | None = None
     queued = 0
     for webhook in store.active_webhooks(conn, client_id):

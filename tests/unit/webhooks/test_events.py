@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine
 
 from qbdsync.store import webhooks as store
@@ -72,16 +73,23 @@ def test_body_is_codat_shaped_and_shares_one_event_id(engine: Engine, client_id:
 def test_event_types_match_exactly_or_by_star(engine: Engine, client_id: str) -> None:
     star = _consumer(engine, client_id, ["*"])
     reads = _consumer(engine, client_id, ["read.completed"])
-    writes = _consumer(engine, client_id, [events.write_event("invoices", successful=True)])
+    failures = _consumer(engine, client_id, [events.EventType.CONNECTION_FAILED])
     assert _emit(engine, client_id, "read.completed.initial") == 1  # not a prefix match
     assert _emit(engine, client_id, "read.completed") == 2
-    assert _emit(engine, client_id, "invoices.write.successful") == 2
-    assert _emit(engine, client_id, "invoices.write.unsuccessful") == 1
+    assert _emit(engine, client_id, "connection.failed") == 2
+    assert _emit(engine, client_id, "connection.deleted") == 1
     assert len(_queued(engine, client_id, star)) == 4
     assert [d.event_type for d in _queued(engine, client_id, reads)] == ["read.completed"]
-    assert [d.event_type for d in _queued(engine, client_id, writes)] == [
-        "invoices.write.successful"
-    ]
+    assert [d.event_type for d in _queued(engine, client_id, failures)] == ["connection.failed"]
+
+
+def test_only_enumerated_events_are_sent(engine: Engine, client_id: str) -> None:
+    """An event missing from EventType would be undocumented and could not be subscribed to
+    by name: emitting one is a programming error, caught before anything is queued."""
+    hook = _consumer(engine, client_id, ["*"])
+    with pytest.raises(ValueError, match=r"invoices\.write\.successful"):
+        _emit(engine, client_id, "invoices.write.successful")
+    assert _queued(engine, client_id, hook) == []
 
 
 def test_company_tags_must_all_match(engine: Engine, client_id: str) -> None:

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+import orjson
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import and_
 
 from qbdsync.api.auth import CallerDep
 from qbdsync.api.deps import company_of, connection_of, engine_of
 from qbdsync.api.errors import ApiError
-from qbdsync.api.models import Record, Records
 from qbdsync.api.paging import check_page, envelope
 from qbdsync.api.query import compile_order, compile_query
+from qbdsync.api.schemas import page_schema, record_schema
 from qbdsync.errors import NotFound
 from qbdsync.store import companies as company_store
 from qbdsync.store import records as record_store
@@ -90,6 +91,14 @@ QueryQ = Annotated[
 OrderQ = Annotated[str | None, Query(alias="orderBy", description="e.g. -modifiedDate")]
 
 
+def _stored_json(body: Any) -> Response:
+    """Records are stored already mapped, so they are served as they are: the routes declare
+    their schema (qbdsync.api.schemas) as response_model for /openapi.json only, and answering
+    with a Response skips FastAPI's validation and re-serialization of every record (a page of
+    5000 invoices would otherwise be validated field by field on each read)."""
+    return Response(orjson.dumps(body), media_type="application/json")
+
+
 def _page(
     request: Request,
     connection_ids: list[str],
@@ -99,7 +108,7 @@ def _page(
     query: str | None,
     order_by: str | None,
     extra: Any = None,
-) -> dict[str, Any]:
+) -> Response:
     check_page(page, page_size)
     engine = engine_of(request)
     dialect = engine.dialect.name
@@ -119,7 +128,9 @@ def _page(
             offset=(page - 1) * page_size,
             limit=page_size,
         )
-    return envelope(request, found.results, page=page, page_size=page_size, total=found.total)
+    return _stored_json(
+        envelope(request, found.results, page=page, page_size=page_size, total=found.total)
+    )
 
 
 def _company_connections(request: Request, caller: CallerDep, company_id: str) -> list[str]:
@@ -128,12 +139,12 @@ def _company_connections(request: Request, caller: CallerDep, company_id: str) -
         return [c.id for c in company_store.list_connections(conn, company_id)]
 
 
-def _one(request: Request, connection_ids: list[str], data_type: str, record_id: str) -> Any:
+def _one(request: Request, connection_ids: list[str], data_type: str, record_id: str) -> Response:
     with engine_of(request).connect() as conn:
         found = record_store.get_record(conn, connection_ids, data_type, record_id)
     if found is None:
         raise NotFound(f"no {data_type} record with id {record_id}")
-    return found
+    return _stored_json(found)
 
 
 def _add_company_routes(data_type: str) -> None:
@@ -147,18 +158,18 @@ def _add_company_routes(data_type: str) -> None:
         page_size: PageSizeQ = 100,
         query: QueryQ = None,
         order_by: OrderQ = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         ids = _company_connections(request, caller, companyId)
         return _page(request, ids, data_type, page, page_size, query, order_by)
 
-    def get_record(request: Request, caller: CallerDep, companyId: str, recordId: str) -> Any:
+    def get_record(request: Request, caller: CallerDep, companyId: str, recordId: str) -> Response:
         return _one(request, _company_connections(request, caller, companyId), data_type, recordId)
 
     router.add_api_route(
         f"/companies/{{companyId}}/data/{data_type}",
         list_records,
         methods=["GET"],
-        response_model=Records,
+        response_model=page_schema(data_type),
         summary=f"List {data_type}",
         operation_id=f"list_{data_type}",
     )
@@ -166,7 +177,7 @@ def _add_company_routes(data_type: str) -> None:
         f"/companies/{{companyId}}/data/{data_type}/{{recordId}}",
         get_record,
         methods=["GET"],
-        response_model=Record,
+        response_model=record_schema(data_type),
         summary=f"Get one of {data_type} ({id_name})",
         operation_id=f"get_{data_type}",
     )
@@ -182,7 +193,7 @@ def _add_connection_routes(data_type: str) -> None:
         page_size: PageSizeQ = 100,
         query: QueryQ = None,
         order_by: OrderQ = None,
-    ) -> dict[str, Any]:
+    ) -> Response:
         with engine_of(request).connect() as conn:
             connection_of(conn, caller, companyId, connectionId)
         return _page(request, [connectionId], data_type, page, page_size, query, order_by)
@@ -193,7 +204,7 @@ def _add_connection_routes(data_type: str) -> None:
         companyId: str,
         connectionId: str,
         recordId: str,
-    ) -> Any:
+    ) -> Response:
         with engine_of(request).connect() as conn:
             connection_of(conn, caller, companyId, connectionId)
         return _one(request, [connectionId], data_type, recordId)
@@ -202,7 +213,7 @@ def _add_connection_routes(data_type: str) -> None:
         f"/companies/{{companyId}}/connections/{{connectionId}}/data/{data_type}",
         list_records,
         methods=["GET"],
-        response_model=Records,
+        response_model=page_schema(data_type),
         summary=f"List {data_type} of one connection",
         operation_id=f"list_connection_{data_type}",
     )
@@ -210,7 +221,7 @@ def _add_connection_routes(data_type: str) -> None:
         f"/companies/{{companyId}}/connections/{{connectionId}}/data/{data_type}/{{recordId}}",
         get_record,
         methods=["GET"],
-        response_model=Record,
+        response_model=record_schema(data_type),
         summary=f"Get one of {data_type} of one connection",
         operation_id=f"get_connection_{data_type}",
     )
@@ -218,7 +229,7 @@ def _add_connection_routes(data_type: str) -> None:
 
 @router.get(
     "/companies/{companyId}/connections/{connectionId}/data/bankAccounts/{accountId}/bankTransactions",
-    response_model=Records,
+    response_model=page_schema("bankTransactions"),
     summary="List the transactions of one bank account",
 )
 def bank_transactions(
@@ -231,7 +242,7 @@ def bank_transactions(
     page_size: PageSizeQ = 100,
     query: QueryQ = None,
     order_by: OrderQ = None,
-) -> dict[str, Any]:
+) -> Response:
     with engine_of(request).connect() as conn:
         connection_of(conn, caller, companyId, connectionId)
         if record_store.get_record(conn, [connectionId], "bankAccounts", accountId) is None:
@@ -255,8 +266,12 @@ def _quoted(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-@router.get("/companies/{companyId}/data/info", response_model=Record, summary="Company info")
-def company_info(request: Request, caller: CallerDep, companyId: str) -> Any:
+@router.get(
+    "/companies/{companyId}/data/info",
+    response_model=record_schema("company"),
+    summary="Company info",
+)
+def company_info(request: Request, caller: CallerDep, companyId: str) -> Response:
     ids = _company_connections(request, caller, companyId)
     with engine_of(request).connect() as conn:
         found = record_store.get_record(conn, ids, "company", "company")
@@ -266,7 +281,7 @@ def company_info(request: Request, caller: CallerDep, companyId: str) -> Any:
             "No company information yet: the QuickBooks connector has not synced.",
             can_be_retried="True",
         )
-    return found
+    return _stored_json(found)
 
 
 for _type in COMPANY_TYPES:

@@ -15,6 +15,7 @@ from qbdsync.errors import ForbiddenDestination, NotFound
 from qbdsync.store import webhooks as webhook_store
 from qbdsync.store.webhooks import DeliveryRow, WebhookRow
 from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, check_destination
+from qbdsync.webhooks.events import EventType, Subscription
 from qbdsync.webhooks.signing import new_secret
 
 router = APIRouter(tags=["Webhooks"])
@@ -23,7 +24,9 @@ router = APIRouter(tags=["Webhooks"])
 class WebhookConsumerPrototype(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(min_length=1, max_length=2048)
-    eventTypes: list[str] = Field(min_length=1)
+    eventTypes: list[Subscription] = Field(
+        min_length=1, description='Event names, or "*" for every event.'
+    )
     companyTags: dict[str, str] | None = None
     description: str | None = Field(default=None, max_length=500)
     disabled: bool = False
@@ -32,7 +35,7 @@ class WebhookConsumerPrototype(BaseModel):
 class WebhookConsumer(BaseModel):
     id: str
     url: str
-    eventTypes: list[str]
+    eventTypes: list[Subscription]
     companyTags: dict[str, str] = {}
     description: str | None = None
     disabled: bool
@@ -47,7 +50,7 @@ class WebhookConsumers(BaseModel):
 class Delivery(BaseModel):
     id: str
     eventId: str
-    eventType: str
+    eventType: EventType
     status: str
     attempts: int
     nextAttemptAt: str | None = None
@@ -130,7 +133,7 @@ def create_consumer(
             conn,
             client_id=caller.client_id,
             url=body.url,
-            event_types=body.eventTypes,
+            event_types=[str(event) for event in body.eventTypes],
             secret=new_secret(),
             now=now(),
             company_tags=body.companyTags,

@@ -48,7 +48,12 @@ def _wait_for_events(inbox: Inbox, wanted: set[str], timeout: float = 20) -> lis
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     db = tmp_path_factory.mktemp("schemas") / "qbdsync.db"
     workdir = tmp_path_factory.mktemp("companies")
-    with receiver() as inbox, serving(f"sqlite:///{db}", webhook_poll_seconds=0.1) as server:
+    with (
+        receiver() as inbox,
+        serving(
+            f"sqlite:///{db}", webhook_poll_seconds=0.1, webhook_allow_private="127.0.0.0/8"
+        ) as server,
+    ):
         tenant = new_tenant(server, "schemas")
         made = tenant.api.post("/webhooks", json={"url": inbox.url, "eventTypes": ["*"]})
         assert made.status_code == 201, made.text

@@ -372,13 +372,18 @@ class SyncEngine:
         within a session the list is complete before it is needed.
         """
         entry = company_currency(raw)
-        if entry is None:
-            return
-        value = [entry.list_id, entry.name, entry.code]
+        list_id = raw.get("ListID")
         known = self.state.currencies
-        if value in known:
-            return
-        known[:] = [e for e in known if e[0] != entry.list_id] + [value]
+        if entry is None:
+            # No usable code (any more): a code it had before must not be used now.
+            if not any(e[0] == list_id for e in known):
+                return
+            known[:] = [e for e in known if e[0] != list_id]
+        else:
+            value = [entry.list_id, entry.name, entry.code]
+            if value in known:
+                return
+            known[:] = [e for e in known if e[0] != entry.list_id] + [value]
         self._currency_codes = CurrencyCodes(CompanyCurrency(*e) for e in known)
         self._contexts.clear()
 
@@ -387,7 +392,7 @@ class SyncEngine:
     ) -> str | None:
         """What the mapper left empty for this record (stored with it), tallied for the log.
 
-        A derived row repeats its source's gaps: it counts only a gap its source did not have.
+        A derived row repeats its source's gaps, which were counted with the source record.
         """
         notes = context.issues.take()
         for note in notes:

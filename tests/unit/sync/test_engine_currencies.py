@@ -163,3 +163,28 @@ def test_derived_rows_carry_the_note_and_count_once_per_record() -> None:
     assert {r.mapping_error for r in rows(changes, "bankTransactions").values()} == {None}
     (error,) = engine.take_errors()
     assert error.message.startswith("2 records mapped with a gap")
+
+
+def test_a_currency_whose_code_becomes_unusable_loses_it() -> None:
+    engine = plan(
+        ["currencies", "invoices"], currencies=[CompanyCurrency("CU-1", "Bitcoin", "XBT")]
+    )
+    (first,) = requests_of(engine.next_request(NOW) or "")
+    respond(
+        engine,
+        rs("CurrencyQueryRs", first.get("requestID"), currency_ret("CU-1", "Bitcoin", "B$")),
+    )
+    assert engine.state.currencies == []
+    (query,) = requests_of(engine.next_request(NOW) or "")
+    changes, _ = respond(
+        engine,
+        rs(
+            "InvoiceQueryRs",
+            query.get("requestID"),
+            invoice_ret("1", ("CU-1", "Bitcoin")),
+            iteratorRemainingCount="0",
+        ),
+    )
+    row = rows(changes, "invoices")["1"]
+    assert row.data is not None and row.data["currency"] is None
+    assert row.mapping_error is not None and "'Bitcoin'" in row.mapping_error

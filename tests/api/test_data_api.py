@@ -176,7 +176,7 @@ QUERIES = [
     "currencyRate=1",
     "paidOnDate=null",
     "note~x",
-    "unknownField=1",
+    "lineItems.itemRef.id=1",  # a real field inside an array: accepted, and never matches
 ]
 ORDERS = [None, "-totalAmount", "issueDate", "-modifiedDate", "customerRef.companyName,-id", "note"]
 
@@ -195,7 +195,7 @@ def test_query_and_order_match_a_python_evaluation(
 @pytest.mark.parametrize(
     ("data_type", "query", "order_by"),
     [
-        ("customers", "balance>0", "-balance"),
+        ("customers", "customerName~a&&status=Active", "-customerName"),
         ("accounts", "type=Asset||type=Liability", "nominalCode"),
         ("bills", "amountDue>0&&status=Open", "-dueDate"),
         ("payments", "totalAmount>=500", "-totalAmount"),
@@ -235,6 +235,104 @@ def test_bad_queries_are_400_with_a_clear_message(data: Data, query: str, words:
 def test_bad_order_by_is_400(data: Data, order_by: str) -> None:
     reply = data.api.get(f"{data.base}/data/invoices", params={"orderBy": order_by})
     _assert_error(reply, 400, "orderBy")
+
+
+def _assert_codat_error(reply: httpx.Response, parameter: str, *words: str) -> dict[str, Any]:
+    """A 400 in Codat's error shape whose message and validation name the bad parameter."""
+    _assert_error(reply, 400, *words)
+    body = reply.json()
+    assert set(body) == {
+        "statusCode",
+        "service",
+        "error",
+        "correlationId",
+        "validation",
+        "canBeRetried",
+        "detailedErrorCode",
+    }
+    assert body["service"] == "qbdsync" and body["correlationId"]
+    assert body["canBeRetried"] == "False"
+    (item,) = body["validation"]["errors"]
+    assert item["itemId"] == parameter and item["message"] == body["error"]
+    assert body["validation"]["warnings"] == []
+    return body
+
+
+def test_a_doubled_operator_is_400_naming_the_position(data: Data) -> None:
+    reply = data.api.get(f"{data.base}/data/invoices", params={"query": "amountDue>>0"})
+    _assert_codat_error(reply, "query", "second operator '>'", "at position 10")
+    # Quoted, the same text is a value like any other.
+    quoted = data.api.get(f"{data.base}/data/invoices", params={"query": 'note=">0"'})
+    assert quoted.status_code == 200, quoted.text
+
+
+@pytest.mark.parametrize(
+    ("query", "words"),
+    [
+        ("foo=1", ["unknown field 'foo' at position 0", "invoices have: ", "amountDue"]),
+        (
+            "amountDue>0&&customerRef.nope=1",
+            [
+                "unknown field 'customerRef.nope' at position 13",
+                "'customerRef' has: companyName, id",
+            ],
+        ),
+        ("status.x=Paid", ["unknown field 'status.x'", "'status' has no fields below it"]),
+    ],
+    ids=["top level", "nested", "below a value"],
+)
+def test_an_unknown_field_is_400_naming_it_and_the_fields_that_exist(
+    data: Data, query: str, words: list[str]
+) -> None:
+    reply = data.api.get(f"{data.base}/data/invoices", params={"query": query})
+    _assert_codat_error(reply, "query", *words)
+
+
+def test_an_unknown_order_by_field_is_400(data: Data) -> None:
+    reply = data.api.get(f"{data.base}/data/invoices", params={"orderBy": "zzz"})
+    _assert_codat_error(reply, "orderBy", "unknown field 'zzz' at position 0", "invoices have: ")
+    reply = data.api.get(f"{data.base}/data/invoices", params={"orderBy": "issueDate,-zzz.a"})
+    _assert_codat_error(reply, "orderBy", "unknown field 'zzz.a' at position 11")
+
+
+@pytest.mark.parametrize("data_type", ["customers", "bills", "accounts", "taxRates"])
+def test_each_type_checks_against_its_own_fields(data: Data, data_type: str) -> None:
+    reply = data.api.get(f"{data.base}/data/{data_type}", params={"query": "invoiceNumber=1"})
+    _assert_codat_error(reply, "query", "unknown field 'invoiceNumber'", f"{data_type} have: ")
+
+
+def test_connection_level_and_bank_transaction_routes_check_fields(data: Data) -> None:
+    reply = data.api.get(f"{data.connection}/data/directCosts", params={"query": "foo=1"})
+    _assert_codat_error(reply, "query", "unknown field 'foo'", "directCosts have: ")
+    reply = data.api.get(f"{data.connection}/data/directCosts", params={"orderBy": "-zzz"})
+    _assert_codat_error(reply, "orderBy", "unknown field 'zzz' at position 1")
+    account = fetch_all(data.api, f"{data.connection}/data/bankAccounts")[0]
+    path = f"{data.connection}/data/bankAccounts/{account['id']}/bankTransactions"
+    reply = data.api.get(path, params={"query": "amountDue<0"})
+    _assert_codat_error(reply, "query", "unknown field 'amountDue'", "bankTransactions have: ")
+    assert data.api.get(path, params={"query": "amount<0", "orderBy": "-date"}).status_code == 200
+
+
+def test_platform_lists_check_fields_too(data: Data) -> None:
+    # A real field inside an array is accepted (arrays never match, see docs/query.md).
+    companies = data.api.get("/companies", params={"query": "dataConnections.status=Linked"})
+    assert companies.status_code == 200, companies.text
+    named = data.api.get("/companies", params={"query": "name=Acme", "orderBy": "-lastSync"})
+    assert [c["id"] for c in named.json()["results"]] == [data.synced.company_id]
+    reply = data.api.get("/companies", params={"query": "foo=1"})
+    _assert_codat_error(
+        reply, "query", "unknown field 'foo'", "companies have: ", "dataConnections"
+    )
+    reply = data.api.get("/companies", params={"orderBy": "zzz"})
+    _assert_codat_error(reply, "orderBy", "unknown field 'zzz'", "companies have: ")
+    reply = data.api.get(f"{data.base}/connections", params={"query": "dataConnections.id=1"})
+    _assert_codat_error(reply, "query", "unknown field 'dataConnections.id'", "connections have: ")
+    reply = data.api.get(f"{data.base}/data/history", params={"orderBy": "-when"})
+    _assert_codat_error(reply, "orderBy", "unknown field 'when'", "pull operations have: ")
+    reply = data.api.get("/integrations", params={"query": "name>>a"})
+    _assert_codat_error(reply, "query", "second operator '>'")
+    history = data.api.get(f"{data.base}/data/history", params={"orderBy": "-requested"})
+    assert history.status_code == 200, history.text
 
 
 def test_a_2048_character_query_is_accepted(data: Data) -> None:

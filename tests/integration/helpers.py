@@ -10,8 +10,8 @@ from typing import Any
 
 from qbdsync.lifecycle import request_sync
 from qbdsync.linking import NewConnection, create_company, create_connection
-from qbdsync.mapping.common import currency_code
 from qbdsync.simulator.company import SimulatedCompany
+from qbdsync.simulator.list_factories import CURRENCY_CODES
 from qbdsync.simulator.runner import SimulationResult, simulate
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
@@ -242,7 +242,7 @@ def _as_list(value: Any) -> list[dict[str, Any]]:
 
 def _check_currency(raw: dict[str, Any], data: dict[str, Any]) -> None:
     if "CurrencyRef" in raw:
-        assert data["currency"] == currency_code(raw["CurrencyRef"]["FullName"])
+        assert data["currency"] == CURRENCY_CODES[raw["CurrencyRef"]["FullName"]][0]
     if "ExchangeRate" in raw:
         assert data["currencyRate"] == float(raw["ExchangeRate"])
     elif "CurrencyRef" not in raw:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from qbdsync.mapping.common import currency_code
 from qbdsync.simulator.company import SimulatedCompany
+from qbdsync.simulator.list_factories import CURRENCY_CODES
 from tests.conftest import LiveServer, start_server
 from tests.integration.helpers import (
     Linked,
@@ -122,7 +122,8 @@ def test_multicurrency_fields_are_mapped(sqlite_server: LiveServer, tmp_path: Pa
     linked.sync(seed=3)  # one seed in four is a multicurrency company
     with SimulatedCompany.open(linked.company_file) as company:
         assert company.setup.multi_currency
-        home = company.setup.currencies[0].ref["FullName"]
+        home_name = company.setup.currencies[0].ref["FullName"]
+    home = CURRENCY_CODES[home_name][0]
     truth = assert_every_type_matches(linked)
     assert_mapped_values(linked, truth)  # currency = CurrencyRef, currencyRate = ExchangeRate
 
@@ -131,12 +132,12 @@ def test_multicurrency_fields_are_mapped(sqlite_server: LiveServer, tmp_path: Pa
         r
         for t in ("invoices", "payments", "creditNotes")
         for r in linked.stored(t)
-        if r["raw"].get("CurrencyRef", {}).get("FullName", home) != home
+        if r["raw"].get("CurrencyRef", {}).get("FullName", home_name) != home_name
     ]
     assert foreign, "a multicurrency company has foreign-currency sales"
     for record in foreign:
         data, raw = record["data"], record["raw"]
-        assert data["currency"] == currency_code(raw["CurrencyRef"]["FullName"]) != home
+        assert data["currency"] == CURRENCY_CODES[raw["CurrencyRef"]["FullName"]][0] != home
         assert data["currencyRate"] == float(raw["ExchangeRate"]) != 1.0
     customers = {r["id"]: r for r in linked.stored("customers")}
     invoice = next(r for r in foreign if "CustomerRef" in r["raw"])

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from qbdsync.errors import (
     AuthenticationFailed,
     Fatal,
+    InvalidQuery,
     NotFound,
     QbdsyncError,
     RejectedInput,
@@ -91,6 +92,22 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotFound)
     async def _not_found(_: Request, exc: NotFound) -> JSONResponse:
         return _respond(404, str(exc), can_be_retried="False")
+
+    @app.exception_handler(InvalidQuery)
+    async def _bad_query(_: Request, exc: InvalidQuery) -> JSONResponse:
+        # QuerySyntaxError and UnknownField say which parameter; the message says where.
+        parameter = getattr(exc, "parameter", "query")
+        return _respond(
+            400,
+            str(exc),
+            can_be_retried="False",
+            validation={
+                "errors": [
+                    {"itemId": parameter, "message": str(exc), "validatorName": type(exc).__name__}
+                ],
+                "warnings": [],
+            },
+        )
 
     @app.exception_handler(RejectedInput)
     async def _rejected(_: Request, exc: RejectedInput) -> JSONResponse:

@@ -8,6 +8,8 @@ from urllib.parse import urlencode
 from fastapi import Request
 
 from qbdsync.api.errors import ApiError
+from qbdsync.api.query import parse_order, parse_query
+from qbdsync.api.query.fields import Shape, check_order, check_query
 from qbdsync.api.query.reference import matches, order
 
 MAX_PAGE_SIZE = 5000
@@ -60,10 +62,18 @@ def page_of_views(
     page_size: int,
     query: str | None,
     order_by: str | None,
+    fields: Shape,
+    what: str,
     default_order: str | None = None,
 ) -> dict[str, Any]:
     """Filter, sort and page views built in Python (a tenant's companies, a company's
-    connections or pull operations: few enough; record data is paged in SQL instead)."""
+    connections or pull operations: few enough; record data is paged in SQL instead).
+
+    `fields` is the shape of the views (`what` names them in errors): a `query` or `orderBy`
+    on another field is refused, as for records.
+    """
+    check_query(parse_query(query), fields, what)
+    check_order(parse_order(order_by), fields, what)
     chosen = [v for v in views if matches(query, v)]
     if order_by or default_order:
         chosen = order(chosen, order_by or default_order)

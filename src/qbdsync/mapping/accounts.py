@@ -38,7 +38,6 @@ ACCOUNT_CLASS: dict[str, str] = {
 
 
 def map_account(raw: Raw, ctx: MappingContext) -> Mapped:
-    home_currency = ctx.home_currency
     qb_type = text(raw, "AccountType") or ""
     kind = ACCOUNT_CLASS.get(qb_type, "Unknown")
     full_name = text(raw, "FullName") or text(raw, "Name") or ""
@@ -49,7 +48,7 @@ def map_account(raw: Raw, ctx: MappingContext) -> Mapped:
         "description": text(raw, "Desc"),
         "fullyQualifiedCategory": f"{kind}.{qb_type}" if qb_type else kind,
         "fullyQualifiedName": full_name,
-        "currency": currency(raw, home_currency),
+        "currency": currency(raw, ctx),
         "currentBalance": amount(raw, "TotalBalance")
         if "TotalBalance" in raw
         else amount(raw, "Balance"),
@@ -83,7 +82,7 @@ def map_bank_account(raw: Raw, ctx: MappingContext) -> Mapped | None:
         "sortCode": None,
         "accountNumber": text(raw, "BankNumber"),
         "iBan": None,
-        "currency": currency(raw, ctx.home_currency),
+        "currency": currency(raw, ctx),
         "balance": amount(raw, "TotalBalance") if "TotalBalance" in raw else amount(raw, "Balance"),
         "availableBalance": None,
         "overdraftLimit": None,

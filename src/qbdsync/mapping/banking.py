@@ -41,7 +41,7 @@ _UNDEPOSITED_FUNDS = "Undeposited Funds"
 
 def _payment_allocation(raw: Raw, ctx: MappingContext, account: str, value: float | None) -> Mapped:
     date = text(raw, "TxnDate")
-    cur = currency(raw, ctx.home_currency)
+    cur = currency(raw, ctx)
     rate = exchange_rate(raw)
     return {
         "payment": {
@@ -70,7 +70,7 @@ def map_direct_cost(raw: Raw, ctx: MappingContext) -> Mapped:
         "note": text(raw, "Memo"),
         "contactRef": contact_ref(raw, "PayeeEntityRef", None),
         "issueDate": text(raw, "TxnDate"),
-        "currency": currency(raw, ctx.home_currency),
+        "currency": currency(raw, ctx),
         "currencyRate": exchange_rate(raw),
         "lineItems": purchase_lines(raw),
         "paymentAllocations": [_payment_allocation(raw, ctx, "AccountRef", value)],
@@ -124,7 +124,7 @@ def map_direct_income(raw: Raw, ctx: MappingContext) -> Mapped:
             "note": text(raw, "Memo"),
             "contactRef": None,
             "issueDate": text(raw, "TxnDate"),
-            "currency": currency(raw, ctx.home_currency),
+            "currency": currency(raw, ctx),
             "currencyRate": exchange_rate(raw),
             "lineItems": [_deposit_line(line) for line in children(raw, "DepositLineRet")],
             "paymentAllocations": [_payment_allocation(raw, ctx, "DepositToAccountRef", value)],
@@ -142,7 +142,7 @@ def map_direct_income(raw: Raw, ctx: MappingContext) -> Mapped:
         "note": text(raw, "Memo"),
         "contactRef": contact_ref(raw, "CustomerRef", "customers"),
         "issueDate": text(raw, "TxnDate"),
-        "currency": currency(raw, ctx.home_currency),
+        "currency": currency(raw, ctx),
         "currencyRate": exchange_rate(raw),
         "lineItems": [
             {**line, "isDirectIncome": True}
@@ -158,7 +158,7 @@ def map_direct_income(raw: Raw, ctx: MappingContext) -> Mapped:
 
 def map_transfer(raw: Raw, ctx: MappingContext) -> Mapped:
     value = amount(raw, "Amount")
-    cur = currency(raw, ctx.home_currency)
+    cur = currency(raw, ctx)
     tracking = ref(raw, "ClassRef")
     return {
         "id": required(raw, "TxnID"),
@@ -322,7 +322,7 @@ def map_account_transaction(raw: Raw, ctx: MappingContext) -> Mapped | None:
         "note": text(raw, "Memo"),
         "date": text(raw, "TxnDate"),
         "status": "Void" if is_void(raw) else "Unknown",
-        "currency": currency(raw, ctx.home_currency),
+        "currency": currency(raw, ctx),
         "currencyRate": exchange_rate(raw),
         "bankAccountRef": movement.account,
         "lines": _account_lines(raw, movement),

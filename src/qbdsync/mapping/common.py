@@ -6,11 +6,12 @@ record with the error instead of a silently altered value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from qbdsync.errors import InvalidValue
+from qbdsync.mapping.currencies import CurrencyCodes
 from qbdsync.qbxml.values import (
     parse_bool,
     parse_decimal,
@@ -23,10 +24,33 @@ Raw = dict[str, Any]
 Mapped = dict[str, Any]
 
 
+class MappingIssues:
+    """What a mapper could not translate exactly and left empty, for the caller to record.
+
+    Unlike InvalidValue (the record is kept raw, unmapped), these leave the rest of the record
+    mapped; the engine takes them after each record and stores them beside it.
+    """
+
+    __slots__ = ("_notes",)
+
+    def __init__(self) -> None:
+        self._notes: list[str] = []
+
+    def add(self, note: str) -> None:
+        if note not in self._notes:
+            self._notes.append(note)
+
+    def take(self) -> list[str]:
+        notes, self._notes = self._notes, []
+        return notes
+
+
 @dataclass(frozen=True, slots=True)
 class MappingContext:
     """What a mapper may know besides the record: the company's edition and currency."""
 
+    # The home currency as QuickBooks names it ("US Dollar"), or an ISO code when QuickBooks
+    # names none (multicurrency off: the country's currency).
     home_currency: str | None = None
     country: str = "US"
     ret_name: str = ""
@@ -34,6 +58,9 @@ class MappingContext:
     # derived account/bank transaction mappers use it to tell a deposit to "Undeposited Funds"
     # (not a bank movement) from one to a real bank account; None = not known, judge by kind.
     bank_account_ids: frozenset[str] | None = None
+    # Name → ISO 4217 code, with the company's Currency list when it is known.
+    currencies: CurrencyCodes = field(default_factory=CurrencyCodes)
+    issues: MappingIssues = field(default_factory=MappingIssues, compare=False)
 
 
 # JSON numbers are IEEE doubles in every client; beyond 15 significant digits a float would
@@ -99,38 +126,31 @@ def address(raw: Raw, name: str, kind: str) -> dict[str, str | None] | None:
     }
 
 
-# QuickBooks names currencies ("US Dollar"); Codat wants ISO 4217 codes. QuickBooks' built-in
-# currency list uses these names; a name not in it (a user-made currency) is passed through.
-_ISO_OF_QB_CURRENCY = {
-    "US Dollar": "USD",
-    "Canadian Dollar": "CAD",
-    "British Pound Sterling": "GBP",
-    "Euro": "EUR",
-    "Australian Dollar": "AUD",
-    "New Zealand Dollar": "NZD",
-    "Japanese Yen": "JPY",
-    "Swiss Franc": "CHF",
-    "Mexican Peso": "MXN",
-    "Indian Rupee": "INR",
-    "Chinese Yuan Renminbi": "CNY",
-    "Hong Kong Dollar": "HKD",
-    "Singapore Dollar": "SGD",
-    "South African Rand": "ZAR",
-    "Swedish Krona": "SEK",
-    "Norwegian Krone": "NOK",
-    "Danish Krone": "DKK",
-}
+def currency(raw: Raw, ctx: MappingContext) -> str | None:
+    """The record's currency as an ISO 4217 code: its CurrencyRef, else the home currency.
 
-
-def currency_code(name: str) -> str:
-    return _ISO_OF_QB_CURRENCY.get(name, name)
-
-
-def currency(raw: Raw, home_currency: str | None) -> str | None:
-    cur = ref(raw, "CurrencyRef")
-    if cur and "name" in cur:
-        return currency_code(cur["name"])
-    return home_currency
+    A currency that matches no code is left empty and noted in ``ctx.issues``: a name is never
+    passed off as a code.
+    """
+    value = raw.get("CurrencyRef")
+    if isinstance(value, dict):
+        list_id, name = value.get("ListID"), value.get("FullName")
+        list_id = list_id if isinstance(list_id, str) else None
+        name = name if isinstance(name, str) else None
+        code = ctx.currencies.code(list_id=list_id, name=name)
+        if code is None:
+            ctx.issues.add(
+                f"currency: QuickBooks' currency {name or list_id!r} matches no ISO 4217 code "
+                "(the company's currency list has no code for it); left empty"
+            )
+        return code
+    home = ctx.home_currency
+    if home is None:
+        return None
+    code = ctx.currencies.code(name=home)
+    if code is None:
+        ctx.issues.add(f"currency: the home currency {home!r} matches no ISO 4217 code; left empty")
+    return code
 
 
 def metadata() -> dict[str, bool]:

@@ -34,7 +34,6 @@ def _addresses(raw: Raw, pairs: tuple[tuple[str, str], ...]) -> list[dict[str, A
 
 
 def map_customer(raw: Raw, ctx: MappingContext) -> Mapped:
-    home_currency = ctx.home_currency
     parent = ref(raw, "ParentRef")
     return {
         "id": raw["ListID"],
@@ -45,7 +44,7 @@ def map_customer(raw: Raw, ctx: MappingContext) -> Mapped:
         "addresses": _addresses(raw, (("BillAddress", "Billing"), ("ShipAddress", "Delivery"))),
         "taxNumber": text(raw, "ResaleNumber") or text(raw, "TaxRegistrationNumber"),
         "registrationNumber": text(raw, "AccountNumber"),
-        "defaultCurrency": currency(raw, home_currency),
+        "defaultCurrency": currency(raw, ctx),
         "status": "Active" if flag(raw, "IsActive") is not False else "Archived",
         "parentCustomerRef": parent,
         "contacts": [],
@@ -55,7 +54,6 @@ def map_customer(raw: Raw, ctx: MappingContext) -> Mapped:
 
 
 def map_supplier(raw: Raw, ctx: MappingContext) -> Mapped:
-    home_currency = ctx.home_currency
     return {
         "id": raw["ListID"],
         "supplierName": text(raw, "Name"),
@@ -65,7 +63,7 @@ def map_supplier(raw: Raw, ctx: MappingContext) -> Mapped:
         "addresses": _addresses(raw, (("VendorAddress", "Billing"), ("ShipAddress", "Delivery"))),
         "registrationNumber": text(raw, "AccountNumber"),
         "taxNumber": text(raw, "VendorTaxIdent"),
-        "defaultCurrency": currency(raw, home_currency),
+        "defaultCurrency": currency(raw, ctx),
         "status": "Active" if flag(raw, "IsActive") is not False else "Archived",
         "sourceModifiedDate": source_modified(raw),
         "metadata": metadata(),

@@ -38,7 +38,7 @@ def _journal_line(line: Raw, sign: int, line_currency: str | None) -> dict[str, 
 def map_journal_entry(raw: Raw, ctx: MappingContext) -> Mapped:
     """Debit lines first, then credit lines: the parser keeps the two element names apart, so
     QuickBooks' interleaving of them is not known (TxnLineID still identifies each line)."""
-    line_currency = currency(raw, ctx.home_currency)
+    line_currency = currency(raw, ctx)
     lines = [_journal_line(line, 1, line_currency) for line in children(raw, "JournalDebitLine")]
     lines.extend(
         _journal_line(line, -1, line_currency) for line in children(raw, "JournalCreditLine")

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine
 from qbdsync import __version__
 from qbdsync.errors import InvalidXML, NotSupported, QbdsyncError
 from qbdsync.mapping.company import map_company_info
+from qbdsync.mapping.currencies import CompanyCurrency, CurrencyCodes, company_currency
 from qbdsync.qbwc.credentials import new_ticket, verify_password
 from qbdsync.qbwc.handler import ReceiveResponse
 from qbdsync.qbwc.tickets import TicketSigner
@@ -61,6 +62,31 @@ log = logging.getLogger(__name__)
 
 _HOME_CURRENCY = {"US": "USD", "CA": "CAD", "UK": "GBP"}
 _OLDEST_SUPPORTED_QBWC = (2, 0)
+
+
+def _company_row(
+    host: HostInfo, home: str | None, codes: CurrencyCodes, country: str
+) -> tuple[RecordRow, SyncErrorRow | None]:
+    """Company info from the host response, and a warning when its home currency has no code."""
+    base_currency = codes.code(name=home) if home else None
+    gap = None
+    if home and base_currency is None:
+        gap = f"baseCurrency: the home currency {home!r} matches no ISO 4217 code; left empty"
+    row = RecordRow(
+        data_type="company",
+        record_id="company",
+        edit_sequence=None,
+        source_modified=None,
+        raw=host.company,
+        data=map_company_info(
+            host.company, home_currency=base_currency, product=host.product_name, country=country
+        ),
+        mapping_error=gap,
+    )
+    warning = (
+        None if gap is None else SyncErrorRow("company", None, None, str(Recovery.KEEP_WARN), gap)
+    )
+    return row, warning
 
 
 def _utcnow() -> datetime:
@@ -272,17 +298,11 @@ class QbwcService:
         version = self._negotiate(host, country, major, minor)
         qb_country = (host.country or country or "US").upper()
         home = host.home_currency or _HOME_CURRENCY.get(qb_country)
-        company_row = RecordRow(
-            data_type="company",
-            record_id="company",
-            edit_sequence=None,
-            source_modified=None,
-            raw=host.company,
-            data=map_company_info(
-                host.company, home_currency=home, product=host.product_name, country=qb_country
-            ),
-        )
+        currencies = self._company_currencies(conn, connection_id)
+        company_row, warning = _company_row(host, home, CurrencyCodes(currencies), qb_country)
         record_store.upsert_records(conn, connection_id, [company_row], now)
+        if warning is not None:
+            record_store.add_errors(conn, connection_id, ticket, [warning], now)
         company_store.update_connection(
             conn,
             connection_id,
@@ -297,6 +317,7 @@ class QbwcService:
             datasets=datasets,
             history=history,
             bank_account_ids=record_store.live_ids(conn, connection_id, "bankAccounts"),
+            currencies=currencies,
             watermarks=record_store.get_watermarks(conn, connection_id),
             version=version,
             home_currency=home,
@@ -307,6 +328,12 @@ class QbwcService:
             deadline=time.time() + budget,
             hard_deadline=time.time() + max(budget, self._settings.session_hard_limit_seconds),
         )
+
+    @staticmethod
+    def _company_currencies(conn: Connection, connection_id: str) -> list[CompanyCurrency]:
+        """The company's Currency list as last synced (deleted ones too: old records use them)."""
+        stored = record_store.iter_records(conn, connection_id, "currencies")
+        return [c for r in stored if (c := company_currency(r["raw"])) is not None]
 
     def _plan(
         self, conn: Connection, company_id: str, connection_id: str, ticket: str, now: datetime

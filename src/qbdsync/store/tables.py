@@ -151,7 +151,8 @@ records = Table(
     Column("modified_at", UTC_DATETIME, nullable=False),
     Column("raw", JSON_DOC, nullable=False),
     Column("data", JSON_DOC, nullable=True),
-    # Set when the raw record could not be mapped exactly; the raw record is still kept.
+    # Set when the raw record could not be mapped exactly: either not mapped at all (data is
+    # null) or mapped with a field left empty (an unknown currency); the raw record is kept.
     Column("mapping_error", Text, nullable=True),
 )
 

@@ -103,6 +103,9 @@ _MONEY_MOVES = (
     Derivation("accountTransactions", map_account_transaction),
     Derivation("bankTransactions", map_bank_transaction),
 )
+# Records that carry a currency are mapped after the company's Currency list, whose codes they
+# use (see mapping/currencies.py).
+_CURRENCIES = ("currencies",)
 _SALES_DEPS = ("customers", "items", "accounts", "taxRates")
 _PURCHASE_DEPS = ("suppliers", "items", "accounts")
 
@@ -157,7 +160,7 @@ def _txn(
         kind="txn",
         iterator=True,
         mapper=mapper,
-        depends_on=depends_on,
+        depends_on=(*_CURRENCIES, *depends_on),
         extra_filters=filters,
         deleted_types=deleted,
         record_bytes=record_bytes,
@@ -176,6 +179,7 @@ _REGISTRY: tuple[Dataset, ...] = (
         iterator=False,
         deleted=("Account",),
         derived=(Derivation("bankAccounts", map_bank_account),),
+        depends_on=_CURRENCIES,
     ),
     _list(
         "currencies",
@@ -287,6 +291,7 @@ _REGISTRY: tuple[Dataset, ...] = (
         iterator=True,
         deleted=("Customer",),
         record_bytes=1200,
+        depends_on=_CURRENCIES,
     ),
     _list(
         "suppliers",
@@ -297,6 +302,7 @@ _REGISTRY: tuple[Dataset, ...] = (
         iterator=True,
         deleted=("Vendor",),
         record_bytes=1000,
+        depends_on=_CURRENCIES,
     ),
     # Sales
     _txn(

@@ -21,9 +21,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from qbdsync.errors import InvalidValue
 from qbdsync.mapping.common import MappingContext
+from qbdsync.mapping.currencies import CompanyCurrency, CurrencyCodes, company_currency
 from qbdsync.qbxml.parser import Event, MessageSetStatus, Record, ResponseStatus
 from qbdsync.qbxml.requests import QueryRequest, build_message_set
 from qbdsync.qbxml.status import HResultInfo, Recovery
@@ -114,6 +116,10 @@ class SyncEngine:
         self._bank_ids: set[str] = set(state.bank_account_ids)
         # The latest plausible TimeModified per UTC offset, for the request in flight.
         self._ceilings: dict[str, QbTimestamp | None] = {}
+        self._currency_codes = CurrencyCodes(CompanyCurrency(*entry) for entry in state.currencies)
+        # (dataset, note) → [records, ret name, first record id]: a mapping gap is recorded once
+        # per response and cause, however many records share it.
+        self._gaps: dict[tuple[str, str], list[Any]] = {}
 
     @classmethod
     def plan(
@@ -123,6 +129,7 @@ class SyncEngine:
         watermarks: Mapping[str, str],
         history: Mapping[str, str] | None = None,
         bank_account_ids: Iterable[str] = (),
+        currencies: Iterable[CompanyCurrency] = (),
         version: str,
         home_currency: str | None,
         country: str = "US",
@@ -151,6 +158,7 @@ class SyncEngine:
                 runs=runs,
                 bank_account_ids=list(bank_account_ids),
                 future_tolerance_seconds=future_tolerance_seconds,
+                currencies=[[c.list_id, c.name, c.code] for c in currencies],
             )
         )
 
@@ -381,13 +389,18 @@ class SyncEngine:
                 return []
         modified = raw.get("TimeModified")
         modified = modified if isinstance(modified, str) else None
+        if record.ret_name == "CurrencyRet":
+            self._learn_currency(raw)
         mapped: dict[str, object] | None
         mapping_error: str | None = None
+        context = self._context(record.ret_name)
         try:
             if modified is not None:
                 self._raise_high_water(run, record.ret_name, record_id, modified)
-            mapped = dataset.mapper(raw, self._context(record.ret_name))
+            mapped = dataset.mapper(raw, context)
+            mapping_error = self._gaps_of(run.name, record.ret_name, record_id, context, True)
         except InvalidValue as exc:
+            context.issues.take()
             mapped = None
             mapping_error = str(exc)
             self._error(
@@ -412,11 +425,12 @@ class SyncEngine:
         if not dataset.derived or mapped is None:
             return [row]
         rows: list[RecordRow | Deletion] = [row]
-        context = self._context(record.ret_name)
         for derivation in dataset.derived:
             try:
                 derived = derivation.mapper(raw, context)
+                gaps = self._gaps_of(run.name, record.ret_name, record_id, context, False)
             except InvalidValue as exc:
+                context.issues.take()
                 self._error(
                     run.name,
                     None,
@@ -431,7 +445,9 @@ class SyncEngine:
                 # a row made from an earlier version must not stay live.
                 rows.append(Deletion(data_type=derivation.data_type, record_id=record_id))
             else:
-                rows.append(replace(row, data_type=derivation.data_type, data=derived))
+                rows.append(
+                    replace(row, data_type=derivation.data_type, data=derived, mapping_error=gaps)
+                )
                 if derivation.data_type == "bankAccounts" and record_id not in self._bank_ids:
                     # Later transactions in this session must know it is a bank account.
                     self._bank_ids.add(record_id)
@@ -490,9 +506,58 @@ class SyncEngine:
                 country=self.state.country,
                 ret_name=ret_name,
                 bank_account_ids=frozenset(self._bank_ids) or None,
+                currencies=self._currency_codes,
             )
             self._contexts[ret_name] = context
         return context
+
+    def _learn_currency(self, raw: dict[str, Any]) -> None:
+        """A CurrencyRet joins the company's list, so later records use its code.
+
+        The currencies dataset runs before every dataset whose records carry a currency, so
+        within a session the list is complete before it is needed.
+        """
+        entry = company_currency(raw)
+        list_id = raw.get("ListID")
+        known = self.state.currencies
+        if entry is None:
+            # No usable code (any more): a code it had before must not be used now.
+            if not any(e[0] == list_id for e in known):
+                return
+            known[:] = [e for e in known if e[0] != list_id]
+        else:
+            value = [entry.list_id, entry.name, entry.code]
+            if value in known:
+                return
+            known[:] = [e for e in known if e[0] != entry.list_id] + [value]
+        self._currency_codes = CurrencyCodes(CompanyCurrency(*e) for e in known)
+        self._contexts.clear()
+
+    def _gaps_of(
+        self, dataset: str, ret_name: str, record_id: str, context: MappingContext, primary: bool
+    ) -> str | None:
+        """What the mapper left empty for this record (stored with it), tallied for the log.
+
+        A derived row repeats its source's gaps, which were counted with the source record.
+        """
+        notes = context.issues.take()
+        for note in notes:
+            tally = self._gaps.setdefault((dataset, note), [0, ret_name, record_id])
+            if primary or tally[0] == 0:
+                tally[0] += 1
+        return "; ".join(notes) or None
+
+    def _record_gaps(self) -> None:
+        for (dataset, note), (count, ret_name, record_id) in self._gaps.items():
+            records = "1 record" if count == 1 else f"{count} records"
+            self._error(
+                dataset,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                f"{records} mapped with a gap (e.g. {ret_name} {record_id}): {note}",
+            )
+        self._gaps.clear()
 
     def _on_deleted(self, run: DatasetRun, record: Record) -> list[RecordRow | Deletion]:
         dataset = DATASETS[run.name]
@@ -539,6 +604,7 @@ class SyncEngine:
         follow the records' real size.
         """
         watermarks: dict[str, str] = {}
+        self._record_gaps()
         self._adapt_page_size(response_bytes)
         for flight in self.state.in_flight.values():
             if flight.role != "main":

@@ -71,6 +71,9 @@ class SessionState:
     in_flight: dict[str, InFlight] = field(default_factory=dict)
     # ListIDs of bank and credit-card accounts, so transactions can tell money moves apart.
     bank_account_ids: list[str] = field(default_factory=list)
+    # The company's Currency list as [ListID, name, ISO code] (stored before the session, then
+    # as CurrencyRet records arrive), so records get the company's own codes.
+    currencies: list[list[str]] = field(default_factory=list)
     round_trips: int = 0
     next_request_id: int = 1
     # A TimeModified later than the server's clock plus this is a wrong PC clock: the record is

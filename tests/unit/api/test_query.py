@@ -43,7 +43,8 @@ def cmp(path: str, op: str, value: str) -> Comparison:
         ("a<1", cmp("a", "<", "1")),
         ("name~acme", cmp("name", "~", "acme")),
         ("note=two words here", cmp("note", "=", "two words here")),
-        ("a==1", cmp("a", "=", "=1")),
+        ('a="=1"', cmp("a", "=", "=1")),  # a value starting with an operator is quoted
+        ("a=!x", cmp("a", "=", "!x")),  # "!" alone is no operator
         ("a=x & y | z {w", cmp("a", "=", "x & y | z {w")),
         ('a="x && y || }"', cmp("a", "=", "x && y || }")),
         ('a = "say \\"hi\\""', cmp("a", "=", 'say "hi"')),
@@ -105,6 +106,11 @@ def test_blank_query_is_no_filter(text: str | None) -> None:
         ("a..b=1", "invalid property name 'a..b'", 0),
         ("a.=1", "invalid property name 'a.'", 0),
         ("a\x00=1", "NUL character", 1),
+        ("amountDue>>0", "a second operator '>' after 'amountDue>'", 10),
+        ("a==1", "a second operator '=' after 'a='", 2),
+        ("a = >= 1", "a second operator '>=' after 'a='", 4),
+        ("a<>1", "a second operator '>' after 'a<'", 2),
+        ("x=1||a!=~b", "a second operator '~' after 'a!='", 8),
     ],
 )
 def test_syntax_errors_point_at_the_position(text: str, message: str, position: int) -> None:
@@ -459,6 +465,7 @@ def render_value(draw: st.DrawFn, value: str) -> str:
         and value == value.strip(" \t\r\n")
         and not any(t in value for t in ("&&", "||", "}"))
         and not value.startswith('"')
+        and not any(value.startswith(op.value) for op in Op)
     )
     if safe and draw(st.booleans()):
         return value

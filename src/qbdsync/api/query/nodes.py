@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 
@@ -23,6 +23,8 @@ class Comparison:
     path: tuple[str, ...]
     op: Op
     value: str
+    # Where the path starts in the query text, for error messages; not part of the meaning.
+    position: int = field(default=0, compare=False)
 
 
 @dataclass(frozen=True)
@@ -44,3 +46,5 @@ class OrderKey:
 
     path: tuple[str, ...]
     descending: bool = False
+    # Where the path starts in the orderBy text, for error messages; not part of the meaning.
+    position: int = field(default=0, compare=False)

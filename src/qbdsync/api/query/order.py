@@ -15,6 +15,7 @@ from sqlalchemy import case, literal
 from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
 
 from qbdsync.api.query.dialects import JsonAccess, json_access
+from qbdsync.api.query.fields import Shape, check_order
 from qbdsync.api.query.nodes import OrderKey
 from qbdsync.api.query.parser import parse_order
 
@@ -51,13 +52,18 @@ def compile_order(
     *,
     default: str = "id",
     tie_breaker: ColumnElement[Any] | None = None,
+    fields: Shape | None = None,
+    what: str = "items",
 ) -> list[ColumnElement[Any]]:
     """ORDER BY elements for an `orderBy` text (`-` in front of a key = descending).
 
     `tie_breaker`, when given, replaces the JSON `id` as the final ascending key (use the
-    table's own unique column where the JSON may lack an id). Raises QuerySyntaxError.
+    table's own unique column where the JSON may lack an id). Raises QuerySyntaxError, and
+    UnknownField for a key that is not in `fields` (the shape of the `what` listed), when given.
     """
     access = json_access(dialect)
+    if fields is not None:
+        check_order(parse_order(text), fields, what)
     keys = order_keys(text, default=default)
     if tie_breaker is not None:
         keys = [key for key in keys if key != TIE_BREAKER]

@@ -10,7 +10,8 @@ Grammar (whitespace around tokens is ignored; `&&` binds tighter than `||`):
     path       := name ("." name)*          name := [A-Za-z_][A-Za-z0-9_]*
     op         := "!=" | ">=" | "<=" | "=" | "~" | ">" | "<"
     value      := '"' (any char, \\" and \\\\ escaped)* '"'
-                | text up to the next "&&", "||", "}" or the end, trimmed
+                | text up to the next "&&", "||", "}" or the end, trimmed, not starting
+                  with an operator (`a>>0` is an error; `a=">0"` compares with ">0")
 
 Positions in messages are 0-based character offsets into the text.
 """
@@ -37,9 +38,10 @@ _OPERATORS = sorted((op for op in Op), key=lambda op: -len(op.value))
 class QuerySyntaxError(InvalidQuery):
     """A `query` or `orderBy` that cannot be read; `position` is where reading stopped."""
 
-    def __init__(self, message: str, position: int | None = None) -> None:
+    def __init__(self, message: str, position: int | None = None, *, parameter: str) -> None:
         super().__init__(message)
         self.position = position
+        self.parameter = parameter  # "query" or "orderBy"
 
 
 def parse_path(text: str, *, what: str, position: int) -> tuple[str, ...]:
@@ -50,17 +52,20 @@ def parse_path(text: str, *, what: str, position: int) -> tuple[str, ...]:
             f"{what}: invalid property name {text!r} at position {position}: "
             "use letters, digits and _ in names separated by dots",
             position,
+            parameter=what,
         )
     return tuple(names)
 
 
 def _check_text(text: str, what: str) -> None:
     if len(text) > MAX_LENGTH:
-        raise QuerySyntaxError(f"{what}: is longer than {MAX_LENGTH} characters")
+        raise QuerySyntaxError(
+            f"{what}: is longer than {MAX_LENGTH} characters", None, parameter=what
+        )
     nul = text.find("\x00")
     if nul >= 0:
         # PostgreSQL cannot bind it, and no stored JSON string contains it.
-        raise QuerySyntaxError(f"{what}: NUL character at position {nul}", nul)
+        raise QuerySyntaxError(f"{what}: NUL character at position {nul}", nul, parameter=what)
 
 
 class _Parser:
@@ -72,7 +77,7 @@ class _Parser:
 
     def fail(self, message: str, position: int | None = None) -> QuerySyntaxError:
         at = self.pos if position is None else position
-        return QuerySyntaxError(f"query: {message} at position {at}", at)
+        return QuerySyntaxError(f"query: {message} at position {at}", at, parameter="query")
 
     def skip_whitespace(self) -> None:
         while self.pos < len(self.text) and self.text[self.pos] in _WHITESPACE:
@@ -151,6 +156,15 @@ class _Parser:
             raise self.fail(f"expected an operator after {raw_path!r}")
         self.pos += len(op.value)
         self.skip_whitespace()
+        second = next((other for other in _OPERATORS if self.looking_at(other.value)), None)
+        if second is not None:
+            # `amountDue>>0`, `a==1`, `a=>1`: a typo, not a comparison with the text ">0".
+            raise QuerySyntaxError(
+                f"query: a second operator {second.value!r} after '{raw_path}{op.value}' at "
+                f"position {self.pos}; put a value that starts with an operator in double quotes",
+                self.pos,
+                parameter="query",
+            )
         if self.looking_at('"'):
             value = self.parse_quoted()
             self.after_closed_token()
@@ -158,7 +172,7 @@ class _Parser:
             value = self.parse_unquoted()
             if not value:
                 raise self.fail(f"expected a value after '{raw_path}{op.value}'")
-        return Comparison(path, op, value)
+        return Comparison(path, op, value, position=start)
 
     def parse_quoted(self) -> str:
         opened = self.pos
@@ -235,8 +249,10 @@ def parse_order(text: str | None) -> list[OrderKey]:
             position += 1 + len(rest) - len(key)
         if not key:
             raise QuerySyntaxError(
-                f"orderBy: expected a property name at position {position}", position
+                f"orderBy: expected a property name at position {position}",
+                position,
+                parameter="orderBy",
             )
         path = parse_path(key, what="orderBy", position=position)
-        keys.append(OrderKey(path, descending=descending))
+        keys.append(OrderKey(path, descending=descending, position=position))
     return keys

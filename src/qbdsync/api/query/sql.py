@@ -15,6 +15,7 @@ from sqlalchemy import and_, or_, true
 from sqlalchemy.sql.elements import ColumnElement, Grouping
 
 from qbdsync.api.query.dialects import JsonAccess, json_access
+from qbdsync.api.query.fields import Shape, check_query
 from qbdsync.api.query.literals import BOOLEAN_LITERALS, as_number
 from qbdsync.api.query.nodes import And, Comparison, Node, Op, Or
 from qbdsync.api.query.parser import parse_query
@@ -32,14 +33,22 @@ _COMPARE: dict[Op, Callable[[Any, Any], Any]] = {
 
 
 def compile_query(
-    text: str | None, column: ColumnElement[Any], dialect: str
+    text: str | None,
+    column: ColumnElement[Any],
+    dialect: str,
+    *,
+    fields: Shape | None = None,
+    what: str = "items",
 ) -> ColumnElement[bool]:
     """The WHERE clause for a Codat `query` over `column` (None or blank matches everything).
 
-    Raises QuerySyntaxError (an InvalidQuery) for text that cannot be read.
+    Raises QuerySyntaxError (an InvalidQuery) for text that cannot be read, and UnknownField
+    for a path that is not in `fields` (the shape of the `what` listed), when given.
     """
     access = json_access(dialect)
     node = parse_query(text)
+    if fields is not None:
+        check_query(node, fields, what)
     if node is None:
         return true()
     return compile_node(node, column, access)

@@ -13,7 +13,7 @@ from qbdsync.api.auth import CallerDep
 from qbdsync.api.deps import company_of, connection_of, engine_of
 from qbdsync.api.errors import ApiError
 from qbdsync.api.paging import check_page, envelope
-from qbdsync.api.query import compile_order, compile_query
+from qbdsync.api.query import RECORD_SHAPES, compile_order, compile_query
 from qbdsync.api.schemas import page_schema, record_schema
 from qbdsync.errors import NotFound
 from qbdsync.store import companies as company_store
@@ -112,11 +112,18 @@ def _page(
     check_page(page, page_size)
     engine = engine_of(request)
     dialect = engine.dialect.name
-    where = compile_query(query, records.c.data, dialect)
+    fields = RECORD_SHAPES[data_type]
+    where = compile_query(query, records.c.data, dialect, fields=fields, what=data_type)
     if extra is not None:
         where = and_(where, extra)
     order = compile_order(
-        order_by, records.c.data, dialect, default="id", tie_breaker=records.c.record_id
+        order_by,
+        records.c.data,
+        dialect,
+        default="id",
+        tie_breaker=records.c.record_id,
+        fields=fields,
+        what=data_type,
     )
     with engine.connect() as conn:
         found = record_store.page_records(

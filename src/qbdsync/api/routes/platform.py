@@ -22,6 +22,7 @@ from qbdsync.api.models import (
     UpdateConnectionStatus,
 )
 from qbdsync.api.paging import check_page, page_of_views
+from qbdsync.api.query import shape_of_model
 from qbdsync.api.shapes import INTEGRATION_ID, PLATFORM_KEY, PLATFORM_NAME, company_view
 from qbdsync.api.shapes import connection_view as _connection_view
 from qbdsync.linking import create_company, create_linkable_connection, new_link
@@ -31,6 +32,10 @@ from qbdsync.views import company_reference, connection_event_payload
 from qbdsync.webhooks.events import emit
 
 router = APIRouter(tags=["Platform"])
+# The fields a `query` or `orderBy` may name in each list, from its response model.
+_COMPANY_FIELDS = shape_of_model(CompanyModel)
+_CONNECTION_FIELDS = shape_of_model(ConnectionModel)
+_INTEGRATION_FIELDS = shape_of_model(Integration)
 
 PageQ = Annotated[int, Query(description="Page number, from 1.")]
 PageSizeQ = Annotated[int, Query(alias="pageSize", description="Results per page (max 5000).")]
@@ -88,6 +93,8 @@ def list_companies(
         page_size=page_size,
         query=query,
         order_by=order_by,
+        fields=_COMPANY_FIELDS,
+        what="companies",
         default_order="-created",
     )
 
@@ -207,6 +214,8 @@ def list_connections(
         page_size=page_size,
         query=query,
         order_by=order_by,
+        fields=_CONNECTION_FIELDS,
+        what="connections",
         default_order="created",
     )
 
@@ -377,6 +386,8 @@ def integrations(
         page_size=page_size,
         query=query,
         order_by=order_by,
+        fields=_INTEGRATION_FIELDS,
+        what="integrations",
     )
 
 

@@ -11,6 +11,7 @@ from qbdsync.api.deps import company_of, connection_of, engine_of
 from qbdsync.api.errors import ApiError
 from qbdsync.api.models import DataStatus, PullOperation, PullOperations
 from qbdsync.api.paging import check_page, page_of_views
+from qbdsync.api.query import shape_of_model
 from qbdsync.errors import NotFound
 from qbdsync.lifecycle import queue_sync
 from qbdsync.store import companies as company_store
@@ -21,6 +22,8 @@ from qbdsync.sync.datatypes import data_types
 from qbdsync.views import codat_data_type, internal_data_type, pull_view
 
 router = APIRouter(tags=["Refresh data"])
+# The fields a `query` or `orderBy` on the pull history may name.
+_PULL_FIELDS = shape_of_model(PullOperation)
 
 
 def _pull(row: PullRow, connection: ConnectionRow | None) -> dict[str, Any]:
@@ -132,6 +135,8 @@ def history(
         page_size=page_size,
         query=query,
         order_by=order_by,
+        fields=_PULL_FIELDS,
+        what="pull operations",
     )
 
 

@@ -1,0 +1,364 @@
+"""The fields each list endpoint's items have, so a `query` or `orderBy` naming another is a 400.
+
+A filter on a field that does not exist would match nothing and look like "no data": the caller
+is told instead which field is unknown and which exist. A Shape is the tree of field names of
+one kind of item; a path walks it through objects and arrays alike (`lineItems.itemRef.id`
+names a real field, although arrays never match a comparison, see docs/query.md).
+
+Record shapes are declared here from the mappers (src/qbdsync/mapping/, docs/mapping.md) and
+tests/unit/api/test_fields.py checks them against what the mappers produce; platform views
+(companies, connections, pull operations) take theirs from their response models.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+
+from qbdsync.api.query.nodes import And, Comparison, Node, Or, OrderKey
+from qbdsync.errors import InvalidQuery
+
+
+@dataclass(frozen=True)
+class Shape:
+    """Field names → the shape of what each holds (None: a value with no fields of its own)."""
+
+    fields: Mapping[str, Shape | None] = field(default_factory=dict)
+    # A free-form object (tags, supplementalData.content): any name below it is accepted.
+    open: bool = False
+
+
+OPEN = Shape(open=True)
+
+
+def shape(leaves: str = "", /, **nested: Shape | None) -> Shape:
+    """A Shape from space-separated leaf names and named sub-shapes."""
+    fields: dict[str, Shape | None] = dict.fromkeys(leaves.split())
+    fields.update(nested)
+    return Shape(fields)
+
+
+def merge(*shapes: Shape) -> Shape:
+    """One shape with every field of the given ones (items of a list that come in kinds)."""
+    fields: dict[str, Shape | None] = {}
+    for one in shapes:
+        for name, inner in one.fields.items():
+            known = fields.get(name)
+            fields[name] = merge(known, inner) if known and inner else (known or inner)
+    return Shape(fields, open=any(one.open for one in shapes))
+
+
+def without(base: Shape, *names: str) -> Shape:
+    return Shape({k: v for k, v in base.fields.items() if k not in names}, open=base.open)
+
+
+class UnknownField(InvalidQuery):
+    """A `query` or `orderBy` path that names no field of the items being listed."""
+
+    def __init__(
+        self, message: str, *, parameter: str, position: int, path: str, known: list[str]
+    ) -> None:
+        super().__init__(message)
+        self.parameter = parameter  # "query" or "orderBy"
+        self.position = position
+        self.path = path
+        self.known = known
+
+
+def check_path(
+    item_shape: Shape, path: tuple[str, ...], *, what: str, parameter: str, position: int
+) -> None:
+    """Raise UnknownField unless `path` names a field of `item_shape` (`what` names the items)."""
+    current: Shape | None = item_shape
+    for depth, name in enumerate(path):
+        if current is None or (not current.open and name not in current.fields):
+            dotted, parent = ".".join(path), ".".join(path[:depth])
+            known = sorted(current.fields) if current is not None else []
+            if current is None:
+                where = f"{parent!r} has no fields below it"
+            elif depth:
+                where = f"{parent!r} has: {', '.join(known)}"
+            else:
+                where = f"{what} have: {', '.join(known)}"
+            raise UnknownField(
+                f"{parameter}: unknown field {dotted!r} at position {position}; {where}",
+                parameter=parameter,
+                position=position,
+                path=dotted,
+                known=known,
+            )
+        if current.open:
+            return
+        current = current.fields[name]
+
+
+# -- platform views: from their response models -----------------------------------------------
+
+
+def shape_of_model(model: type[BaseModel]) -> Shape:
+    """The fields of a response model (by their JSON names), nested models included."""
+    fields: dict[str, Shape | None] = {}
+    for name, info in model.model_fields.items():
+        fields[info.alias or name] = _shape_of_annotation(info.annotation)
+    return Shape(fields, open=model.model_config.get("extra") == "allow")
+
+
+def _shape_of_annotation(annotation: Any) -> Shape | None:
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        shapes = [_shape_of_annotation(a) for a in get_args(annotation) if a is not type(None)]
+        found = [s for s in shapes if s is not None]
+        return merge(*found) if found else None
+    if origin in (list, tuple, set, frozenset):
+        args = get_args(annotation)
+        return _shape_of_annotation(args[0]) if args else None
+    if origin in (dict, Mapping) or annotation in (dict, Any):
+        return OPEN
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return shape_of_model(annotation)
+    return None
+
+
+# -- records: Codat-shaped output of the mappers --------------------------------------------------
+
+_REF = shape("id name")
+_CUSTOMER_REF = shape("id companyName")
+_SUPPLIER_REF = shape("id supplierName")
+_RECORD_REF = shape("id dataType")  # also contactRef
+_ADDRESS = shape("type line1 line2 city region country postalCode")
+_METADATA = shape("isDeleted")
+_SUPPLEMENTAL = shape(content=OPEN)
+
+_SALES_LINE = shape(
+    "lineNumber description unitAmount quantity discountAmount discountPercentage subTotal "
+    "taxAmount totalAmount isDirectIncome",
+    accountRef=_REF,
+    itemRef=_REF,
+    taxRateRef=_REF,
+    trackingCategoryRefs=_REF,
+)
+_PURCHASE_LINE = shape(
+    "lineNumber description unitAmount quantity discountAmount subTotal taxAmount totalAmount",
+    accountRef=_REF,
+    itemRef=_REF,
+    taxRateRef=_REF,
+    trackingCategoryRefs=_REF,
+    customerRef=_CUSTOMER_REF,
+)
+_DEPOSIT_LINE = shape(
+    "lineNumber description unitAmount quantity discountAmount subTotal taxAmount totalAmount",
+    accountRef=_REF,
+    itemRef=_REF,
+    taxRateRef=_REF,
+    trackingCategoryRefs=_REF,
+    depositedRecordRef=_RECORD_REF,
+    contactRef=_RECORD_REF,
+)
+_LINKED_ALLOCATION = shape(
+    payment=shape("id type reference paidOnDate totalAmount"),
+    allocation=shape("totalAmount allocatedOnDate"),
+)
+_MONEY_ALLOCATION = shape(
+    payment=shape(
+        "currency currencyRate paidOnDate totalAmount", accountRef=_REF, paymentMethodRef=_REF
+    ),
+    allocation=shape("currency currencyRate allocatedOnDate totalAmount"),
+)
+_PAYMENT_LINE = shape("amount allocatedOnDate", links=shape("type id amount"))
+
+
+def _record(leaves: str, **nested: Shape | None) -> Shape:
+    """A record type's shape with the fields every record has."""
+    return shape(f"id modifiedDate sourceModifiedDate {leaves}", metadata=_METADATA, **nested)
+
+
+def _transaction(leaves: str, **nested: Shape | None) -> Shape:
+    return _record(leaves, supplementalData=_SUPPLEMENTAL, **nested)
+
+
+_SALES_DOCUMENT = "issueDate currency currencyRate subTotal totalTaxAmount totalAmount note"
+_PURCHASE_DOCUMENT = "issueDate currency currencyRate totalAmount note"
+_MONEY_MOVE = "reference note issueDate currency currencyRate subTotal taxAmount totalAmount"
+
+RECORD_SHAPES: Mapping[str, Shape] = {
+    "accounts": _record(
+        "nominalCode name description fullyQualifiedCategory fullyQualifiedName currency "
+        "currentBalance type status isBankAccount"
+    ),
+    "bankAccounts": _record(
+        "accountName accountType nominalCode sortCode accountNumber iBan currency balance "
+        "availableBalance overdraftLimit institution status"
+    ),
+    "currencies": _record("name currencyCode exchangeRate asOfDate isUserDefined status"),
+    "terms": _record(
+        "name status type discountPercentage dueDays discountDays dayOfMonthDue "
+        "dueNextMonthDays discountDayOfMonth"
+    ),
+    "paymentMethods": _record("name type status", supplementalData=_SUPPLEMENTAL),
+    "trackingCategories": _record(
+        "name fullyQualifiedName parentId hasChildren status categoryType",
+        supplementalData=_SUPPLEMENTAL,
+    ),
+    "taxRates": _record(
+        "name code effectiveTaxRate totalTaxRate status",
+        components=shape("name rate isCompound"),
+        supplementalData=_SUPPLEMENTAL,
+    ),
+    "employees": _record(
+        "name firstName middleName lastName jobTitle status emailAddress phone mobile "
+        "employeeType hiredDate releasedDate",
+        addresses=_ADDRESS,
+    ),
+    "items": _record(
+        "name code itemStatus type isBillItem isInvoiceItem",
+        billItem=shape("description unitPrice", accountRef=_REF, taxRateRef=_REF),
+        invoiceItem=shape("description unitPrice", accountRef=_REF, taxRateRef=_REF),
+        supplementalData=_SUPPLEMENTAL,
+    ),
+    "customers": _record(
+        "customerName contactName emailAddress phone taxNumber registrationNumber "
+        "defaultCurrency status contacts",
+        addresses=_ADDRESS,
+        parentCustomerRef=_REF,
+    ),
+    "suppliers": _record(
+        "supplierName contactName emailAddress phone registrationNumber taxNumber "
+        "defaultCurrency status",
+        addresses=_ADDRESS,
+    ),
+    "invoices": _transaction(
+        f"invoiceNumber dueDate paidOnDate totalDiscount amountDue discountPercentage status "
+        f"{_SALES_DOCUMENT}",
+        customerRef=_CUSTOMER_REF,
+        salesOrderRefs=_REF,
+        lineItems=_SALES_LINE,
+        paymentAllocations=_LINKED_ALLOCATION,
+    ),
+    "creditNotes": _transaction(
+        f"creditNoteNumber allocatedOnDate totalDiscount discountPercentage remainingCredit "
+        f"status {_SALES_DOCUMENT}",
+        customerRef=_CUSTOMER_REF,
+        lineItems=_SALES_LINE,
+        paymentAllocations=_LINKED_ALLOCATION,
+    ),
+    "salesOrders": _transaction(
+        f"salesOrderNumber expectedDeliveryDate status invoicingStatus totalDiscount "
+        f"{_SALES_DOCUMENT}",
+        customerRef=_CUSTOMER_REF,
+        lineItems=_SALES_LINE,
+    ),
+    "estimates": _transaction(
+        f"estimateNumber expiryDate status {_SALES_DOCUMENT}",
+        customerRef=_CUSTOMER_REF,
+        lineItems=_SALES_LINE,
+        invoiceRefs=_REF,
+    ),
+    "payments": _transaction(
+        "totalAmount currency currencyRate date note reference",
+        customerRef=_CUSTOMER_REF,
+        accountRef=_REF,
+        paymentMethodRef=_REF,
+        lines=_PAYMENT_LINE,
+    ),
+    "bills": _transaction(
+        f"reference dueDate status subTotal taxAmount amountDue {_PURCHASE_DOCUMENT}",
+        supplierRef=_SUPPLIER_REF,
+        purchaseOrderRefs=shape("id purchaseOrderNumber"),
+        lineItems=_PURCHASE_LINE,
+        paymentAllocations=_LINKED_ALLOCATION,
+    ),
+    "billCreditNotes": _transaction(
+        f"billCreditNoteNumber allocatedOnDate totalDiscount discountPercentage subTotal "
+        f"totalTaxAmount remainingCredit status {_PURCHASE_DOCUMENT}",
+        supplierRef=_SUPPLIER_REF,
+        lineItems=_PURCHASE_LINE,
+        paymentAllocations=_LINKED_ALLOCATION,
+    ),
+    "billPayments": _transaction(
+        "totalAmount currency currencyRate date note reference",
+        supplierRef=_SUPPLIER_REF,
+        accountRef=_REF,
+        paymentMethodRef=_REF,
+        lines=_PAYMENT_LINE,
+    ),
+    "purchaseOrders": _transaction(
+        f"purchaseOrderNumber status expectedDeliveryDate deliveryDate paymentDueDate "
+        f"totalDiscount subTotal taxAmount {_PURCHASE_DOCUMENT}",
+        supplierRef=_SUPPLIER_REF,
+        lineItems=without(_SALES_LINE, "isDirectIncome"),
+        shipTo=shape(address=_ADDRESS),
+    ),
+    "itemReceipts": _transaction(
+        f"reference {_PURCHASE_DOCUMENT}",
+        supplierRef=_SUPPLIER_REF,
+        purchaseOrderRefs=shape("id purchaseOrderNumber"),
+        lineItems=_PURCHASE_LINE,
+    ),
+    "directCosts": _transaction(
+        _MONEY_MOVE,
+        contactRef=_RECORD_REF,
+        lineItems=_PURCHASE_LINE,
+        paymentAllocations=_MONEY_ALLOCATION,
+    ),
+    "directIncomes": _transaction(
+        _MONEY_MOVE,
+        contactRef=_RECORD_REF,
+        lineItems=merge(_SALES_LINE, _DEPOSIT_LINE),
+        paymentAllocations=_MONEY_ALLOCATION,
+    ),
+    "transfers": _transaction(
+        "description date",
+        contactRef=_RECORD_REF,
+        to=shape("amount currency", accountRef=_REF),
+        depositedRecordRefs=_RECORD_REF,
+        trackingCategoryRefs=_REF,
+        **{"from": shape("amount currency", accountRef=_REF)},
+    ),
+    "journalEntries": _transaction(
+        "reference description postedOn createdOn updatedOn",
+        journalRef=_REF,
+        recordRef=_RECORD_REF,
+        journalLines=shape(
+            "lineNumber description netAmount currency",
+            accountRef=_REF,
+            contactRef=_RECORD_REF,
+            trackingRefs=_REF,
+        ),
+    ),
+    "accountTransactions": _transaction(
+        "transactionId note date status currency currencyRate totalAmount",
+        bankAccountRef=_REF,
+        lines=shape("description amount", recordRef=_RECORD_REF),
+    ),
+    "bankTransactions": _transaction(
+        "accountId date clearedOnDate description counterparty reference reconciled amount "
+        "balance transactionType"
+    ),
+}
+
+
+def _comparisons(node: Node) -> Iterator[Comparison]:
+    if isinstance(node, And | Or):
+        for term in node.terms:
+            yield from _comparisons(term)
+    else:
+        yield node
+
+
+def check_query(node: Node | None, item_shape: Shape, what: str) -> None:
+    """Raise UnknownField for the first comparison (in text order) on an unknown field."""
+    if node is None:
+        return
+    for comparison in sorted(_comparisons(node), key=lambda c: c.position):
+        check_path(
+            item_shape, comparison.path, what=what, parameter="query", position=comparison.position
+        )
+
+
+def check_order(keys: Iterable[OrderKey], item_shape: Shape, what: str) -> None:
+    for key in keys:
+        check_path(item_shape, key.path, what=what, parameter="orderBy", position=key.position)

@@ -1,0 +1,174 @@
+"""Known fields per list: a query or orderBy on another field is refused, naming what exists."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qbdsync.api.models import CompanyModel, PullOperation
+from qbdsync.api.query import parse_order, parse_query
+from qbdsync.api.query.fields import (
+    OPEN,
+    RECORD_SHAPES,
+    Shape,
+    UnknownField,
+    check_order,
+    check_path,
+    check_query,
+    shape,
+    shape_of_model,
+)
+from qbdsync.api.routes.data import COMPANY_TYPES
+from qbdsync.errors import InvalidQuery
+from qbdsync.mapping.common import MappingContext
+from qbdsync.simulator.company import SimulatedCompany
+from qbdsync.sync.datasets import DATASETS
+
+INVOICES = RECORD_SHAPES["invoices"]
+
+
+def unknown(text: str, fields: Shape = INVOICES, what: str = "invoices") -> UnknownField:
+    with pytest.raises(UnknownField) as caught:
+        check_query(parse_query(text), fields, what)
+    assert isinstance(caught.value, InvalidQuery)
+    return caught.value
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "amountDue>0",
+        "customerRef.id=61",
+        "customerRef.companyName~acme",
+        "lineItems.itemRef.id=1",  # through an array: a real field (arrays never match)
+        "paymentAllocations.payment.totalAmount<0",
+        "metadata.isDeleted=false",
+        "modifiedDate>2024-01-01",
+        "supplementalData.content.anything=1",  # free-form content
+        "{status=Paid||status=Void}&&totalAmount>=1000",
+    ],
+)
+def test_real_fields_pass(text: str) -> None:
+    check_query(parse_query(text), INVOICES, "invoices")
+
+
+def test_an_unknown_field_is_named_with_its_position_and_the_fields_that_exist() -> None:
+    error = unknown("foo=1")
+    assert (error.parameter, error.path, error.position) == ("query", "foo", 0)
+    message = str(error)
+    assert message.startswith("query: unknown field 'foo' at position 0; invoices have: ")
+    assert "amountDue" in message and "customerRef" in message and "lineItems" in message
+    assert error.known == sorted(INVOICES.fields)
+
+
+def test_the_first_unknown_field_in_text_order_is_reported() -> None:
+    error = unknown("amountDue>0&&{bar=2||foo=1}")
+    assert (error.path, error.position) == ("bar", 14)
+
+
+def test_an_unknown_nested_field_lists_its_siblings() -> None:
+    error = unknown("status=Paid && customerRef.name=x")
+    assert error.position == 15
+    assert (
+        "unknown field 'customerRef.name' at position 15; 'customerRef' has: companyName, id"
+        in (str(error))
+    )
+
+
+def test_a_path_below_a_plain_value_is_unknown() -> None:
+    error = unknown("amountDue.value=1")
+    assert "'amountDue' has no fields below it" in str(error)
+    assert error.known == []
+
+
+def test_order_by_keys_are_checked_too() -> None:
+    check_order(parse_order("-issueDate,customerRef.companyName"), INVOICES, "invoices")
+    with pytest.raises(UnknownField) as caught:
+        check_order(parse_order("issueDate, -zzz"), INVOICES, "invoices")
+    assert caught.value.parameter == "orderBy"
+    assert str(caught.value).startswith("orderBy: unknown field 'zzz' at position 12; invoices")
+
+
+def test_shapes_of_response_models() -> None:
+    companies = shape_of_model(CompanyModel)
+    check_query(parse_query("dataConnections.status=PendingAuth"), companies, "companies")
+    check_query(parse_query("tags.region=us"), companies, "companies")  # tags: free-form
+    with pytest.raises(UnknownField, match="'dataConnections' has: connectionInfo, created"):
+        check_query(parse_query("dataConnections.nope=1"), companies, "companies")
+    pulls = shape_of_model(PullOperation)
+    assert set(pulls.fields) >= {"id", "dataType", "status", "requested", "isCompleted"}
+
+
+def test_open_and_merged_shapes() -> None:
+    fields = shape("a", b=OPEN)
+    check_query(parse_query("b.x.y=1"), fields, "things")
+    with pytest.raises(UnknownField):
+        check_query(parse_query("c=1"), fields, "things")
+
+
+def test_every_served_record_type_has_a_shape() -> None:
+    assert set(COMPANY_TYPES) | {"bankTransactions"} <= set(RECORD_SHAPES)
+
+
+# -- the declared shapes against what the mappers produce ----------------------------------------
+
+
+def paths(value: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """Every field path in a mapped record, through objects and arrays."""
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            yield (*prefix, name)
+            yield from paths(inner, (*prefix, name))
+    elif isinstance(value, list):
+        for inner in value:
+            yield from paths(inner, prefix)
+
+
+def mapped_records(tmp_path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(data type, mapped record) for every record of simulated companies in each country,
+    single- and multicurrency."""
+    for country in ("US", "CA", "UK"):
+        for seed in (1, 3):
+            file = tmp_path / f"{country}{seed}.qbsim"
+            with SimulatedCompany.open(file, seed=seed, country=country) as company:  # type: ignore[arg-type]
+                banks = frozenset(
+                    a["ListID"]
+                    for a in company.records("AccountRet")
+                    if a["AccountType"] in ("Bank", "CreditCard")
+                )
+                for dataset in DATASETS.values():
+                    for ret_name in dataset.ret_names:
+                        ctx = MappingContext(
+                            home_currency="USD", ret_name=ret_name, bank_account_ids=banks
+                        )
+                        for raw in company.records(ret_name):
+                            yield dataset.data_type, dataset.mapper(raw, ctx)
+                            for derivation in dataset.derived:
+                                derived = derivation.mapper(raw, ctx)
+                                if derived is not None:
+                                    yield derivation.data_type, derived
+
+
+def test_declared_shapes_hold_every_field_the_mappers_produce(tmp_path: Path) -> None:
+    seen_paths: dict[str, set[tuple[str, ...]]] = {}
+    top_level: dict[str, set[str]] = {}
+    for data_type, record in mapped_records(tmp_path):
+        top_level.setdefault(data_type, set()).update(record)
+        seen_paths.setdefault(data_type, set()).update(paths(record))
+    undeclared: dict[str, set[str]] = {}
+    for data_type, found in seen_paths.items():
+        for path in found:
+            try:
+                check_path(
+                    RECORD_SHAPES[data_type], path, what=data_type, parameter="query", position=0
+                )
+            except UnknownField:
+                undeclared.setdefault(data_type, set()).add(".".join(path))
+    assert undeclared == {}
+    # Mappers build every top-level field on every record, so those must match exactly
+    # (modifiedDate is added by the store).
+    for data_type, seen in top_level.items():
+        assert set(RECORD_SHAPES[data_type].fields) - {"modifiedDate"} == seen, data_type

@@ -5,13 +5,15 @@ Nothing reads the environment at import time; entry points build a Settings and 
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qbdsync.errors import ConfigurationError
+from qbdsync.redact import MASK, mask_database_url
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 
@@ -71,6 +73,16 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=2.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # A printed Settings (a log line, a traceback showing locals) hides the secrets.
+        for name, value in super().__repr_args__():
+            if name == "database_url":
+                yield name, mask_database_url(value)
+            elif name == "secret_key" and value:
+                yield name, MASK
+            else:
+                yield name, value
 
     @field_validator("public_url")
     @classmethod

@@ -27,6 +27,7 @@ import httpx
 import orjson
 from sqlalchemy import Engine
 
+from qbdsync.redact import mask_url
 from qbdsync.settings import Settings
 from qbdsync.store import webhooks as store
 from qbdsync.webhooks import signing
@@ -171,7 +172,7 @@ def _attempt(
     logger.info(
         "webhook delivery %s to %s failed (attempt %d): %s",
         due.delivery.id,
-        due.url,
+        mask_url(due.url),
         failed_attempts,
         error,
     )

@@ -17,13 +17,14 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
+from typer.core import TyperGroup
 
 from qbdsync import cli_output as show
 from qbdsync.errors import QbdsyncError
@@ -34,12 +35,30 @@ from qbdsync.store.migrate import open_database
 from qbdsync.views import iso
 
 
-def _typer(help_text: str) -> typer.Typer:
+class _Commands(TyperGroup):
+    """The root command: an error qbdsync raises on purpose is one line on stderr and exit 1
+    (a bug still shows its traceback). Sub-commands run inside this invoke, so it covers all."""
+
+    # `Any`: typer's Context type lives in its private vendored click.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QbdsyncError as exc:
+            _error(str(exc))
+            raise typer.Exit(1) from None
+        finally:
+            while _OPEN_ENGINES:
+                _OPEN_ENGINES.pop().dispose()
+
+
+def _typer(help_text: str, **options: Any) -> typer.Typer:
     # Tracebacks never show local variables: they hold settings, passwords and keys.
-    return typer.Typer(help=help_text, no_args_is_help=True, pretty_exceptions_show_locals=False)
+    return typer.Typer(
+        help=help_text, no_args_is_help=True, pretty_exceptions_show_locals=False, **options
+    )
 
 
-app = _typer("qbdsync: QuickBooks Desktop sync service.")
+app = _typer("qbdsync: QuickBooks Desktop sync service.", cls=_Commands)
 company_app = _typer("Companies (one per business whose books you read).")
 connection_app = _typer("QuickBooks connections of a company (one per company file).")
 client_app = _typer("Clients (API tenants): each sees only its own companies.")
@@ -63,8 +82,15 @@ def _settings(**overrides: object) -> Settings:
     return Settings(**overrides)  # type: ignore[arg-type]
 
 
+# Engines the running command opened; the root command disposes of them when it ends.
+_OPEN_ENGINES: list[Engine] = []
+
+
 def _engine(settings: Settings) -> Engine:
-    return open_database(settings.database_url)
+    """The migrated database, closed when the command ends."""
+    engine = open_database(settings.database_url)
+    _OPEN_ENGINES.append(engine)
+    return engine
 
 
 def _now() -> datetime:
@@ -873,11 +899,7 @@ def _error(message: str) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
     install_log_redaction()
-    try:
-        app()
-    except QbdsyncError as exc:
-        _error(str(exc))
-        sys.exit(1)
+    app()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+"""The database URL as operators type it: never printed with its password, one clear line when
+it cannot work, `postgres://` understood."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import URL, make_url
+
+from qbdsync.api.server import free_port
+from tests.conftest import _drop_pg_database, _fresh_pg_database
+from tests.integration.cli_helpers import last_line, ok, run_cli
+
+PASSWORD = "S3cretPW"
+
+
+@pytest.fixture
+def pg_url_with_password(postgres_server: str) -> Iterator[URL]:
+    """A fresh database on the test server, its URL carrying a password (trust auth takes any)."""
+    url, name = _fresh_pg_database(postgres_server)
+    try:
+        yield make_url(url).set(password=PASSWORD)
+    finally:
+        _drop_pg_database(postgres_server, name)
+
+
+@pytest.mark.postgres
+def test_no_command_prints_the_database_password(pg_url_with_password: URL) -> None:
+    url = pg_url_with_password.render_as_string(hide_password=False)
+    assert f":{PASSWORD}@" in url
+    migrated = ok(run_cli("migrate", database_url=url))
+    masked = pg_url_with_password.render_as_string(hide_password=True)
+    assert migrated.stdout.strip() == f"Database at {masked} is up to date."
+    company_id = last_line(ok(run_cli("company", "create", "Pw Co", database_url=url)).stdout)
+    failing = run_cli("connection", "show", "nope", database_url=url)
+    assert failing.returncode == 1
+    for ran in (migrated, failing, run_cli("company", "show", company_id, database_url=url)):
+        assert PASSWORD not in ran.stdout + ran.stderr
+
+
+@pytest.mark.postgres
+def test_postgres_scheme_is_postgresql(pg_url_with_password: URL) -> None:
+    url = pg_url_with_password.render_as_string(hide_password=False)
+    heroku_style = "postgres://" + url.split("://", 1)[1]
+    ok(run_cli("migrate", database_url=heroku_style))
+    ok(run_cli("company", "create", "Heroku Co", database_url=heroku_style))
+
+
+@pytest.mark.parametrize(
+    ("url", "says"),
+    [
+        # a host that does not resolve (.invalid never does; "db" off a compose network neither)
+        (f"postgresql://qbdsync:{PASSWORD}@db.invalid/qbdsync", "failed to resolve host"),
+        (f"postgres://qbdsync:{PASSWORD}@127.0.0.1:{{port}}/qbdsync", "Connection refused"),
+        (f"mysql://qbdsync:{PASSWORD}@db/qbdsync", "SQLite or PostgreSQL"),
+        ("db/qbdsync", "not a database URL"),
+        ("sqlite:///{tmp}/no/such/dir/qbdsync.db", "unable to open database file"),
+    ],
+)
+def test_a_mistyped_database_url_is_one_clear_line(url: str, says: str, tmp_path: Path) -> None:
+    url = url.format(port=free_port(), tmp=tmp_path)
+    ran = run_cli("migrate", database_url=url)
+    assert ran.returncode == 1
+    assert ran.stdout == ""
+    (line,) = ran.stderr.splitlines()
+    assert line.startswith("error: ") and says in line, line
+    assert "QBDSYNC_DATABASE_URL" in line
+    assert PASSWORD not in ran.stderr

@@ -373,6 +373,7 @@ def connection_link(
             and (expires if expires.tzinfo is not None else expires.replace(tzinfo=UTC)) > _now()
         )
         url = link_url(conn, settings, connection_id) if valid and not new else None
+    made = url is None
     if url is None:
         url = new_link(engine, settings, connection_id)
         with engine.connect() as conn:
@@ -391,6 +392,12 @@ def connection_link(
     err.print(
         f"Link for connection {row.id} of {company.name!r}, valid until "
         f"{show.when(row.link_expires_at)} UTC. Send it to the SMB user; it is a secret."
+        + (
+            " It is new: an older link no longer works, and the Web Connector password can be "
+            "revealed from it once (which replaces the current one)."
+            if made
+            else ""
+        )
     )
     print(url)
 

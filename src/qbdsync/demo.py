@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from qbdsync.api.app import create_app
 from qbdsync.api.server import free_port, serve_in_thread
-from qbdsync.errors import ConfigurationError
+from qbdsync.errors import ConfigurationError, Fatal
 from qbdsync.linking import create_company, create_connection
 from qbdsync.redact import mask_database_url
 from qbdsync.settings import Settings
@@ -80,7 +80,7 @@ def run_demo(
                 soft_wrap=True,
             )
             if result.error is not None:
-                raise ConfigurationError(f"the demo's sync failed: {result.error}")
+                raise Fatal(f"the demo's sync failed: {result.error}")
             key = _api_key(engine)
             curl = _curl(url, key, company_id)
             console.print(f"\nAPI key (shown once; stored as a digest): {key}", soft_wrap=True)

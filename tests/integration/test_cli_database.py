@@ -3,6 +3,9 @@ it cannot work, `postgres://` understood."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,6 +41,32 @@ def test_no_command_prints_the_database_password(pg_url_with_password: URL) -> N
     assert failing.returncode == 1
     for ran in (migrated, failing, run_cli("company", "show", company_id, database_url=url)):
         assert PASSWORD not in ran.stdout + ran.stderr
+
+    # The server's start-up banner names the database too.
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "qbdsync.cli",
+            "serve",
+            "--port",
+            str(free_port()),
+            "--workers",
+            "1",
+        ],
+        env={**os.environ, "QBDSYNC_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as server:
+        try:
+            assert server.stderr is not None
+            banner = server.stderr.readline()
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    assert banner.startswith("qbdsync serving on") and f"database {masked}" in banner, banner
+    assert PASSWORD not in banner
 
 
 @pytest.mark.postgres

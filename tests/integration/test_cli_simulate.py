@@ -172,3 +172,19 @@ def test_each_link_gets_a_simulated_company_of_its_own(
         summary = json.loads(last_line(ran.stdout))
         assert summary["error"] is None and summary["result"].startswith("qbdsync: synced")
     assert len(list(workdir.glob("qbdsync-sim-*.qbsim"))) == 2
+
+
+def test_a_bad_link_is_one_line_without_its_token(sqlite_server: LiveServer) -> None:
+    token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde"
+    unknown = invoke(sqlite_server, "simulate", "--link-url", f"{sqlite_server.url}/link/{token}")
+    assert unknown.returncode == 1
+    assert unknown.stderr.startswith("error: This link is not valid")
+    port = free_port()
+    unreachable = invoke(
+        sqlite_server, "simulate", "--link-url", f"http://127.0.0.1:{port}/link/{token}"
+    )
+    assert unreachable.returncode == 1
+    assert unreachable.stderr.startswith(
+        f"error: cannot reach the link http://127.0.0.1:{port}/link/***"
+    )
+    assert token not in unknown.stderr + unreachable.stderr

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -27,7 +28,7 @@ from sqlalchemy import Engine
 from typer.core import TyperGroup
 
 from qbdsync import cli_output as show
-from qbdsync.errors import QbdsyncError
+from qbdsync.errors import ConfigurationError, QbdsyncError
 from qbdsync.redact import LOG_FORMAT, install_log_redaction, mask_database_url, mask_url
 from qbdsync.settings import Settings
 from qbdsync.store.companies import CompanyRow, ConnectionRow
@@ -78,8 +79,17 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def _settings(**overrides: object) -> Settings:
-    return Settings(**overrides)  # type: ignore[arg-type]
+def _settings() -> Settings:
+    """The QBDSYNC_* settings; a value that does not parse is one line naming the variable
+    (never the value: it may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"QBDSYNC_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from None
 
 
 # Engines the running command opened; the root command disposes of them when it ends.

@@ -24,6 +24,7 @@ def run_cli(
     columns: int = 80,
     stdin: str | None = None,
     timeout: float = 300,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
@@ -31,6 +32,7 @@ def run_cli(
         "QBDSYNC_PUBLIC_URL": public_url,
         # What a script or a CI log sees: not a terminal, 80 columns.
         "COLUMNS": str(columns),
+        **(env or {}),
     }
     return subprocess.run(
         [sys.executable, "-m", "qbdsync.cli", *args],

@@ -97,3 +97,16 @@ def test_a_mistyped_database_url_is_one_clear_line(url: str, says: str, tmp_path
     assert line.startswith("error: ") and says in line, line
     assert "QBDSYNC_DATABASE_URL" in line
     assert PASSWORD not in ran.stderr
+
+
+def test_a_setting_that_does_not_parse_is_one_line_naming_it(tmp_path: Path) -> None:
+    ran = run_cli(
+        "company",
+        "list",
+        database_url=f"sqlite:///{tmp_path / 'q.db'}",
+        env={"QBDSYNC_RUN_EVERY_MINUTES": "hourly", "QBDSYNC_SECRET_KEY": PASSWORD},
+    )
+    assert ran.returncode == 1
+    (line,) = ran.stderr.splitlines()
+    assert line.startswith("error: invalid settings: QBDSYNC_RUN_EVERY_MINUTES: ")
+    assert "hourly" not in line and PASSWORD not in line

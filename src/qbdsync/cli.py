@@ -1,8 +1,10 @@
-"""The `qbdsync` command line: serve, demo, simulate, company and connection management.
+"""The `qbdsync` command line: serve, demo, simulate, companies, connections, keys and syncs.
 
 Every command reads QBDSYNC_DATABASE_URL / QBDSYNC_PUBLIC_URL (and the other QBDSYNC_ settings)
 through one Settings object built at the start of the command. Commands whose output scripts
-read print the value they create as their last line.
+read print the value they create as their last line; every list and show command takes
+`--json`. Exit codes: 0 done, 1 an error qbdsync explains on stderr (an unknown id, a database
+that cannot be opened, a failed simulated session), 2 a usage error.
 """
 
 from __future__ import annotations
@@ -10,78 +12,264 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
+from typer.core import TyperGroup
 
-from qbdsync.errors import QbdsyncError
+from qbdsync import cli_output as show
+from qbdsync.errors import ConfigurationError, QbdsyncError
+from qbdsync.redact import LOG_FORMAT, install_log_redaction, mask_database_url, mask_url
 from qbdsync.settings import Settings
-from qbdsync.store.db import make_engine
-from qbdsync.store.migrate import upgrade
+from qbdsync.store.companies import CompanyRow, ConnectionRow
+from qbdsync.store.migrate import open_database
+from qbdsync.views import iso
 
-app = typer.Typer(help="qbdsync: QuickBooks Desktop sync service.", no_args_is_help=True)
-company_app = typer.Typer(help="Companies (one per business whose books you read).")
-connection_app = typer.Typer(help="QuickBooks connections of a company (one per company file).")
+
+class _Commands(TyperGroup):
+    """The root command: an error qbdsync raises on purpose is one line on stderr and exit 1
+    (a bug still shows its traceback). Sub-commands run inside this invoke, so it covers all."""
+
+    # `Any`: typer's Context type lives in its private vendored click.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QbdsyncError as exc:
+            _error(str(exc))
+            raise typer.Exit(1) from None
+        finally:
+            while _OPEN_ENGINES:
+                _OPEN_ENGINES.pop().dispose()
+
+
+def _typer(help_text: str, **options: Any) -> typer.Typer:
+    # Tracebacks never show local variables: they hold settings, passwords and keys.
+    return typer.Typer(
+        help=help_text, no_args_is_help=True, pretty_exceptions_show_locals=False, **options
+    )
+
+
+app = _typer("qbdsync: QuickBooks Desktop sync service.", cls=_Commands)
+company_app = _typer("Companies (one per business whose books you read).")
+connection_app = _typer("QuickBooks connections of a company (one per company file).")
+client_app = _typer("Clients (API tenants): each sees only its own companies.")
+apikey_app = _typer("API keys for the REST API (each belongs to a client).")
+sync_app = _typer("Syncs: queue a refresh for the next Web Connector poll.")
 app.add_typer(company_app, name="company")
-sync_app = typer.Typer(help="Syncs: queue a refresh for the next Web Connector poll.")
-apikey_app = typer.Typer(help="API keys for the REST API (each belongs to a client/tenant).")
-app.add_typer(apikey_app, name="apikey")
 app.add_typer(connection_app, name="connection")
+app.add_typer(client_app, name="client")
+app.add_typer(apikey_app, name="apikey")
 app.add_typer(sync_app, name="sync")
 
-err = Console(stderr=True)
-out = Console()
+# Markup off: company names and messages are printed as they are, brackets included.
+err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
+out = Console(markup=False, highlight=False, soft_wrap=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
-def _settings(**overrides: object) -> Settings:
-    return Settings(**overrides)  # type: ignore[arg-type]
+def _settings() -> Settings:
+    """The QBDSYNC_* settings; a value that does not parse is one line naming the variable
+    (never the value: it may be a secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"QBDSYNC_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ConfigurationError(f"invalid settings: {problems}") from None
+
+
+# Engines the running command opened; the root command disposes of them when it ends.
+_OPEN_ENGINES: list[Engine] = []
 
 
 def _engine(settings: Settings) -> Engine:
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    """The migrated database, closed when the command ends."""
+    engine = open_database(settings.database_url)
+    _OPEN_ENGINES.append(engine)
     return engine
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _client_names(engine: Engine) -> dict[str, str]:
+    from qbdsync.store import clients as client_store
+
+    with engine.connect() as conn:
+        return {c.id: c.name for c in client_store.list_clients(conn)}
 
 
 @app.command()
 def migrate() -> None:
     """Bring the database to the newest schema."""
     settings = _settings()
-    _engine(settings)
-    out.print(f"Database at {settings.database_url} is up to date.")
+    _engine(settings).dispose()
+    out.print(f"Database at {mask_database_url(settings.database_url)} is up to date.")
+
+
+# -- companies --------------------------------------------------------------------------------
 
 
 @company_app.command("create")
 def company_create(
     name: str,
     description: Annotated[str | None, typer.Option(help="A note for operators.")] = None,
+    client: Annotated[
+        str | None,
+        typer.Option(help="Client (tenant) id that owns it; default: the default client."),
+    ] = None,
 ) -> None:
     """Create a company; prints its id as the last line."""
     from qbdsync.linking import create_company
 
     engine = _engine(_settings())
-    print(create_company(engine, name, description))
+    print(create_company(engine, name, description, client_id=client))
 
 
 @company_app.command("list")
-def company_list() -> None:
-    """List companies."""
+def company_list(as_json: JsonOption = False) -> None:
+    """List companies with their client and connections."""
+    from qbdsync.store import companies as company_store
+
+    engine = _engine(_settings())
+    names = _client_names(engine)
+    now = _now()
+    with engine.connect() as conn:
+        companies = [
+            (row, company_store.list_connections(conn, row.id))
+            for row in company_store.list_companies(conn)
+        ]
+    if as_json:
+        show.print_json([show.company_json(row, conns, names, now) for row, conns in companies])
+        return
+    table = show.table(show.id_column("id"), "name", "client", "connections")
+    for row, conns in companies:
+        table.add_row(row.id, row.name, names.get(row.client_id or "", ""), str(len(conns)))
+    out.print(table)
+
+
+@company_app.command("show")
+def company_show(company_id: str, as_json: JsonOption = False) -> None:
+    """One company: its settings and its connections."""
+    from qbdsync.store import companies as company_store
+
+    engine = _engine(_settings())
+    names = _client_names(engine)
+    now = _now()
+    with engine.connect() as conn:
+        row = company_store.get_company(conn, company_id)
+        connections = company_store.list_connections(conn, company_id)
+    view = show.company_json(row, connections, names, now)
+    if as_json:
+        show.print_json(view)
+        return
+    last_sync = max((c.last_sync_at for c in connections if c.last_sync_at), default=None)
+    window = row.sync_window and " ".join(
+        x for x in (row.sync_window, row.sync_window_days, row.timezone) if x
+    )
+    out.print(
+        show.details(
+            [
+                ("id", row.id),
+                ("name", row.name),
+                ("description", row.description or ""),
+                ("client", f"{names.get(row.client_id or '', '')} ({row.client_id})"),
+                ("created", show.when(row.created_at)),
+                ("last sync", show.when(last_sync, "never")),
+                ("sync mode", row.sync_mode or "default"),
+                ("sync window", window or "any time"),
+                ("tags", json.dumps(row.tags or {})),
+            ]
+        )
+    )
+    out.print(_connections_table(connections, {row.id: row}, now))
+
+
+@company_app.command("delete")
+def company_delete(company_id: str, yes: YesOption = False) -> None:
+    """Delete a company with its connections and all their synced data."""
+    from qbdsync.lifecycle import delete_company
     from qbdsync.store import companies as company_store
 
     engine = _engine(_settings())
     with engine.connect() as conn:
-        rows = company_store.list_companies(conn)
-    table = Table("id", "name", "created")
+        row = company_store.get_company(conn, company_id)
+        count = len(company_store.list_connections(conn, company_id))
+    if not yes:
+        typer.confirm(
+            f"Delete company {row.name!r} ({row.id}), its {count} connection(s) and all their "
+            "data?",
+            abort=True,
+            err=True,
+        )
+    delete_company(engine, company_id)
+    err.print(f"Company {row.name!r} ({row.id}) deleted.")
+
+
+@company_app.command("set")
+def company_set(
+    company_id: str,
+    sync_mode: Annotated[
+        str | None, typer.Option(help="ongoing or one-time ('' = default).")
+    ] = None,
+    window: Annotated[
+        str | None, typer.Option(help="Sync window, e.g. 19:00-07:00 ('' clears).")
+    ] = None,
+    days: Annotated[str | None, typer.Option(help="Window days, e.g. Mon-Fri.")] = None,
+    timezone: Annotated[
+        str | None, typer.Option(help="IANA time zone, e.g. America/Chicago.")
+    ] = None,
+) -> None:
+    """Set a company's sync mode and sync window."""
+    from qbdsync.lifecycle import CompanySyncOptions, set_company_options
+    from qbdsync.store import companies as company_store
+
+    engine = _engine(_settings())
+    with engine.connect() as conn:
+        company_store.get_company(conn, company_id)
+    set_company_options(
+        engine,
+        company_id,
+        CompanySyncOptions(
+            sync_mode=sync_mode, sync_window=window, sync_window_days=days, timezone=timezone
+        ),
+    )
+    out.print(f"Company {company_id} updated.")
+
+
+# -- connections ------------------------------------------------------------------------------
+
+
+def _connections_table(
+    rows: list[ConnectionRow], companies: dict[str, CompanyRow], now: datetime
+) -> Table:
+    table = show.table(
+        show.id_column("connection"), "company", "status", show.time_column("last sync")
+    )
     for row in rows:
-        table.add_row(row.id, row.name, f"{row.created_at:%Y-%m-%d %H:%M}")
-    out.print(table)
+        company = companies.get(row.company_id)
+        table.add_row(
+            row.id,
+            company.name if company is not None else row.company_id,
+            show.status_text(row, now),
+            show.when(row.last_sync_at, "never"),
+        )
+    return table
 
 
 @connection_app.command("create")
@@ -107,28 +295,121 @@ def connection_create(
 
 
 @connection_app.command("list")
-def connection_list(company_id: Annotated[str | None, typer.Argument()] = None) -> None:
-    """List connections, optionally of one company."""
+def connection_list(
+    company_id: Annotated[str | None, typer.Argument(help="Only this company's.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List connections (all, or one company's) with their company's name and status."""
     from qbdsync.store import companies as company_store
 
     engine = _engine(_settings())
+    now = _now()
     with engine.connect() as conn:
+        if company_id is not None:
+            company_store.get_company(conn, company_id)  # an unknown id is an error
         rows = company_store.list_connections(conn, company_id)
-    table = Table("id", "company", "status", "user name", "last sync", "QuickBooks")
-    now = datetime.now(UTC)
-    for row in rows:
-        paused = row.paused_until is not None and (
-            row.paused_until.replace(tzinfo=row.paused_until.tzinfo or UTC) > now
+        companies = {c.id: c for c in company_store.list_companies(conn)}
+    if as_json:
+        show.print_json([show.connection_json(r, companies.get(r.company_id), now) for r in rows])
+        return
+    out.print(_connections_table(rows, companies, now))
+
+
+@connection_app.command("show")
+def connection_show(connection_id: str, as_json: JsonOption = False) -> None:
+    """One connection: status, QuickBooks details, schedule, link expiry, last error."""
+    from qbdsync.store import companies as company_store
+
+    engine = _engine(_settings())
+    now = _now()
+    with engine.connect() as conn:
+        row = company_store.get_connection(conn, connection_id)
+        company = company_store.get_company(conn, row.company_id)
+    view = show.connection_json(row, company, now)
+    if as_json:
+        show.print_json(view)
+        return
+    info = view["connectionInfo"]
+    out.print(
+        show.details(
+            [
+                ("id", row.id),
+                ("company", f"{company.name} ({company.id})"),
+                ("status", show.status_text(row, now)),
+                ("created", show.when(row.created_at)),
+                ("linked", show.when(row.linked_at, "not yet")),
+                ("last sync", show.when(row.last_sync_at, "never")),
+                ("next sync", show.when(row.next_sync_at, "at the next poll")),
+                ("QBWC user name", row.username),
+                ("FileID", row.file_id),
+                (
+                    "QuickBooks",
+                    " ".join(x for x in (info["quickBooksProduct"], info["country"]) if x)
+                    or "not seen yet",
+                ),
+                ("qbXML version", row.qbxml_version or ""),
+                ("company file", row.company_file or ""),
+                ("link expires", show.when(row.link_expires_at, "no link")),
+                ("last error", row.last_error or ""),
+            ]
         )
-        table.add_row(
-            row.id,
-            row.company_id,
-            row.status + (f" (paused until {row.paused_until:%Y-%m-%d %H:%M})" if paused else ""),
-            row.username,
-            f"{row.last_sync_at:%Y-%m-%d %H:%M}" if row.last_sync_at else "never",
-            " ".join(x for x in (row.qb_product, row.qb_country) if x) or "-",
+    )
+
+
+@connection_app.command("link")
+def connection_link(
+    connection_id: str,
+    new: Annotated[
+        bool, typer.Option("--new", help="Make a new link even if the current one is valid.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Print the connection's link URL for the SMB user (a new one when it has none valid).
+
+    The link is a secret: whoever opens it gets the .qwc file and can reveal a Web Connector
+    password once (which replaces the current one). A new link makes the old one stop working.
+    """
+    from qbdsync.linking import link_url, new_link
+    from qbdsync.store import companies as company_store
+
+    settings = _settings()
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        row = company_store.get_connection(conn, connection_id)
+        company = company_store.get_company(conn, row.company_id)
+        expires = row.link_expires_at
+        valid = (
+            expires is not None
+            and (expires if expires.tzinfo is not None else expires.replace(tzinfo=UTC)) > _now()
         )
-    out.print(table)
+        url = link_url(conn, settings, connection_id) if valid and not new else None
+    made = url is None
+    if url is None:
+        url = new_link(engine, settings, connection_id)
+        with engine.connect() as conn:
+            row = company_store.get_connection(conn, connection_id)
+    if as_json:
+        show.print_json(
+            {
+                "connectionId": row.id,
+                "companyId": company.id,
+                "companyName": company.name,
+                "linkUrl": url,
+                "linkExpires": iso(row.link_expires_at),
+            }
+        )
+        return
+    err.print(
+        f"Link for connection {row.id} of {company.name!r}, valid until "
+        f"{show.when(row.link_expires_at)} UTC. Send it to the SMB user; it is a secret."
+        + (
+            " It is new: an older link no longer works, and the Web Connector password can be "
+            "revealed from it once (which replaces the current one)."
+            if made
+            else ""
+        )
+    )
+    print(url)
 
 
 @connection_app.command("qwc")
@@ -144,136 +425,6 @@ def connection_qwc(
     print(out_file)
 
 
-@sync_app.command("queue")
-def sync_queue(
-    company_id: str,
-    data_type: Annotated[
-        str | None, typer.Option("--type", help="One data type, e.g. invoices (default: all).")
-    ] = None,
-) -> None:
-    """Queue a sync: the next Web Connector poll of each connection of the company runs it."""
-    from qbdsync.lifecycle import queue_sync
-
-    queued = queue_sync(_engine(_settings()), company_id, data_type=data_type)
-    table = Table("pull operation", "data type", "status", "description")
-    for pull in queued:
-        table.add_row(pull.id, pull.data_type, pull.status, pull.status_description or "")
-    out.print(table)
-    out.print(f"Queued {len(queued)} pull operation(s) for company {company_id}.")
-
-
-@sync_app.command("status")
-def sync_status(company_id: str) -> None:
-    """The pull operations of a company, newest first (paused ones show Initial)."""
-    from qbdsync.store import companies as company_store
-    from qbdsync.store import pulls as pull_store
-    from qbdsync.views import pull_view
-
-    engine = _engine(_settings())
-    with engine.connect() as conn:
-        company_store.get_company(conn, company_id)
-        rows = pull_store.list_for_company(conn, company_id, limit=100)
-        connections = {c.id: c for c in company_store.list_connections(conn, company_id)}
-    table = Table("data type", "status", "description", "records", "requested", "completed")
-    for row in rows:
-        view = pull_view(row, connections.get(row.connection_id))
-        table.add_row(
-            row.data_type,
-            view["status"],
-            view["statusDescription"] or "",
-            str(row.records),
-            f"{row.requested:%Y-%m-%d %H:%M}",
-            f"{row.completed:%Y-%m-%d %H:%M}" if row.completed else "",
-        )
-    out.print(table)
-
-
-@sync_app.command("settings")
-def sync_settings_cmd(
-    company_id: Annotated[
-        str | None, typer.Argument(help="A company (default: the default client's profile).")
-    ] = None,
-    data_type: Annotated[str | None, typer.Option("--type", help="Change one data type.")] = None,
-    fetch_on_first_link: Annotated[
-        bool | None, typer.Option("--fetch-on-first-link/--no-fetch-on-first-link")
-    ] = None,
-    schedule: Annotated[int | None, typer.Option(help="Hours between syncs (0 = never).")] = None,
-    order: Annotated[int | None, typer.Option(help="Sync order (lower first).")] = None,
-    months: Annotated[int | None, typer.Option(help="History limit in months.")] = None,
-    sync_from: Annotated[
-        str | None, typer.Option(help="History limit: first date, YYYY-MM-DD.")
-    ] = None,
-) -> None:
-    """Show sync settings, or change one data type's with --type and options."""
-    from qbdsync.store import clients as client_store
-    from qbdsync.store import companies as company_store
-    from qbdsync.store import sync_settings
-
-    engine = _engine(_settings())
-    with engine.begin() as conn:
-        if company_id:
-            company_store.get_company(conn, company_id)
-            key = company_id
-            current = sync_settings.effective(conn, company_id)
-        else:
-            client_id = client_store.default_client(conn, datetime.now(UTC))
-            key = sync_settings.profile_key(client_id)
-            current = sync_settings.effective(conn, None, client_id=client_id)
-        if data_type is not None:
-            if data_type not in current:
-                raise typer.BadParameter(f"unknown data type {data_type!r}")
-            changed = sync_settings.updated(
-                current[data_type],
-                fetch_on_first_link=fetch_on_first_link,
-                sync_schedule_hours=schedule,
-                sync_order=order,
-                months_to_sync=months,
-                sync_from_utc=sync_from,
-            )
-            sync_settings.save(conn, key, [changed])
-            current[data_type] = changed
-    table = Table("data type", "fetch on first link", "schedule (h)", "order", "history")
-    for setting in sorted(current.values(), key=lambda s: s.sync_order):
-        history = setting.sync_from_utc or (
-            f"{setting.months_to_sync} months" if setting.months_to_sync else "all"
-        )
-        table.add_row(
-            setting.data_type,
-            "yes" if setting.fetch_on_first_link else "no",
-            str(setting.sync_schedule_hours),
-            str(setting.sync_order),
-            history,
-        )
-    out.print(table)
-
-
-@company_app.command("set")
-def company_set(
-    company_id: str,
-    sync_mode: Annotated[
-        str | None, typer.Option(help="ongoing or one-time ('' = default).")
-    ] = None,
-    window: Annotated[
-        str | None, typer.Option(help="Sync window, e.g. 19:00-07:00 ('' clears).")
-    ] = None,
-    days: Annotated[str | None, typer.Option(help="Window days, e.g. Mon-Fri.")] = None,
-    timezone: Annotated[
-        str | None, typer.Option(help="IANA time zone, e.g. America/Chicago.")
-    ] = None,
-) -> None:
-    """Set a company's sync mode and sync window."""
-    from qbdsync.lifecycle import CompanySyncOptions, set_company_options
-
-    set_company_options(
-        _engine(_settings()),
-        company_id,
-        CompanySyncOptions(
-            sync_mode=sync_mode, sync_window=window, sync_window_days=days, timezone=timezone
-        ),
-    )
-    out.print(f"Company {company_id} updated.")
-
-
 @connection_app.command("pause")
 def connection_pause(
     connection_id: str,
@@ -283,14 +434,12 @@ def connection_pause(
     for_: Annotated[str | None, typer.Option("--for", help="A duration: 30m, 2h, 1d.")] = None,
 ) -> None:
     """Pause syncing: the Web Connector is told "Paused until <time>" and nothing runs."""
-    from datetime import UTC, datetime
-
     from qbdsync.lifecycle import pause
     from qbdsync.sync.schedule import parse_until
 
     if (until is None) == (for_ is None):
         raise typer.BadParameter("give exactly one of --until and --for")
-    when = parse_until(until or for_ or "", datetime.now(UTC))
+    when = parse_until(until or for_ or "", _now())
     row = pause(_engine(_settings()), connection_id, when)
     out.print(f"Connection {row.id} paused until {when:%Y-%m-%d %H:%M} UTC.")
 
@@ -319,8 +468,39 @@ def connection_relink(
     print(created.password)
 
 
+@connection_app.command("unlink")
+def connection_unlink(connection_id: str) -> None:
+    """Stop syncing (status Unlinked; the data stays). `relink` links the file again."""
+    from qbdsync.lifecycle import unlink_connection
+
+    settings = _settings()
+    row = unlink_connection(_engine(settings), settings, connection_id)
+    out.print(f"Connection {row.id} unlinked; its data stays until it is deleted.")
+
+
+@connection_app.command("delete")
+def connection_delete(connection_id: str, yes: YesOption = False) -> None:
+    """Delete a connection and all the data synced through it."""
+    from qbdsync.lifecycle import delete_connection
+    from qbdsync.store import companies as company_store
+
+    settings = _settings()
+    engine = _engine(settings)
+    with engine.connect() as conn:
+        row = company_store.get_connection(conn, connection_id)
+        company = company_store.get_company(conn, row.company_id)
+    if not yes:
+        typer.confirm(
+            f"Delete connection {row.id} of {company.name!r} and all its data?",
+            abort=True,
+            err=True,
+        )
+    delete_connection(engine, settings, connection_id)
+    err.print(f"Connection {row.id} of {company.name!r} deleted.")
+
+
 @connection_app.command("errors")
-def connection_errors(connection_id: str) -> None:
+def connection_errors(connection_id: str, as_json: JsonOption = False) -> None:
     """Recent sync errors of a connection, newest first, with what qbdsync does next."""
     from qbdsync.store import companies as company_store
     from qbdsync.store import records as record_store
@@ -329,10 +509,45 @@ def connection_errors(connection_id: str) -> None:
     with engine.connect() as conn:
         company_store.get_connection(conn, connection_id)
         errors = record_store.list_errors(conn, connection_id)
-    table = Table("data set", "status", "hresult", "recovery", "message")
+    if as_json:
+        show.print_json([show.row_json(e) for e in errors])
+        return
+    table = show.table("data set", "status", "hresult", "recovery", "message")
     for e in errors:
         table.add_row(
             e.dataset or "", str(e.status_code or ""), e.hresult or "", e.recovery, e.summary
+        )
+    out.print(table)
+
+
+# -- clients and API keys ---------------------------------------------------------------------
+
+
+@client_app.command("create")
+def client_create(name: str) -> None:
+    """Create a client (tenant); prints its id as the last line."""
+    from qbdsync.store import clients as client_store
+
+    with _engine(_settings()).begin() as conn:
+        print(client_store.create_client(conn, name, _now()))
+
+
+@client_app.command("list")
+def client_list(as_json: JsonOption = False) -> None:
+    """List clients (the default client is where the CLI creates things unless told)."""
+    from qbdsync.store import clients as client_store
+
+    engine = _engine(_settings())
+    with engine.begin() as conn:
+        default = client_store.default_client(conn, _now())
+        rows = client_store.list_clients(conn)
+    if as_json:
+        show.print_json([{**show.row_json(r), "isDefault": r.id == default} for r in rows])
+        return
+    table = show.table(show.id_column("id"), "name", show.time_column("created"))
+    for r in rows:
+        table.add_row(
+            r.id, r.name + (" (default)" if r.id == default else ""), show.when(r.created_at)
         )
     out.print(table)
 
@@ -352,18 +567,188 @@ def apikey_create(
     from qbdsync.store import clients as client_store
 
     engine = _engine(_settings())
-    now = datetime.now(UTC)
+    now = _now()
     with engine.begin() as conn:
         if new_client:
             client_id = client_store.create_client(conn, new_client, now)
         else:
             client_id = client or client_store.default_client(conn, now)
         key, row = client_store.create_api_key(conn, client_id, name, now)
+        client_name = client_store.get_client(conn, client_id)
     err.print(
-        f"API key {row.id} for client {client_id}. Send it as "
+        f"API key {row.id} for client {client_name!r} ({client_id}). Send it as "
         "'Authorization: Basic <base64 of the key>'."
     )
     print(key)
+
+
+@apikey_app.command("list")
+def apikey_list(
+    client: Annotated[str | None, typer.Option(help="Only this client's keys.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List live API keys (their first characters only; a key is shown once)."""
+    from qbdsync.store import clients as client_store
+
+    engine = _engine(_settings())
+    with engine.connect() as conn:
+        if client is not None:
+            client_store.get_client(conn, client)
+        rows = client_store.list_api_keys(conn, client)
+    names = _client_names(engine)
+    if as_json:
+        show.print_json([show.api_key_json(r, names) for r in rows])
+        return
+    table = show.table(show.id_column("id"), "name", "key", "client", show.time_column("created"))
+    for r in rows:
+        table.add_row(
+            r.id, r.name, f"{r.key_hint}…", names.get(r.client_id, ""), show.when(r.created_at)
+        )
+    out.print(table)
+
+
+@apikey_app.command("revoke")
+def apikey_revoke(key_id: str) -> None:
+    """Revoke an API key: requests with it are refused from now on."""
+    from qbdsync.store import clients as client_store
+
+    with _engine(_settings()).begin() as conn:
+        client_store.revoke_api_key(conn, None, key_id, _now())
+    out.print(f"API key {key_id} revoked.")
+
+
+# -- syncs ------------------------------------------------------------------------------------
+
+
+@sync_app.command("queue")
+def sync_queue(
+    company_id: str,
+    data_type: Annotated[
+        str | None, typer.Option("--type", help="One data type, e.g. invoices (default: all).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Queue a sync: the next Web Connector poll of each connection of the company runs it."""
+    from qbdsync.lifecycle import queue_sync
+    from qbdsync.views import internal_data_type, pull_view
+
+    wanted = internal_data_type(data_type) if data_type is not None else None
+    queued = queue_sync(_engine(_settings()), company_id, data_type=wanted)
+    if as_json:
+        show.print_json([pull_view(p, None) for p in queued])
+        return
+    table = show.table(show.id_column("pull operation"), "data type", "status", "description")
+    for pull in queued:
+        table.add_row(pull.id, pull.data_type, pull.status, pull.status_description or "")
+    out.print(table)
+    out.print(f"Queued {len(queued)} pull operation(s) for company {company_id}.")
+
+
+@sync_app.command("status")
+def sync_status(company_id: str, as_json: JsonOption = False) -> None:
+    """The pull operations of a company, newest first (paused ones show Initial)."""
+    from qbdsync.store import companies as company_store
+    from qbdsync.store import pulls as pull_store
+    from qbdsync.views import pull_view
+
+    engine = _engine(_settings())
+    with engine.connect() as conn:
+        company_store.get_company(conn, company_id)
+        rows = pull_store.list_for_company(conn, company_id, limit=100)
+        connections = {c.id: c for c in company_store.list_connections(conn, company_id)}
+    views = [(row, pull_view(row, connections.get(row.connection_id))) for row in rows]
+    if as_json:
+        show.print_json([view for _, view in views])
+        return
+    table = show.table(
+        "data type",
+        "status",
+        "description",
+        "records",
+        show.time_column("requested"),
+        show.time_column("completed"),
+    )
+    for row, view in views:
+        table.add_row(
+            row.data_type,
+            view["status"],
+            view["statusDescription"] or "",
+            str(row.records),
+            show.when(row.requested),
+            show.when(row.completed),
+        )
+    out.print(table)
+
+
+@sync_app.command("settings")
+def sync_settings_cmd(
+    company_id: Annotated[
+        str | None, typer.Argument(help="A company (default: the default client's profile).")
+    ] = None,
+    data_type: Annotated[str | None, typer.Option("--type", help="Change one data type.")] = None,
+    fetch_on_first_link: Annotated[
+        bool | None, typer.Option("--fetch-on-first-link/--no-fetch-on-first-link")
+    ] = None,
+    schedule: Annotated[int | None, typer.Option(help="Hours between syncs (0 = never).")] = None,
+    order: Annotated[int | None, typer.Option(help="Sync order (lower first).")] = None,
+    months: Annotated[int | None, typer.Option(help="History limit in months.")] = None,
+    sync_from: Annotated[
+        str | None, typer.Option(help="History limit: first date, YYYY-MM-DD.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show sync settings, or change one data type's with --type and options."""
+    from qbdsync.store import clients as client_store
+    from qbdsync.store import companies as company_store
+    from qbdsync.store import sync_settings
+    from qbdsync.views import internal_data_type, sync_setting_view
+
+    engine = _engine(_settings())
+    with engine.begin() as conn:
+        if company_id:
+            company_store.get_company(conn, company_id)
+            key = company_id
+            current = sync_settings.effective(conn, company_id)
+        else:
+            client_id = client_store.default_client(conn, _now())
+            key = sync_settings.profile_key(client_id)
+            current = sync_settings.effective(conn, None, client_id=client_id)
+        if data_type is not None:
+            data_type = internal_data_type(data_type)
+            if data_type not in current:
+                raise typer.BadParameter(
+                    f"unknown data type {data_type!r}; known: {', '.join(sorted(current))}"
+                )
+            changed = sync_settings.updated(
+                current[data_type],
+                fetch_on_first_link=fetch_on_first_link,
+                sync_schedule_hours=schedule,
+                sync_order=order,
+                months_to_sync=months,
+                sync_from_utc=sync_from,
+            )
+            sync_settings.save(conn, key, [changed])
+            current[data_type] = changed
+    ordered = sorted(current.values(), key=lambda s: s.sync_order)
+    if as_json:
+        show.print_json([sync_setting_view(s) for s in ordered])
+        return
+    table = show.table("data type", "fetch on first link", "schedule (h)", "order", "history")
+    for setting in ordered:
+        history = setting.sync_from_utc or (
+            f"{setting.months_to_sync} months" if setting.months_to_sync else "all"
+        )
+        table.add_row(
+            setting.data_type,
+            "yes" if setting.fetch_on_first_link else "no",
+            str(setting.sync_schedule_hours),
+            str(setting.sync_order),
+            history,
+        )
+    out.print(table)
+
+
+# -- running ----------------------------------------------------------------------------------
 
 
 @app.command()
@@ -376,12 +761,13 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    _engine(settings)  # migrate once, before the workers start
+    _engine(settings).dispose()  # migrate once, before the workers start
     settings.checked_public_url()
     count = workers or os.cpu_count() or 1
     err.print(
         f"qbdsync serving on http://{host}:{port} with {count} worker(s); "
-        f"Web Connector URL {settings.qbwc_url}"
+        f"Web Connector URL {mask_url(settings.qbwc_url)}; "
+        f"database {mask_database_url(settings.database_url)}"
     )
     uvicorn.run(
         "qbdsync.api.app:app_from_env",
@@ -401,7 +787,12 @@ def serve(
 def simulate(
     qwc: Annotated[
         list[Path] | None,
-        typer.Option(help="The .qwc file of a connection (repeat for several company files)."),
+        typer.Option(
+            help="The .qwc file of a connection (repeat for several company files).",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
     ] = None,
     password: Annotated[
         list[str] | None,
@@ -413,7 +804,10 @@ def simulate(
     ] = None,
     company_file: Annotated[
         list[Path] | None,
-        typer.Option(help="Simulated company file, created when missing (one per --qwc)."),
+        typer.Option(
+            help="Simulated company file, created when missing (one per --qwc; default: one "
+            "per connection in the current directory)."
+        ),
     ] = None,
     size: Annotated[str, typer.Option(help="small (~1k), medium (~20k), large (~200k)")] = "small",
     seed: Annotated[int, typer.Option(help="Generator seed.")] = 1,
@@ -428,11 +822,14 @@ def simulate(
     """Run one Web Connector "Update Selected" session against a simulated QuickBooks.
 
     Several --qwc (with as many --password and --company-file) run one after another, as the
-    Web Connector does for several company files on one PC. Each session prints one JSON line;
-    the last line printed is the last session's: requests, records per data type, seconds,
-    result.
+    Web Connector does for several company files on one PC. Each session prints one JSON line
+    (requests, records per data type, seconds, result, error); the last line printed is the
+    last session's. A session that fails (wrong password, busy connection, refused company
+    file, unreachable AppURL, …) has its reason in "error" and on stderr, and the command
+    exits 1.
     """
     from qbdsync.simulator.quickbooks import parse_failures
+    from qbdsync.simulator.runner import default_company_file
     from qbdsync.simulator.runner import simulate as run
 
     if size not in ("small", "medium", "large"):
@@ -455,9 +852,10 @@ def simulate(
     if files and len(files) != len(qwcs):
         raise typer.BadParameter("give one --company-file for each --qwc")
     if not files:
-        files = [Path(f"qbdsync-sim-{country}-{size}-{seed + i}.qbsim") for i in range(len(qwcs))]
+        files = [default_company_file(path, size=size, seed=seed, country=country) for path in qwcs]
     failures = parse_failures(fail or [])
     log = log_file.open("a", encoding="utf-8") if log_file else None
+    failed = 0
     try:
         for qwc_path, secret, path in zip(qwcs, passwords, files, strict=True):
             result = run(
@@ -472,16 +870,21 @@ def simulate(
                 log=log,
             )
             print(json.dumps(result.as_json()), flush=True)
+            if result.error is not None:
+                failed += 1
+                _error(f"{qwc_path.name}: the session failed: {result.error}")
     finally:
         if log is not None:
             log.close()
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()
 def demo(
     size: Annotated[str, typer.Option(help="small, medium or large simulated company.")] = "small",
     exit_after: Annotated[bool, typer.Option("--exit", help="Exit after the sync.")] = False,
-    port: Annotated[int, typer.Option(help="Port to serve on (0 = any free port).")] = 0,
+    port: Annotated[int, typer.Option(help="Port to serve on (0 = any free port).")] = 8000,
 ) -> None:
     """Start the server on SQLite, link a simulated company and sync it over real HTTP."""
     from qbdsync.demo import run_demo
@@ -492,16 +895,28 @@ def demo(
         port=port,
         console=out,
         workdir=Path(tempfile.gettempdir()),
+        program=_program(),
     )
 
 
+def _program() -> str:
+    """How the user ran qbdsync, for the commands it suggests: `qbdsync` when that is on the
+    PATH, else the path they typed (`make demo` runs `.venv/bin/qbdsync`)."""
+    typed = sys.argv[0]
+    on_path = shutil.which("qbdsync")
+    if on_path and Path(on_path).resolve() == Path(typed).resolve():
+        return "qbdsync"
+    return typed if Path(typed).name == "qbdsync" else "qbdsync"
+
+
+def _error(message: str) -> None:
+    err.print(Text.assemble(("error: ", "bold red"), message))
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        app()
-    except QbdsyncError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        sys.exit(2)
+    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
+    install_log_redaction()
+    app()
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ QbdsyncError
 ├── NotFound              an id (company, connection, ticket) that does not exist
 └── Fatal                 a bug or misconfiguration: stop and tell an operator
     ├── ConfigurationError    settings that cannot work (e.g. a plain-http public URL)
+    │   └── DatabaseUnavailable   the database URL names a server that cannot be reached
     └── RequestBug            QuickBooks rejected a request we built (3150, 0x80040400)
 """
 
@@ -90,6 +91,13 @@ class Fatal(QbdsyncError):
 
 class ConfigurationError(Fatal):
     """Settings that cannot work."""
+
+
+class DatabaseUnavailable(ConfigurationError):
+    """The database cannot be opened: unknown host, refused port, failed login, missing path.
+
+    Its message names the database by its masked URL (never the password).
+    """
 
 
 class RequestBug(Fatal):

@@ -1,4 +1,5 @@
-"""Operator actions on the sync lifecycle: queue syncs, pause and resume, re-link, modes.
+"""Operator actions on the sync lifecycle: queue syncs, pause and resume, re-link, modes,
+unlink and delete.
 
 Shared by the CLI and the REST API so both behave the same. Each action is one transaction.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from qbdsync.errors import InvalidValue, NotFound
 from qbdsync.linking import NewConnection, build_qwc, queue_first_link
@@ -17,10 +18,12 @@ from qbdsync.qbwc.qwc import render_qwc
 from qbdsync.settings import Settings
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
-from qbdsync.store.companies import ConnectionRow
+from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.pulls import PullRow
 from qbdsync.sync.datatypes import data_types
 from qbdsync.sync.schedule import SyncWindow
+from qbdsync.views import company_reference, connection_event_payload, connection_view
+from qbdsync.webhooks import events
 
 SYNC_MODES = ("ongoing", "one-time")
 
@@ -144,3 +147,96 @@ def set_company_options(engine: Engine, company_id: str, options: CompanySyncOpt
     if values:
         with engine.begin() as conn:
             company_store.update_company(conn, company_id, _now(), **values)
+
+
+# -- unlink and delete: the same for the API (scoped to the caller's tenant) and the CLI ------
+
+
+def _company_and_connection(
+    conn: Connection, connection_id: str, company_id: str | None, client_id: str | None
+) -> tuple[CompanyRow, ConnectionRow]:
+    """The connection and its company; NotFound when either is not there for this caller.
+
+    With `company_id` (the API's path) the company is checked first, so another tenant's
+    company reads as missing before anything about its connections is said.
+    """
+    if company_id is not None:
+        company = company_store.get_company(conn, company_id, client_id=client_id)
+    connection = company_store.get_connection(conn, connection_id)
+    if company_id is None:
+        company = company_store.get_company(conn, connection.company_id, client_id=client_id)
+    elif connection.company_id != company_id:
+        raise NotFound(f"no connection with id {connection_id}")
+    return company, connection
+
+
+def _emit_connection_event(
+    conn: Connection,
+    settings: Settings,
+    event_type: str,
+    company: CompanyRow,
+    connection: ConnectionRow,
+) -> None:
+    if company.client_id is None:
+        return
+    view = connection_view(conn, settings, connection)
+    events.emit(
+        conn,
+        client_id=company.client_id,
+        event_type=event_type,
+        payload=connection_event_payload(company, view),
+        company_tags=company.tags,
+        now=_now(),
+    )
+
+
+def unlink_connection(
+    engine: Engine,
+    settings: Settings,
+    connection_id: str,
+    *,
+    company_id: str | None = None,
+    client_id: str | None = None,
+) -> ConnectionRow:
+    """Stop syncing a connection (status Unlinked; its data stays). The Web Connector is told
+    there is nothing to do; `relink` links the same company file again."""
+    with engine.begin() as conn:
+        company, connection = _company_and_connection(conn, connection_id, company_id, client_id)
+        company_store.update_connection(conn, connection.id, status="Unlinked")
+        connection = company_store.get_connection(conn, connection.id)
+        _emit_connection_event(conn, settings, events.CONNECTION_DISCONNECTED, company, connection)
+        return connection
+
+
+def delete_connection(
+    engine: Engine,
+    settings: Settings,
+    connection_id: str,
+    *,
+    company_id: str | None = None,
+    client_id: str | None = None,
+) -> ConnectionRow:
+    """Delete a connection with its records, pull history and errors; returns what it was."""
+    with engine.begin() as conn:
+        company, connection = _company_and_connection(conn, connection_id, company_id, client_id)
+        # The event describes the connection as it was, so it is built before the delete.
+        _emit_connection_event(conn, settings, events.CONNECTION_DELETED, company, connection)
+        company_store.delete_connection(conn, connection.id)
+        return connection
+
+
+def delete_company(engine: Engine, company_id: str, *, client_id: str | None = None) -> CompanyRow:
+    """Delete a company with its connections and all their data; returns what it was."""
+    with engine.begin() as conn:
+        company = company_store.get_company(conn, company_id, client_id=client_id)
+        company_store.delete_company(conn, company_id)
+        if company.client_id is not None:
+            events.emit(
+                conn,
+                client_id=company.client_id,
+                event_type=events.COMPANY_DELETED,
+                payload={"referenceCompany": company_reference(company)},
+                company_tags=company.tags,
+                now=_now(),
+            )
+        return company

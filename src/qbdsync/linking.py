@@ -44,6 +44,8 @@ def create_company(
     """A new company, owned by `client_id` (default: the deployment's default client)."""
     now = datetime.now(UTC)
     with engine.begin() as conn:
+        if client_id is not None:
+            client_store.get_client(conn, client_id)  # NotFound before anything is stored
         owner = client_id or client_store.default_client(conn, now)
         return company_store.create_company(
             conn, name, description, now, client_id=owner, tags=tags

@@ -5,13 +5,15 @@ Nothing reads the environment at import time; entry points build a Settings and 
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Iterator
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from qbdsync.errors import ConfigurationError
+from qbdsync.redact import MASK, mask_database_url
 from qbdsync.webhooks.destinations import parse_networks
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
@@ -91,6 +93,16 @@ class Settings(BaseSettings):
         except ConfigurationError as exc:
             raise ValueError(str(exc)) from exc
         return value
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        # A printed Settings (a log line, a traceback showing locals) hides the secrets.
+        for name, value in super().__repr_args__():
+            if name == "database_url":
+                yield name, mask_database_url(value)
+            elif name == "secret_key" and value:
+                yield name, MASK
+            else:
+                yield name, value
 
     @field_validator("public_url")
     @classmethod

@@ -11,6 +11,7 @@ from qbdsync.linking import link_url
 from qbdsync.settings import Settings
 from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.pulls import PullRow
+from qbdsync.store.sync_settings import SyncSetting
 
 
 def iso(value: datetime | None) -> str | None:
@@ -35,6 +36,20 @@ def codat_data_type(name: str) -> str:
 def internal_data_type(name: str) -> str:
     """Our name for a data type given in Codat's words; our own names pass through."""
     return _INTERNAL_DATA_TYPE_NAMES.get(name, name)
+
+
+def sync_setting_view(s: SyncSetting) -> dict[str, Any]:
+    """One data type's sync settings, as Codat's syncSettings name them."""
+    return {
+        "dataType": codat_data_type(s.data_type),
+        "fetchOnFirstLink": s.fetch_on_first_link,
+        "syncSchedule": s.sync_schedule_hours,
+        "syncOrder": s.sync_order,
+        "syncFromUtc": s.sync_from_utc,
+        "syncFromWindow": s.months_to_sync,
+        "monthsToSync": s.months_to_sync,
+        "isLocked": s.is_locked,
+    }
 
 
 def pull_view(

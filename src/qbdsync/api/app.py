@@ -24,6 +24,7 @@ from qbdsync.api.routes import settings as settings_routes
 from qbdsync.api.schemas.events import document_webhooks
 from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.qbwc.service import QbwcService
+from qbdsync.redact import install_log_redaction
 from qbdsync.settings import Settings
 from qbdsync.store.db import make_engine
 from qbdsync.webhooks.delivery import start_worker
@@ -124,5 +125,6 @@ class QbwcFastPath:
 
 def app_from_env() -> QbwcFastPath:
     """uvicorn's factory for `qbdsync serve` workers."""
+    install_log_redaction()  # each worker process has logging of its own
     settings = Settings()
     return QbwcFastPath(create_app(settings, make_engine(settings.database_url)))

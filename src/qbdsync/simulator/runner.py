@@ -29,8 +29,21 @@ def _codat_types_of_rets() -> dict[str, str]:
     return {ret: d.data_type for d in DATASETS.values() for ret in d.ret_names}
 
 
+def _queries_of_rets() -> dict[str, frozenset[str]]:
+    """Ret name → the qbXML queries whose own records they are."""
+    from qbdsync.sync.datasets import DATASETS
+
+    found: dict[str, set[str]] = {}
+    for dataset in DATASETS.values():
+        for ret in dataset.ret_names:
+            found.setdefault(ret, set()).add(dataset.query.removesuffix("Rq"))
+    return {ret: frozenset(queries) for ret, queries in found.items()}
+
+
 CODAT_TYPE_OF_RET: dict[str, str] = _codat_types_of_rets()
-_RET_TAG = re.compile(r"<(\w+Ret)>")
+_QUERIES_OF_RET = _queries_of_rets()
+# A response's query sections (<ItemQueryRs …>) and the records in them, in document order.
+_RS_OR_RET_TAG = re.compile(r"<(\w+Query)Rs\b|<(\w+Ret)>")
 
 
 @dataclass
@@ -39,6 +52,9 @@ class CountingQuickBooks:
 
     inner: SimulatedQuickBooks
     records: Counter[str] = field(default_factory=Counter)
+    # (data type, query) → records of that type that came again inside another type's query
+    # (QuickBooks' ItemQuery lists the sales-tax items and groups among all items).
+    repeated: Counter[tuple[str, str]] = field(default_factory=Counter)
     requests: int = 0
 
     def begin_session(self) -> Any:
@@ -50,10 +66,17 @@ class CountingQuickBooks:
         self.requests += 1
         response = self.inner.process(request_xml)
         # Top-level records only: the Ret names we count never nest inside one another.
-        for name in _RET_TAG.findall(response):
-            codat = CODAT_TYPE_OF_RET.get(name)
-            if codat is not None:
-                self.records[codat] += 1
+        query = ""
+        for match in _RS_OR_RET_TAG.finditer(response):
+            if match[1]:
+                query = match[1]
+                continue
+            codat = CODAT_TYPE_OF_RET.get(match[2])
+            if codat is None:
+                continue
+            self.records[codat] += 1
+            if query and query not in _QUERIES_OF_RET[match[2]]:
+                self.repeated[(codat, f"{query}Rq")] += 1
         return response
 
     def end_session(self) -> None:
@@ -68,6 +91,14 @@ class SimulationResult:
     result: str
     auth: str
     errors: list[str]
+    # Why the session did not do its work (wrong password, busy, wrong company file,
+    # unreachable AppURL, …); None when it ran to the end or had nothing to do.
+    error: str | None = None
+    repeated: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> bool:
+        return self.error is not None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -75,7 +106,20 @@ class SimulationResult:
             "records": self.records,
             "seconds": round(self.seconds, 3),
             "result": self.result,
+            "error": self.error,
         }
+
+
+def default_company_file(qwc_path: Path, *, size: str, seed: int, country: str) -> Path:
+    """Where `qbdsync simulate` keeps a connection's simulated company when not told.
+
+    One file per connection (by the .qwc's user name): a second connection gets a company file
+    of its own, as a second company on a real PC would, instead of the first one's (which its
+    FileID check would refuse).
+    """
+    user = parse_qwc(qwc_path.read_text(encoding="utf-8")).user_name
+    safe_user = re.sub(r"[^A-Za-z0-9_.-]+", "_", user).strip("._") or "connection"
+    return Path(f"qbdsync-sim-{safe_user}-{country}-{size}-{seed}.qbsim")
 
 
 def simulate(
@@ -119,4 +163,6 @@ def simulate(
         result=session.close_message,
         auth=session.auth_result,
         errors=list(session.errors),
+        error=session.failure,
+        repeated=dict(quickbooks.repeated),
     )

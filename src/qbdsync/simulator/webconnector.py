@@ -30,6 +30,7 @@ from lxml import etree
 from qbdsync.errors import InvalidXML, SoapFault
 from qbdsync.qbwc.soap import escape_text, refuse_doctype
 from qbdsync.qbwc.wsdl import INTUIT_NS
+from qbdsync.redact import mask_url, redact_text
 
 CLIENT_VERSION = "2.3.0.215"
 _SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -74,6 +75,15 @@ class SessionResult:
     errors: list[str] = field(default_factory=list)
     responses_bytes: int = 0  # UTF-8 bytes of the qbXML responses posted
     seconds: float = 0.0
+    # Why the session did not do its work (what QBWC shows as an error), or None when it ran
+    # to the end or was told there was nothing to do. Errors QuickBooks raised on single
+    # requests that the server took in its stride are in `errors` only.
+    failure: str | None = None
+
+    def fail(self, reason: str) -> None:
+        self.errors.append(reason)
+        if self.failure is None:
+            self.failure = reason
 
 
 class _Fault(Exception):
@@ -188,8 +198,12 @@ class WebConnector:
                 on_progress=on_progress,
                 max_requests=max_requests,
             )
+        except httpx.TransportError as exc:
+            # The AppURL could not be reached (refused, unknown host, timeout, TLS).
+            result.fail(f"cannot reach the AppURL {mask_url(self._url)}: {_reason(exc)}")
+            self._log("do_session", f"QBWC1012: the session ended with an error: {exc}")
         except (_Fault, httpx.HTTPError, InvalidXML, SoapFault) as exc:
-            result.errors.append(f"{type(exc).__name__}: {exc}")
+            result.fail(f"{type(exc).__name__}: {redact_text(str(exc))}")
             self._log("do_session", f"QBWC1012: the session ended with an error: {exc}")
         result.seconds = time.perf_counter() - started
         return result
@@ -215,7 +229,7 @@ class WebConnector:
             "do_clientVersion", f'Received from clientVersion() <clientVersionRet="{answer}">'
         )
         if answer.startswith(("E:", "O:")):
-            result.errors.append(answer)
+            result.fail(f"the application refused this Web Connector version: {answer[2:]}")
             return
         if answer.startswith("W:"):
             self._log("do_clientVersion", f"Warning from the application: {answer[2:]}")
@@ -229,7 +243,12 @@ class WebConnector:
         self._log("do_authenticate", f"Received from authenticate() following parameters:{shown}")
         if result.auth_result in ("nvu", "none", "busy"):
             if result.auth_result == "nvu":
-                result.errors.append("QBWC1012: authentication failed (invalid user)")
+                result.fail("QBWC1012: authentication failed: wrong user name or password (nvu)")
+            elif result.auth_result == "busy":
+                result.fail(
+                    "the application is busy with another session of this connection (busy); "
+                    "the Web Connector tries again at its next scheduled update"
+                )
             self._close(ticket, result)
             return
 
@@ -267,6 +286,8 @@ class WebConnector:
             self._log("do_connectionError", f'Received from connectionError() "{reply}"')
             if reply == "done" or attempt == 2:
                 break
+        # Given up (a retry that opened the file would have returned above).
+        result.failure = f"QuickBooks could not open the company file: {hresult}: {message}"
         self._close(ticket, result)
         return None
 
@@ -306,11 +327,11 @@ class WebConnector:
                     noops += 1
                     time.sleep(self._noop_wait)
                     continue
-                result.errors.append("too many NoOp answers" if last == "NoOp" else last)
+                result.fail("too many NoOp answers" if last == "NoOp" else last)
                 self._close(ticket, result)
                 return
             if max_requests is not None and result.requests >= max_requests:
-                result.errors.append(f"stopped after {max_requests} requests")
+                result.fail(f"stopped after {max_requests} requests")
                 self._close(ticket, result)
                 return
             response, hresult, message = self._process(quickbooks, request, result)
@@ -331,7 +352,7 @@ class WebConnector:
             if progress < 0:
                 last = self._string("getLastError", ("ticket", ticket))
                 self._log("do_getLastError", f'Received from getLastError() "{last}"')
-                result.errors.append(last)
+                result.fail(last)
                 self._close(ticket, result)
                 return
             if progress >= 100:
@@ -356,6 +377,11 @@ class WebConnector:
             "do_closeConnection",
             f'Received from closeConnection() following parameter:<"{result.close_message}">',
         )
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    """What went wrong in the transport ("[Errno 111] Connection refused", "timed out")."""
+    return redact_text(str(exc)) or type(exc).__name__
 
 
 def _elements(params: list[tuple[str, str]]) -> str:

@@ -25,6 +25,13 @@ class ApiKeyRow:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class ClientRow:
+    id: str
+    name: str
+    created_at: datetime
+
+
 def digest_key(key: str) -> bytes:
     return hashlib.sha256(key.encode("utf-8")).digest()
 
@@ -43,6 +50,15 @@ def default_client(conn: Connection, now: datetime) -> str:
     client_id = create_client(conn, "default", now)
     conn.execute(insert(meta).values(key=DEFAULT_CLIENT_KEY, value=client_id))
     return client_id  # (made by the CLI or an operator, never by concurrent workers)
+
+
+def list_clients(conn: Connection) -> list[ClientRow]:
+    rows = conn.execute(
+        select(clients.c.id, clients.c.name, clients.c.created_at).order_by(
+            clients.c.created_at, clients.c.id
+        )
+    )
+    return [ClientRow(*row) for row in rows]
 
 
 def get_client(conn: Connection, client_id: str) -> str:
@@ -82,8 +98,9 @@ def client_for_key(conn: Connection, key: str) -> str | None:
     return str(value) if value is not None else None
 
 
-def list_api_keys(conn: Connection, client_id: str) -> list[ApiKeyRow]:
-    rows = conn.execute(
+def list_api_keys(conn: Connection, client_id: str | None) -> list[ApiKeyRow]:
+    """The live keys of one client, or of every client (an operator's view) when None."""
+    query = (
         select(
             api_keys.c.id,
             api_keys.c.client_id,
@@ -91,18 +108,19 @@ def list_api_keys(conn: Connection, client_id: str) -> list[ApiKeyRow]:
             api_keys.c.key_hint,
             api_keys.c.created_at,
         )
-        .where((api_keys.c.client_id == client_id) & api_keys.c.revoked_at.is_(None))
-        .order_by(api_keys.c.created_at)
-    )
-    return [ApiKeyRow(*r) for r in rows]
-
-
-def revoke_api_key(conn: Connection, client_id: str, key_id: str, now: datetime) -> None:
-    result = conn.execute(
-        update(api_keys)
-        .where((api_keys.c.id == key_id) & (api_keys.c.client_id == client_id))
         .where(api_keys.c.revoked_at.is_(None))
-        .values(revoked_at=now)
+        .order_by(api_keys.c.created_at, api_keys.c.id)
     )
+    if client_id is not None:
+        query = query.where(api_keys.c.client_id == client_id)
+    return [ApiKeyRow(*r) for r in conn.execute(query)]
+
+
+def revoke_api_key(conn: Connection, client_id: str | None, key_id: str, now: datetime) -> None:
+    """Revoke a live key of `client_id` (of any client when None); NotFound otherwise."""
+    query = update(api_keys).where(api_keys.c.id == key_id).where(api_keys.c.revoked_at.is_(None))
+    if client_id is not None:
+        query = query.where(api_keys.c.client_id == client_id)
+    result = conn.execute(query.values(revoked_at=now))
     if not result.rowcount:
         raise NotFound(f"no API key with id {key_id}")

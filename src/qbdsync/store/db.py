@@ -6,8 +6,14 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import QueuePool, StaticPool
+
+from qbdsync.errors import ConfigurationError, DatabaseUnavailable
+from qbdsync.redact import mask_database_url, redact_text
+
+_EXPECTED = "expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST[:PORT]/DATABASE"
 
 
 def _json_dumps(value: Any) -> str:
@@ -15,9 +21,62 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+def database_url(url: str | URL) -> URL:
+    """A qbdsync database URL parsed and normalised: the one place that decides what it means.
+
+    `postgres://` (Heroku's and many hosts' spelling) and `postgresql://` mean PostgreSQL
+    through psycopg 3, the driver qbdsync ships with. Anything but SQLite and PostgreSQL is a
+    ConfigurationError naming the (masked) URL.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ConfigurationError(
+            f"QBDSYNC_DATABASE_URL {mask_database_url(str(url))!r} is not a database URL; "
+            f"{_EXPECTED}"
+        ) from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if backend in ("postgres", "postgresql"):
+        return parsed.set(drivername=f"postgresql+{driver or 'psycopg'}")
+    if backend != "sqlite":
+        raise ConfigurationError(
+            f"QBDSYNC_DATABASE_URL {mask_database_url(parsed)!r}: qbdsync stores its data in "
+            f"SQLite or PostgreSQL; {_EXPECTED}"
+        )
+    return parsed
+
+
+def make_engine(url: str | URL, *, pool_size: int = 5) -> Engine:
     """An Engine for a qbdsync database URL, tuned for the hot paths."""
-    parsed = make_url(url)
+    parsed = database_url(url)
+    try:
+        return _make_engine(parsed, pool_size)
+    except (NoSuchModuleError, ImportError) as exc:  # e.g. +psycopg2 without psycopg2
+        raise ConfigurationError(
+            f"QBDSYNC_DATABASE_URL {mask_database_url(parsed)!r}: its driver is not installed "
+            f"({exc}); "
+            "use postgresql:// (psycopg 3) or sqlite:///"
+        ) from None
+
+
+def check_connection(engine: Engine) -> None:
+    """Open one connection now: DatabaseUnavailable with one clear line when it cannot be had.
+
+    Entry points call this first so that a mistyped host, a refused port or a wrong password
+    reads as what it is instead of a traceback from deep inside the first query.
+    """
+    try:
+        with engine.connect():
+            pass
+    except DBAPIError as exc:
+        reason = " ".join(str(exc.orig).split()) if exc.orig is not None else str(exc)
+        raise DatabaseUnavailable(
+            f"cannot open the database {mask_database_url(engine.url)}: {redact_text(reason)} "
+            "(check QBDSYNC_DATABASE_URL)"
+        ) from None
+
+
+def _make_engine(parsed: URL, pool_size: int) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         in_memory = parsed.database in (None, "", ":memory:")
         # Pooled connections: opening a SQLite connection (and its pragmas) per call cost ~90%
@@ -44,8 +103,6 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
             cursor.close()
 
         return engine
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
     return create_engine(
         parsed,
         json_serializer=_json_dumps,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import socket
 
 from qbdsync.simulator.webconnector import run_session
 from tests.unit.qbwc.conftest import LiveServer
@@ -52,12 +53,33 @@ def test_full_session_in_qbwc_order(server: LiveServer) -> None:
 def test_wrong_password_and_nothing_to_do_close_the_connection(server: LiveServer) -> None:
     result = run_session(server.url, USER, "wrong", FakeQuickBooks())
     assert result.auth_result == "nvu"
+    assert result.failure is not None and "wrong user name or password" in result.failure
     assert server.handler.calls[-2:] == ["authenticate", "closeConnection"]
     server.handler.auth_answer = "none"
     quickbooks = FakeQuickBooks()
     result = run_session(server.url, USER, PASSWORD, quickbooks)
     assert (result.auth_result, result.requests, result.errors) == ("none", 0, [])
+    assert result.failure is None  # nothing to do is not a failure
     assert quickbooks.sessions_begun == 0
+
+
+def test_busy_is_a_failure_that_says_why(server: LiveServer) -> None:
+    server.handler.auth_answer = "busy"
+    result = run_session(server.url, USER, PASSWORD, FakeQuickBooks())
+    assert result.auth_result == "busy"
+    assert result.failure is not None and "busy" in result.failure
+    assert server.handler.calls[-1] == "closeConnection"
+
+
+def test_an_unreachable_app_url_is_a_failure_naming_it() -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://user:S3cretPW@127.0.0.1:{port}/qbwc"
+    result = run_session(url, USER, PASSWORD, FakeQuickBooks())
+    assert result.failure is not None
+    assert result.failure.startswith(f"cannot reach the AppURL http://user:***@127.0.0.1:{port}")
+    assert "S3cretPW" not in result.failure
 
 
 def test_noop_waits_and_asks_again(server: LiveServer) -> None:
@@ -82,6 +104,7 @@ def test_quickbooks_failure_sends_hresult_and_stops_on_negative_progress(
     assert "parsing the XML" in received.message
     assert server.handler.calls[-3:] == ["receiveResponseXML", "getLastError", "closeConnection"]
     assert result.errors[-1].startswith("QuickBooks said 0x80040400")
+    assert result.failure == result.errors[-1]
 
 
 def test_connection_error_done_stops_and_retry_happens_once(server: LiveServer) -> None:
@@ -94,10 +117,13 @@ def test_connection_error_done_stops_and_retry_happens_once(server: LiveServer) 
     assert server.handler.calls.count("connectionError") == 2
     assert server.handler.calls[-1] == "closeConnection"
     server.handler.calls.clear()
+    assert result.failure is not None
+    assert result.failure.startswith("QuickBooks could not open the company file")
     quickbooks = FakeQuickBooks(open_failures=1)
     result = run_session(server.url, USER, PASSWORD, quickbooks)
     assert server.handler.calls.count("connectionError") == 1
     assert result.requests == 2
+    assert result.failure is None  # the retry opened it
 
 
 def test_server_fault_ends_the_session_with_an_error(server: LiveServer) -> None:

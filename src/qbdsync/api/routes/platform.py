@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
+from qbdsync import lifecycle
 from qbdsync.api.auth import CallerDep
 from qbdsync.api.deps import company_of, connection_of, engine_of, now, settings_of
 from qbdsync.api.errors import ApiError
@@ -28,7 +29,7 @@ from qbdsync.api.shapes import connection_view as _connection_view
 from qbdsync.linking import create_company, create_linkable_connection, new_link
 from qbdsync.store import companies as company_store
 from qbdsync.store.companies import CompanyRow
-from qbdsync.views import company_reference, connection_event_payload
+from qbdsync.views import connection_event_payload
 from qbdsync.webhooks.events import emit
 
 router = APIRouter(tags=["Platform"])
@@ -173,17 +174,7 @@ def patch(
 
 @router.delete("/companies/{companyId}", status_code=204, summary="Delete a company")
 def delete(request: Request, caller: CallerDep, companyId: str) -> Response:
-    with engine_of(request).begin() as conn:
-        row = company_of(conn, caller, companyId)
-        company_store.delete_company(conn, companyId)
-        emit(
-            conn,
-            client_id=caller.client_id,
-            event_type="company.deleted",
-            payload={"referenceCompany": company_reference(row)},
-            company_tags=row.tags,
-            now=now(),
-        )
+    lifecycle.delete_company(engine_of(request), companyId, client_id=caller.client_id)
     return Response(status_code=204)
 
 
@@ -289,21 +280,12 @@ def unlink(
 ) -> dict[str, Any]:
     if body.status != "Unlinked":
         raise ApiError(400, 'Only {"status": "Unlinked"} can be set.', can_be_retried="False")
-    with engine_of(request).begin() as conn:
-        company = company_of(conn, caller, companyId)
-        row = connection_of(conn, caller, companyId, connectionId)
-        company_store.update_connection(conn, row.id, status="Unlinked")
-        row = company_store.get_connection(conn, row.id)
-        view = _connection_view(conn, settings_of(request), row)
-        emit(
-            conn,
-            client_id=caller.client_id,
-            event_type="connection.disconnected",
-            payload=_connection_payload(company, view),
-            company_tags=company.tags,
-            now=now(),
-        )
-        return view
+    engine, settings = engine_of(request), settings_of(request)
+    row = lifecycle.unlink_connection(
+        engine, settings, connectionId, company_id=companyId, client_id=caller.client_id
+    )
+    with engine.connect() as conn:
+        return _connection_view(conn, settings, row)
 
 
 @router.delete(
@@ -317,19 +299,13 @@ def delete_connection(
     companyId: str,
     connectionId: str,
 ) -> Response:
-    with engine_of(request).begin() as conn:
-        company = company_of(conn, caller, companyId)
-        row = connection_of(conn, caller, companyId, connectionId)
-        view = _connection_view(conn, settings_of(request), row)
-        company_store.delete_connection(conn, row.id)
-        emit(
-            conn,
-            client_id=caller.client_id,
-            event_type="connection.deleted",
-            payload=_connection_payload(company, view),
-            company_tags=company.tags,
-            now=now(),
-        )
+    lifecycle.delete_connection(
+        engine_of(request),
+        settings_of(request),
+        connectionId,
+        company_id=companyId,
+        client_id=caller.client_id,
+    )
     return Response(status_code=200)
 
 

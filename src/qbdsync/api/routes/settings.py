@@ -21,7 +21,8 @@ from qbdsync.api.shapes import iso
 from qbdsync.store import clients as client_store
 from qbdsync.store import sync_settings
 from qbdsync.sync.datatypes import data_types
-from qbdsync.views import codat_data_type, internal_data_type
+from qbdsync.views import internal_data_type
+from qbdsync.views import sync_setting_view as _view
 
 router = APIRouter(tags=["Settings"])
 
@@ -38,19 +39,6 @@ def _views(current: dict[str, sync_settings.SyncSetting]) -> list[dict[str, Any]
         s for s in current.values() if s.data_type in known and not known[s.data_type].raw_only
     ]
     return [_view(s) for s in sorted(shown, key=lambda s: s.sync_order)]
-
-
-def _view(s: sync_settings.SyncSetting) -> dict[str, Any]:
-    return {
-        "dataType": codat_data_type(s.data_type),
-        "fetchOnFirstLink": s.fetch_on_first_link,
-        "syncSchedule": s.sync_schedule_hours,
-        "syncOrder": s.sync_order,
-        "syncFromUtc": s.sync_from_utc,
-        "syncFromWindow": s.months_to_sync,
-        "monthsToSync": s.months_to_sync,
-        "isLocked": s.is_locked,
-    }
 
 
 def _parse(settings: list[SyncSetting]) -> list[sync_settings.SyncSetting]:

@@ -1,0 +1,156 @@
+"""What the CLI prints: JSON for scripts (`--json`), tables for people, the same facts in both.
+
+Tables never cut an id: an id column does not wrap and is as wide as the id, so a 36-character
+id survives an 80-column terminal whole and can be copied; the other columns wrap instead.
+The JSON uses the REST API's field names where the API has the same thing (Codat's names),
+never carries a secret (link URLs come only from `qbdsync connection link`), and names every
+object an id points at.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from rich import box
+from rich.table import Column, Table
+
+from qbdsync.store.clients import ApiKeyRow
+from qbdsync.store.companies import CompanyRow, ConnectionRow
+from qbdsync.views import iso
+
+ID_WIDTH = 36  # a UUID
+
+
+def print_json(value: Any) -> None:
+    """JSON on stdout, not through rich: nothing wrapped, highlighted or cut."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def id_column(header: str) -> Column:
+    return Column(header, no_wrap=True, min_width=ID_WIDTH, overflow="fold")
+
+
+def time_column(header: str) -> Column:
+    return Column(header, no_wrap=True)
+
+
+def table(*columns: str | Column) -> Table:
+    # No borders: the width goes to the values.
+    return Table(
+        *columns, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold"
+    )
+
+
+def details(rows: Iterable[tuple[str, str]]) -> Table:
+    """A two-column "label  value" block for one object (the `show` commands)."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in rows:
+        grid.add_row(label, value)
+    return grid
+
+
+def when(value: datetime | None, empty: str = "") -> str:
+    if value is None:
+        return empty
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return f"{aware.astimezone(UTC):%Y-%m-%d %H:%M}"
+
+
+def paused_until(row: ConnectionRow, now: datetime) -> datetime | None:
+    """The end of a pause still in force, else None."""
+    if row.paused_until is None:
+        return None
+    until = row.paused_until
+    until = until if until.tzinfo is not None else until.replace(tzinfo=UTC)
+    return until if until > now else None
+
+
+def status_text(row: ConnectionRow, now: datetime) -> str:
+    until = paused_until(row, now)
+    return row.status + (f" (paused until {when(until)})" if until else "")
+
+
+# -- JSON shapes -----------------------------------------------------------------------------
+
+
+def connection_json(
+    row: ConnectionRow, company: CompanyRow | None, now: datetime
+) -> dict[str, Any]:
+    until = paused_until(row, now)
+    return {
+        "id": row.id,
+        "companyId": row.company_id,
+        "companyName": company.name if company is not None else None,
+        "status": row.status,
+        "pausedUntil": iso(until),
+        "created": iso(row.created_at),
+        "linked": iso(row.linked_at),
+        "lastSync": iso(row.last_sync_at),
+        "nextSync": iso(row.next_sync_at),
+        "lastError": row.last_error,
+        "linkExpires": iso(row.link_expires_at),
+        "connectionInfo": {
+            "qbwcUserName": row.username,
+            "fileId": row.file_id,
+            "quickBooksProduct": row.qb_product,
+            "country": row.qb_country,
+            "qbxmlVersion": row.qbxml_version,
+            "companyFile": row.company_file,
+        },
+    }
+
+
+def company_json(
+    row: CompanyRow,
+    connections: list[ConnectionRow],
+    client_names: Mapping[str, str],
+    now: datetime,
+) -> dict[str, Any]:
+    last_syncs = [c.last_sync_at for c in connections if c.last_sync_at is not None]
+    return {
+        "id": row.id,
+        "name": row.name,
+        "description": row.description,
+        "clientId": row.client_id,
+        "clientName": client_names.get(row.client_id or ""),
+        "tags": row.tags or {},
+        "created": iso(row.created_at),
+        "lastSync": iso(max(last_syncs)) if last_syncs else None,
+        "syncMode": row.sync_mode,
+        "syncWindow": row.sync_window,
+        "syncWindowDays": row.sync_window_days,
+        "timezone": row.timezone,
+        "dataConnections": [connection_json(c, row, now) for c in connections],
+    }
+
+
+def api_key_json(row: ApiKeyRow, client_names: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "apiKey": f"{row.key_hint}…",  # the first characters only: the key is shown once
+        "createdDate": iso(row.created_at),
+        "clientId": row.client_id,
+        "clientName": client_names.get(row.client_id),
+    }
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def row_json(row: Any) -> dict[str, Any]:
+    """A store row (a dataclass) with camelCase keys, datetimes in ISO 8601 UTC."""
+    return {
+        _camel(key): iso(value) if isinstance(value, datetime) else value
+        for key, value in dataclasses.asdict(row).items()
+    }

@@ -1,0 +1,104 @@
+"""Secrets never reach what qbdsync prints or logs: URL passwords, secret parameters, links."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from qbdsync.redact import RedactingFilter, mask_database_url, mask_url, redact_text
+from qbdsync.settings import Settings
+
+SECRET = "S3cretPW"
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        (
+            f"postgresql+psycopg://qbdsync:{SECRET}@db:5432/qbdsync",
+            "postgresql+psycopg://qbdsync:***@db:5432/qbdsync",
+        ),
+        (f"postgres://qbdsync:{SECRET}@db/qbdsync", "postgres://qbdsync:***@db/qbdsync"),
+        # libpq also takes the password as a query parameter
+        (
+            f"postgresql://qbdsync@db/qbdsync?password={SECRET}&sslmode=require",
+            "postgresql://qbdsync@db/qbdsync?password=***&sslmode=require",
+        ),
+        ("sqlite:///./qbdsync.db", "sqlite:///./qbdsync.db"),
+        ("postgresql://qbdsync@db/qbdsync", "postgresql://qbdsync@db/qbdsync"),
+    ],
+)
+def test_database_urls_are_masked_by_sqlalchemy(url: str, masked: str) -> None:
+    assert mask_database_url(url) == masked
+
+
+def test_a_database_url_sqlalchemy_cannot_parse_is_still_masked() -> None:
+    assert SECRET not in mask_database_url(f"not a url but pg://u:{SECRET}@h")
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        (f"https://bob:{SECRET}@hooks.example.com/in", "https://bob:***@hooks.example.com/in"),
+        (
+            f"https://hooks.example.com/in?token={SECRET}&x=1",
+            "https://hooks.example.com/in?token=***&x=1",
+        ),
+        ("https://sync.example.com/qbwc", "https://sync.example.com/qbwc"),
+    ],
+)
+def test_other_urls_lose_their_userinfo_password_and_secret_parameters(
+    url: str, masked: str
+) -> None:
+    assert mask_url(url) == masked
+
+
+def test_free_text_loses_every_secret_and_keeps_the_rest() -> None:
+    token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde"
+    text = (
+        f"delivery to https://bob:{SECRET}@h.example.com/a failed; "
+        f"db postgresql+psycopg://qbdsync:{SECRET}@db/x; "
+        f'"GET /link/{token}/qwc HTTP/1.1" 200; ?password={SECRET}&keep=1; '
+        "http://127.0.0.1:8000/docs stays"
+    )
+    clean = redact_text(text)
+    assert SECRET not in clean and token not in clean
+    assert "https://bob:***@h.example.com/a" in clean
+    assert "postgresql+psycopg://qbdsync:***@db/x" in clean
+    assert "/link/***/qwc" in clean
+    assert "?password=***&keep=1" in clean
+    assert "http://127.0.0.1:8000/docs stays" in clean
+
+
+def test_the_log_filter_cleans_messages_arguments_and_tracebacks() -> None:
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("tests.redact")
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        logger.warning("posting to %s failed", f"https://u:{SECRET}@example.com/hook")
+        try:
+            raise RuntimeError(f"cannot open postgresql://q:{SECRET}@db/x")
+        except RuntimeError:
+            logger.exception("boom")
+    finally:
+        logger.removeHandler(handler)
+    written = stream.getvalue()
+    assert SECRET not in written
+    assert "https://u:***@example.com/hook" in written
+    assert "RuntimeError: cannot open postgresql://q:***@db/x" in written
+
+
+def test_printed_settings_hide_the_database_password_and_the_secret_key() -> None:
+    settings = Settings(
+        database_url=f"postgresql://qbdsync:{SECRET}@db/qbdsync",
+        secret_key="k" * 40,
+    )  # type: ignore[call-arg]
+    for text in (repr(settings), str(settings)):
+        assert SECRET not in text and "k" * 40 not in text
+        assert "postgresql://qbdsync:***@db/qbdsync" in text
+    assert settings.database_url.endswith(f":{SECRET}@db/qbdsync")  # the value itself is intact

@@ -818,6 +818,14 @@ def simulate(
         typer.Option(help="Make QuickBooks fail: CODE:TYPE[:TIMES], e.g. 3175:invoices:1."),
     ] = None,
     log_file: Annotated[Path | None, typer.Option("--log", help="QWCLog-style log file.")] = None,
+    no_hcp: Annotated[
+        bool,
+        typer.Option(
+            "--no-hcp",
+            help="Play a Web Connector client that sends no company information with its "
+            "first request (qbdsync then asks QuickBooks for it).",
+        ),
+    ] = False,
 ) -> None:
     """Run one Web Connector "Update Selected" session against a simulated QuickBooks.
 
@@ -868,6 +876,7 @@ def simulate(
                 churn=churn,
                 failures=failures,
                 log=log,
+                send_hcp=not no_hcp,
             )
             print(json.dumps(result.as_json()), flush=True)
             if result.error is not None:

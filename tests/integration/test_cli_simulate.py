@@ -188,3 +188,24 @@ def test_a_bad_link_is_one_line_without_its_token(sqlite_server: LiveServer) -> 
         f"error: cannot reach the link http://127.0.0.1:{port}/link/***"
     )
     assert token not in unknown.stderr + unreachable.stderr
+
+
+def test_no_hcp_plays_a_client_that_sends_no_company_information(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    def run(name: str, *extra: str) -> dict[str, object]:
+        qwc, password = _connection(sqlite_server, tmp_path, name)
+        args = ("--qwc", str(qwc), "--password", password)
+        file = ("--company-file", str(tmp_path / f"{name}.qbsim"))
+        ran = ok(invoke(sqlite_server, "simulate", *args, *file, *extra))
+        summary: dict[str, object] = json.loads(last_line(ran.stdout))
+        return summary
+
+    with_hcp = run("With Hcp")
+    without = run("Without Hcp", "--no-hcp")
+    assert without["error"] is None
+    assert without["records"] == with_hcp["records"]
+    # The same company, one more round trip: the session first asked QuickBooks who it is.
+    assert without["requests"] == with_hcp["requests"] + 1  # type: ignore[operator]
+    shown = as_json(invoke(sqlite_server, "connection", "list", "--json"))
+    assert sorted(c["status"] for c in shown) == ["Linked", "Linked"]

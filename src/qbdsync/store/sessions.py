@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from qbdsync.errors import SessionNotStarted
 from qbdsync.store.tables import qbwc_sessions
 
 
@@ -19,34 +21,61 @@ class SessionRow:
     created_at: datetime
     updated_at: datetime
     state: dict[str, Any] | None
+    pending_request: str | None
     last_error: str | None
     close_message: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Liveness:
+    """What authenticate needs of an active session to tell live from abandoned (no state)."""
+
+    ticket: str
+    created_at: datetime
+    updated_at: datetime
+    in_flight: bool  # QuickBooks is working on a request of it
+
+
+_COLUMNS = (
+    qbwc_sessions.c.ticket,
+    qbwc_sessions.c.connection_id,
+    qbwc_sessions.c.status,
+    qbwc_sessions.c.created_at,
+    qbwc_sessions.c.updated_at,
+    qbwc_sessions.c.state,
+    qbwc_sessions.c.pending_request,
+    qbwc_sessions.c.last_error,
+    qbwc_sessions.c.close_message,
+)
+
+
 def create_session(conn: Connection, ticket: str, connection_id: str, now: datetime) -> None:
-    conn.execute(
-        insert(qbwc_sessions).values(
-            ticket=ticket,
-            connection_id=connection_id,
-            status="active",
-            created_at=now,
-            updated_at=now,
-            state=None,
+    """Insert an active session; SessionNotStarted when the database refuses it.
+
+    The unique index on active sessions makes a second one for the same connection fail here
+    (on PostgreSQL the loser waits for the winner's transaction, then fails), and a deleted
+    connection fails its foreign key. The statement error aborts the caller's transaction, so
+    this must be the transaction's first write: the caller lets it roll back and explains.
+    """
+    try:
+        conn.execute(
+            insert(qbwc_sessions).values(
+                ticket=ticket,
+                connection_id=connection_id,
+                status="active",
+                created_at=now,
+                updated_at=now,
+                state=None,
+            )
         )
-    )
+    except IntegrityError as exc:
+        raise SessionNotStarted(
+            f"the database refused a new session for connection {connection_id}"
+        ) from exc
 
 
 def get_session(conn: Connection, ticket: str, *, for_update: bool = False) -> SessionRow | None:
-    query = select(
-        qbwc_sessions.c.ticket,
-        qbwc_sessions.c.connection_id,
-        qbwc_sessions.c.status,
-        qbwc_sessions.c.created_at,
-        qbwc_sessions.c.updated_at,
-        qbwc_sessions.c.state,
-        qbwc_sessions.c.last_error,
-        qbwc_sessions.c.close_message,
-    ).where(qbwc_sessions.c.ticket == ticket)
+    query = select(*_COLUMNS).where(qbwc_sessions.c.ticket == ticket)
     if for_update and conn.dialect.name == "postgresql":
         # Two calls for one ticket never interleave across server processes.
         query = query.with_for_update()
@@ -62,12 +91,17 @@ def save_session(conn: Connection, ticket: str, now: datetime, **values: Any) ->
     )
 
 
-def active_session_for(conn: Connection, connection_id: str) -> SessionRow | None:
+def active_session_for(conn: Connection, connection_id: str) -> Liveness | None:
+    """The connection's active session (the unique index allows one), read without its state."""
     row = conn.execute(
-        select(qbwc_sessions.c.ticket)
+        select(
+            qbwc_sessions.c.ticket,
+            qbwc_sessions.c.created_at,
+            qbwc_sessions.c.updated_at,
+            qbwc_sessions.c.pending_request.is_not(None),
+        )
         .where(qbwc_sessions.c.connection_id == connection_id)
         .where(qbwc_sessions.c.status == "active")
-        .order_by(qbwc_sessions.c.created_at.desc())
         .limit(1)
-    ).scalar()
-    return get_session(conn, str(row)) if row is not None else None
+    ).first()
+    return Liveness(*row) if row is not None else None

@@ -25,8 +25,7 @@ def upgrade() -> None:
     op.execute(
         """
         UPDATE qbwc_sessions SET status = 'abandoned',
-            last_error = 'Another session of this connection was active at the same time; '
-                         'the newer one was kept.'
+        last_error = 'Another session of this connection was active too; the newer one was kept.'
         WHERE status = 'active' AND EXISTS (
             SELECT 1 FROM qbwc_sessions AS newer
             WHERE newer.connection_id = qbwc_sessions.connection_id

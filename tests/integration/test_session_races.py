@@ -8,6 +8,7 @@ session counts as abandoned are reached without waiting.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ from qbdsync.settings import Settings
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.quickbooks import HostSession, SimulatedQuickBooks
 from qbdsync.simulator.runner import simulate
+from qbdsync.store import companies as company_store
 from qbdsync.store import records as record_store
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import upgrade
@@ -358,8 +360,14 @@ def test_a_session_killed_mid_sync_is_taken_over_and_the_data_ends_exact(
     assert "another Web Connector is syncing this connection" in text
     assert f"{takeover:%Y-%m-%d %H:%M:%S} UTC takes over" in text
 
+    # ... and so do the connection's last error and its sync errors, one per live session.
+    noted = _wait_for_busy_note(connection, count=1)
+    assert f"{takeover:%Y-%m-%d %H:%M:%S} UTC takes over" in noted.message
+    assert _connection_last_error(connection) == noted.message
+
     served.clock.advance(silence - 1)
     assert connection.authenticate(service)[1] == "busy"
+    assert _wait_for_busy_note(connection, count=2).message == noted.message
     served.clock.advance(1)
     result = connection.simulate()  # the next Web Connector run takes over
     assert result.auth == "" and not result.errors, result
@@ -380,6 +388,22 @@ def test_a_session_killed_mid_sync_is_taken_over_and_the_data_ends_exact(
     assert company[2] == reference_company[2]
     assert taken_over.keys() == reference.keys()
     assert taken_over == reference
+
+
+def _wait_for_busy_note(connection: Connection, *, count: int) -> record_store.SyncErrorRow:
+    """The busy notice, once a background thread has recorded it `count` times."""
+    deadline = time.monotonic() + 30
+    while True:
+        notes = [e for e in _errors(connection) if e.message.startswith("qbdsync: busy:")]
+        if len(notes) == 1 and notes[0].count == count:
+            return notes[0]
+        assert len(notes) <= 1 and time.monotonic() < deadline, notes
+        time.sleep(0.05)
+
+
+def _connection_last_error(connection: Connection) -> str | None:
+    with connection.served.engine.connect() as conn:
+        return company_store.get_connection(conn, connection.id).last_error
 
 
 def _unstamped(data: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -121,6 +122,7 @@ class QbwcService:
         self._clock = clock
         self._server_version = f"qbdsync {__version__}"
         self._min_version = _version_tuple(settings.min_qbwc_version) or (2, 1)
+        self._notes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qbdsync-notes")
         with engine.begin() as conn:
             self._owner_id = company_store.owner_id(conn)
             self._tickets = TicketSigner(company_store.ticket_secret(conn))
@@ -170,7 +172,11 @@ class QbwcService:
             active = session_store.active_session_for(conn, row.id)
         if active is not None and now < self._takeover_at(active):
             # QBWC shows nothing useful for "busy"; closeConnection (and getLastError) on this
-            # ticket say which session holds the connection and when it may be taken over.
+            # ticket say which session holds the connection and when it may be taken over, and
+            # so do the connection's last error and sync errors: written by a background
+            # thread, because this call runs in the event loop and the live session may hold
+            # SQLite's write lock.
+            self._notes.submit(self._note_busy, row.id, active, now)
             return [self._tickets.issue(row.id, "busy", now), "busy"]
         # "" = use the company file open in QuickBooks (the FileID check binds it).
         return [self._tickets.issue(row.id, "work", now), ""]
@@ -208,7 +214,12 @@ class QbwcService:
         except SessionNotStarted:
             # Another Web Connector won the race for this connection (or it was deleted
             # meanwhile); the transaction rolled back, and getLastError works out why.
-            log.info("a session did not start: the database refused it (%s)", ticket[:2])
+            claims = self._tickets.verify(ticket)
+            if claims is not None:
+                with self._db.connect() as conn:
+                    active = session_store.active_session_for(conn, claims.connection_id)
+                if active is not None:
+                    self._note_busy(claims.connection_id, active, now)
             return ""
 
     def _begin(
@@ -389,6 +400,20 @@ class QbwcService:
             now,
         )
 
+    def _note_busy(self, connection_id: str, active: session_store.Liveness, now: datetime) -> None:
+        try:
+            with self._db.begin() as conn:
+                session_store.note_busy(
+                    conn,
+                    connection_id,
+                    active.ticket,
+                    self._busy_text(active),
+                    str(Recovery.RETRY_NEXT_SESSION),
+                    now,
+                )
+        except Exception:  # a background thread: nobody else would see it
+            log.exception("connection %s: could not record a busy answer", connection_id)
+
     def _busy_text(self, active: session_store.Liveness) -> str:
         doing = (
             "QuickBooks is working on a request of it"
@@ -396,8 +421,8 @@ class QbwcService:
             else "it is between calls"
         )
         return (
-            "qbdsync: busy: another Web Connector is syncing this connection (session started "
-            f"{_aware(active.created_at):%Y-%m-%d %H:%M} UTC, last heard from "
+            f"{session_store.BUSY_PREFIX} another Web Connector is syncing this connection "
+            f"(session started {_aware(active.created_at):%Y-%m-%d %H:%M} UTC, last heard from "
             f"{_aware(active.updated_at):%H:%M:%S} UTC; {doing}), so this update did nothing. "
             "If that Web Connector has stopped, the first update after "
             f"{self._takeover_at(active):%Y-%m-%d %H:%M:%S} UTC takes over."

@@ -10,7 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from qbdsync.errors import SessionNotStarted
-from qbdsync.store.tables import qbwc_sessions
+from qbdsync.store.tables import connections, qbwc_sessions, sync_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,3 +105,46 @@ def active_session_for(conn: Connection, connection_id: str) -> Liveness | None:
         .limit(1)
     ).first()
     return Liveness(*row) if row is not None else None
+
+
+BUSY_PREFIX = "qbdsync: busy:"
+
+
+def note_busy(
+    conn: Connection,
+    connection_id: str,
+    holder_ticket: str,
+    message: str,
+    recovery: str,
+    now: datetime,
+) -> None:
+    """Record that a Web Connector was turned away while `holder_ticket`'s session is live: the
+    connection's last error, and one sync error per live session whose count goes up with each
+    repeat (a second Web Connector polling every minute must not write a row a minute)."""
+    existing = conn.execute(
+        select(sync_errors.c.id)
+        .where(sync_errors.c.connection_id == connection_id)
+        .where(sync_errors.c.ticket == holder_ticket)
+        .where(sync_errors.c.message.startswith(BUSY_PREFIX))
+        .limit(1)
+    ).first()
+    if existing is None:
+        conn.execute(
+            insert(sync_errors).values(
+                connection_id=connection_id,
+                ticket=holder_ticket,
+                occurred_at=now,
+                recovery=recovery,
+                message=message,
+                count=1,
+            )
+        )
+    else:
+        conn.execute(
+            update(sync_errors)
+            .where(sync_errors.c.id == existing.id)
+            .values(occurred_at=now, message=message, count=sync_errors.c.count + 1)
+        )
+    conn.execute(
+        update(connections).where(connections.c.id == connection_id).values(last_error=message)
+    )

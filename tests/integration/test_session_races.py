@@ -413,3 +413,27 @@ def _unstamped(data: dict[str, Any] | None) -> dict[str, Any] | None:
 def _errors(connection: Connection) -> list[record_store.SyncErrorRow]:
     with connection.served.engine.connect() as conn:
         return record_store.list_errors(conn, connection.id, limit=1000)
+
+
+def test_the_ticket_of_a_session_silent_too_long_does_nothing_more(
+    served: Served, tmp_path: Path
+) -> None:
+    """A session nobody took over is still dead once silent past its limit: its ticket,
+    replayed later, neither asks QuickBooks for more nor stores anything."""
+    connection = connect(served, tmp_path, "Acme")
+    quickbooks = QuickBooks(connection)
+    try:
+        service = connection.client()
+        ticket, _ = connection.authenticate(service)
+        request = quickbooks.first_request(service, ticket)
+        assert request
+        answer = quickbooks.answer(request)
+        stored = connection.record_count()
+        served.clock.advance(served.settings.session_response_silence_seconds)
+        assert service.receiveResponseXML(ticket, answer, "", "") < 0
+        assert connection.record_count() == stored
+        assert "went silent" in service.getLastError(ticket)
+        assert quickbooks.next_request(service, ticket) in ("", None)
+        assert connection.sessions() == [(ticket, "closed")]
+    finally:
+        quickbooks.close()

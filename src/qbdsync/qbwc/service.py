@@ -388,10 +388,9 @@ class QbwcService:
             f"UTC went silent at {_aware(previous.updated_at):%H:%M:%S} UTC (a crashed or "
             "stopped Web Connector); the next update took over and resumed its work."
         )
+        if not session_store.abandon(conn, previous, message, now):
+            return  # it came back: still active, so the unique index refuses this session
         log.warning("connection %s: %s", connection_id, message)
-        session_store.save_session(
-            conn, previous.ticket, now, status="abandoned", last_error=message
-        )
         record_store.add_errors(
             conn,
             connection_id,

@@ -91,6 +91,19 @@ def save_session(conn: Connection, ticket: str, now: datetime, **values: Any) ->
     )
 
 
+def abandon(conn: Connection, seen: Liveness, message: str, now: datetime) -> bool:
+    """Mark an active session abandoned if nothing has happened in it since `seen` was read
+    (a Web Connector that only seemed gone may have called meanwhile): True when it was."""
+    done = conn.execute(
+        update(qbwc_sessions)
+        .where(qbwc_sessions.c.ticket == seen.ticket)
+        .where(qbwc_sessions.c.status == "active")
+        .where(qbwc_sessions.c.updated_at == seen.updated_at)
+        .values(status="abandoned", last_error=message, pending_request=None, updated_at=now)
+    )
+    return done.rowcount == 1
+
+
 def active_session_for(conn: Connection, connection_id: str) -> Liveness | None:
     """The connection's active session (the unique index allows one), read without its state."""
     row = conn.execute(

@@ -36,6 +36,11 @@ class QuickBooksBusy(RetryLater):
     """QuickBooks is busy or a record is locked by another user."""
 
 
+class SessionNotStarted(RetryLater):
+    """The database refused a new Web Connector session: the connection already has an active
+    one (another Web Connector won the race) or it was deleted meanwhile."""
+
+
 class StaleIterator(RetryLater):
     """A QuickBooks iterator is no longer valid; restart the dataset from its watermark."""
 

@@ -46,7 +46,18 @@ class Settings(BaseSettings):
     # warning, and no watermark passes that point. Keep it at most the overlap above, or the
     # next query (clamp minus overlap) would start after changes made in between.
     watermark_future_tolerance_seconds: int = Field(default=3600, ge=0)
-    session_idle_timeout_seconds: int = Field(default=1800, ge=60)
+    # A work ticket must start its session (the first sendRequestXML) within this long of
+    # authenticate; QBWC calls it within seconds, or a minute or two when it has to start
+    # QuickBooks. A ticket replayed later starts nothing and the next update starts fresh.
+    ticket_lifetime_seconds: int = Field(default=600, ge=30, le=3600)
+    # How long a session may be silent before it counts as abandoned (a crashed or killed Web
+    # Connector) and the next authenticate of the same connection takes it over. While
+    # QuickBooks works on a request (sendRequestXML answered, receiveResponseXML not yet
+    # received) silence is normal: a large page can take QuickBooks minutes.
+    session_response_silence_seconds: int = Field(default=600, ge=30)
+    # After receiveResponseXML is answered QBWC calls sendRequestXML (or closeConnection)
+    # within seconds, so a longer silence there means the Web Connector is gone.
+    session_call_silence_seconds: int = Field(default=120, ge=10)
     # A sync session ends at a clean point after this long, so QuickBooks is never locked for
     # long; the rest resumes on the next poll.
     session_time_budget_seconds: float = Field(default=300, ge=0)

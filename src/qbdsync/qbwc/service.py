@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,12 +25,12 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from qbdsync import __version__
-from qbdsync.errors import InvalidXML, NotSupported, QbdsyncError
+from qbdsync.errors import InvalidXML, NotFound, NotSupported, QbdsyncError, SessionNotStarted
 from qbdsync.mapping.company import map_company_info
 from qbdsync.mapping.currencies import CompanyCurrency, CurrencyCodes, company_currency
 from qbdsync.qbwc.credentials import new_ticket, verify_password
 from qbdsync.qbwc.handler import ReceiveResponse
-from qbdsync.qbwc.tickets import TicketSigner
+from qbdsync.qbwc.tickets import TicketClaims, TicketSigner
 from qbdsync.qbxml.hostinfo import (
     HostInfo,
     host_query_request,
@@ -60,6 +61,10 @@ from qbdsync.webhooks.events import READ_COMPLETED, READ_COMPLETED_INITIAL, emit
 
 log = logging.getLogger(__name__)
 
+_CANNOT_RESEND = (
+    "qbdsync: the Web Connector asked again for a request whose text this server did not keep, "
+    "so the session ended. The next update resumes where it stopped."
+)
 _HOME_CURRENCY = {"US": "USD", "CA": "CAD", "UK": "GBP"}
 _OLDEST_SUPPORTED_QBWC = (2, 0)
 
@@ -117,6 +122,7 @@ class QbwcService:
         self._clock = clock
         self._server_version = f"qbdsync {__version__}"
         self._min_version = _version_tuple(settings.min_qbwc_version) or (2, 1)
+        self._notes = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qbdsync-notes")
         with engine.begin() as conn:
             self._owner_id = company_store.owner_id(conn)
             self._tickets = TicketSigner(company_store.ticket_secret(conn))
@@ -161,14 +167,29 @@ class QbwcService:
         if idle is not None:
             # "none": QBWC shows "No data exchange required" and calls closeConnection,
             # whose text (worked out again from the idle ticket) says why.
-            return [self._tickets.issue(row.id, "idle"), "none"]
+            return [self._tickets.issue(row.id, "idle", now), "none"]
         with self._db.connect() as conn:
             active = session_store.active_session_for(conn, row.id)
-        idle_limit = now - timedelta(seconds=self._settings.session_idle_timeout_seconds)
-        if active is not None and _aware(active.updated_at) > idle_limit:
-            return [new_ticket(), "busy"]
+        if active is not None and now < self._takeover_at(active):
+            # QBWC shows nothing useful for "busy"; closeConnection (and getLastError) on this
+            # ticket say which session holds the connection and when it may be taken over, and
+            # so do the connection's last error and sync errors: written by a background
+            # thread, because this call runs in the event loop and the live session may hold
+            # SQLite's write lock.
+            self._notes.submit(self._note_busy, row.id, active, now)
+            return [self._tickets.issue(row.id, "busy", now), "busy"]
         # "" = use the company file open in QuickBooks (the FileID check binds it).
-        return [self._tickets.issue(row.id, "work"), ""]
+        return [self._tickets.issue(row.id, "work", now), ""]
+
+    def _takeover_at(self, active: session_store.Liveness) -> datetime:
+        """When a silent session counts as abandoned and the next Web Connector run takes over:
+        QBWC calls back within seconds, except while QuickBooks works on a request."""
+        silence = (
+            self._settings.session_response_silence_seconds
+            if active.in_flight
+            else self._settings.session_call_silence_seconds
+        )
+        return _aware(active.updated_at) + timedelta(seconds=silence)
 
     # -- the session ----------------------------------------------------------------------
 
@@ -182,69 +203,229 @@ class QbwcService:
         minor: str,
     ) -> str:
         now = self._clock()
-        with self._db.begin() as conn:
-            session = session_store.get_session(conn, ticket, for_update=True)
-            if session is None:
-                claims = self._tickets.verify(ticket)
-                if claims is None or claims.kind != "work":
-                    return ""
-                connection_id = claims.connection_id
-                self._close_abandoned(conn, connection_id, now)
-                session_store.create_session(conn, ticket, connection_id, now)
-                if not hcp_response.strip():
-                    # No company information from the client: ask QuickBooks for it first.
-                    pending = _PendingHostQuery(
-                        version=host_query_version(country),
-                        company_file=company_file,
-                        country=country,
-                        major=major,
-                        minor=minor,
+        try:
+            with self._db.begin() as conn:
+                session = session_store.get_session(conn, ticket, for_update=True)
+                if session is None:
+                    return self._begin(
+                        conn, ticket, hcp_response, company_file, country, major, minor, now
                     )
-                    session_store.save_session(conn, ticket, now, state=pending.to_json())
-                    return host_query_request(pending.version, self._owner_id)
-                try:
-                    engine = self._start_session(
-                        conn,
-                        ticket,
-                        connection_id,
-                        hcp_response,
-                        company_file,
-                        country,
-                        major,
-                        minor,
-                        now,
-                    )
-                except _SessionRefused as refused:
-                    self._fail(conn, ticket, connection_id, refused.message, refused.recovery, now)
-                    return ""
-            elif session.status != "active" or session.state is None:
-                return ""
-            elif (waiting := _PendingHostQuery.from_json(session.state)) is not None:
-                # Asked again before the answer came: the same question.
-                return host_query_request(waiting.version, self._owner_id)
-            else:
-                engine = SyncEngine(SessionState.from_json(session.state))
-            request = engine.next_request(time.time())
-            if request is None:
-                # Nothing left (e.g. the time budget ran out between calls): receiveResponseXML
-                # already answered 100 in the normal case, so this is only a safety net.
-                session_store.save_session(
-                    conn, ticket, now, state=engine.state.to_json(), last_error="NoOp"
-                )
-                return ""
-            session_store.save_session(conn, ticket, now, state=engine.state.to_json())
-            return request
+                return self._next_request(conn, session, now)
+        except SessionNotStarted:
+            # Another Web Connector won the race for this connection (or it was deleted
+            # meanwhile); the transaction rolled back, and getLastError works out why.
+            claims = self._tickets.verify(ticket)
+            if claims is not None:
+                with self._db.connect() as conn:
+                    active = session_store.active_session_for(conn, claims.connection_id)
+                if active is not None:
+                    self._note_busy(claims.connection_id, active, now)
+            return ""
 
-    def _close_abandoned(self, conn: Connection, connection_id: str, now: datetime) -> None:
-        previous = session_store.active_session_for(conn, connection_id)
-        if previous is not None:
-            session_store.save_session(
-                conn,
-                previous.ticket,
-                now,
-                status="abandoned",
-                last_error="The Web Connector stopped calling; a later session took over.",
+    def _begin(
+        self,
+        conn: Connection,
+        ticket: str,
+        hcp_response: str,
+        company_file: str,
+        country: str,
+        major: str,
+        minor: str,
+        now: datetime,
+    ) -> str:
+        """Start a session for a work ticket, unless anything since authenticate forbids it."""
+        claims = self._tickets.verify(ticket)
+        if claims is None or claims.kind != "work":
+            return ""
+        if self._refusal(conn, claims, now) is not None:
+            return ""  # getLastError and closeConnection work the reason out again
+        connection_id = claims.connection_id
+        self._take_over(conn, connection_id, ticket, now)
+        session_store.create_session(conn, ticket, connection_id, now)
+        if not hcp_response.strip():
+            # No company information from the client: ask QuickBooks for it first.
+            pending = _PendingHostQuery(
+                version=host_query_version(country),
+                company_file=company_file,
+                country=country,
+                major=major,
+                minor=minor,
             )
+            request = host_query_request(pending.version, self._owner_id)
+            session_store.save_session(
+                conn, ticket, now, state=pending.to_json(), pending_request=request
+            )
+            return request
+        try:
+            engine = self._start_session(
+                conn, ticket, connection_id, hcp_response, company_file, country, major, minor, now
+            )
+        except _SessionRefused as refused:
+            self._fail(conn, ticket, connection_id, refused.message, refused.recovery, now)
+            return ""
+        return self._ask(conn, ticket, engine, now)
+
+    def _next_request(
+        self, conn: Connection, session: session_store.SessionRow, now: datetime
+    ) -> str:
+        if session.status != "active" or session.state is None:
+            return ""
+        in_flight = session.pending_request is not None
+        stop = self._stop_reason(conn, session, now, in_flight=in_flight, schedule=True)
+        if stop is not None:
+            self._stop(conn, session, stop, now)
+            return ""
+        if in_flight and session.pending_request is not None:
+            # Asked again before the answer came (QBWC retried): the same request again.
+            session_store.save_session(conn, session.ticket, now)
+            return session.pending_request
+        if (waiting := _PendingHostQuery.from_json(session.state)) is not None:
+            # Its request is not stored (a session from before revision 0006): the same one.
+            return host_query_request(waiting.version, self._owner_id)
+        engine = SyncEngine(SessionState.from_json(session.state))
+        if engine.state.in_flight:
+            # A request is out but its text was not kept (a session from before revision
+            # 0006): it cannot be sent again exactly, so end cleanly; the next update resumes.
+            self._stop(conn, session, _CANNOT_RESEND, now)
+            return ""
+        return self._ask(conn, session.ticket, engine, now)
+
+    def _ask(self, conn: Connection, ticket: str, engine: SyncEngine, now: datetime) -> str:
+        request = engine.next_request(time.time())
+        if request is None:
+            # Nothing left (e.g. the time budget ran out between calls): receiveResponseXML
+            # already answered 100 in the normal case, so this is only a safety net.
+            session_store.save_session(
+                conn, ticket, now, state=engine.state.to_json(), last_error="NoOp"
+            )
+            return ""
+        session_store.save_session(
+            conn, ticket, now, state=engine.state.to_json(), pending_request=request
+        )
+        return request
+
+    def _refusal(self, conn: Connection, claims: TicketClaims, now: datetime) -> str | None:
+        """Why a work ticket may not start a session now (None: it may). Everything is checked
+        again here, not trusted from authenticate: the ticket may be old or replayed."""
+        lifetime = self._settings.ticket_lifetime_seconds
+        if now - claims.issued_at > timedelta(seconds=lifetime):
+            return (
+                f"qbdsync: this update's ticket expired (issued {claims.issued_at:%Y-%m-%d %H:%M} "
+                f"UTC, valid for {lifetime // 60} minutes) before it was used, so nothing was "
+                "synced. The next update starts a fresh session."
+            )
+        stop = self._connection_stop(conn, claims.connection_id, now, schedule=True)
+        if stop is not None:
+            return stop
+        active = session_store.active_session_for(conn, claims.connection_id)
+        if active is not None and now < self._takeover_at(active):
+            return self._busy_text(active)
+        return None
+
+    def _connection_stop(
+        self, conn: Connection, connection_id: str, now: datetime, *, schedule: bool
+    ) -> str | None:
+        """Why the connection may not sync now: deleted, unlinked or deauthorized, and with
+        `schedule` also paused or outside its sync window (None: it may)."""
+        try:
+            connection = company_store.get_connection(conn, connection_id)
+            company = company_store.get_company(conn, connection.company_id)
+        except NotFound:
+            return (
+                "qbdsync: this connection was deleted, so nothing was synced. You can remove "
+                "this entry from the Web Connector."
+            )
+        idle = idle_reason(
+            status=connection.status,
+            next_sync_at=None,  # being due was authenticate's question; a session may finish
+            paused_until=connection.paused_until if schedule else None,
+            sync_window=company.sync_window if schedule else None,
+            sync_window_days=company.sync_window_days,
+            timezone=company.timezone,
+            now=now,
+        )
+        return idle.text if idle is not None else None
+
+    def _stop_reason(
+        self,
+        conn: Connection,
+        session: session_store.SessionRow,
+        now: datetime,
+        *,
+        in_flight: bool,
+        schedule: bool,
+    ) -> str | None:
+        """Why an active session must end now: the connection changed, or the session was
+        silent so long that it counts as abandoned (a later run may already have taken over)."""
+        liveness = session_store.Liveness(
+            session.ticket, session.created_at, session.updated_at, in_flight
+        )
+        if now >= self._takeover_at(liveness):
+            return (
+                f"qbdsync: this session went silent at {_aware(session.updated_at):%H:%M:%S} UTC, "
+                "longer than the Web Connector's calls allow, so it was ended and nothing more "
+                "is stored from it. The next update resumes where it stopped."
+            )
+        return self._connection_stop(conn, session.connection_id, now, schedule=schedule)
+
+    def _stop(
+        self, conn: Connection, session: session_store.SessionRow, reason: str, now: datetime
+    ) -> None:
+        """End a session at a clean point: its pull operations stay queued for the next one."""
+        log.info("connection %s session ended: %s", session.connection_id, reason)
+        session_store.save_session(
+            conn, session.ticket, now, status="closed", last_error=reason, pending_request=None
+        )
+
+    def _take_over(self, conn: Connection, connection_id: str, ticket: str, now: datetime) -> None:
+        """Mark the connection's silent active session abandoned, so this one may start
+        (_refusal has already found it silent past its limit)."""
+        previous = session_store.active_session_for(conn, connection_id)
+        if previous is None:
+            return
+        message = (
+            f"The Web Connector session started {_aware(previous.created_at):%Y-%m-%d %H:%M} "
+            f"UTC went silent at {_aware(previous.updated_at):%H:%M:%S} UTC (a crashed or "
+            "stopped Web Connector); the next update took over and resumed its work."
+        )
+        if not session_store.abandon(conn, previous, message, now):
+            return  # it came back: still active, so the unique index refuses this session
+        log.warning("connection %s: %s", connection_id, message)
+        record_store.add_errors(
+            conn,
+            connection_id,
+            ticket,
+            [SyncErrorRow(None, None, None, str(Recovery.RETRY_NEXT_SESSION), message)],
+            now,
+        )
+
+    def _note_busy(self, connection_id: str, active: session_store.Liveness, now: datetime) -> None:
+        try:
+            with self._db.begin() as conn:
+                session_store.note_busy(
+                    conn,
+                    connection_id,
+                    active.ticket,
+                    self._busy_text(active),
+                    str(Recovery.RETRY_NEXT_SESSION),
+                    now,
+                )
+        except Exception:  # a background thread: nobody else would see it
+            log.exception("connection %s: could not record a busy answer", connection_id)
+
+    def _busy_text(self, active: session_store.Liveness) -> str:
+        doing = (
+            "QuickBooks is working on a request of it"
+            if active.in_flight
+            else "it is between calls"
+        )
+        return (
+            f"{session_store.BUSY_PREFIX} another Web Connector is syncing this connection "
+            f"(session started {_aware(active.created_at):%Y-%m-%d %H:%M} UTC, last heard from "
+            f"{_aware(active.updated_at):%H:%M:%S} UTC; {doing}), so this update did nothing. "
+            "If that Web Connector has stopped, the first update after "
+            f"{self._takeover_at(active):%Y-%m-%d %H:%M:%S} UTC takes over."
+        )
 
     def _start_session(
         self,
@@ -461,6 +642,12 @@ class QbwcService:
                 session = session_store.get_session(conn, ticket, for_update=True)
                 if session is None or session.status != "active" or session.state is None:
                     return -1
+                # A pause or a closing window lets the answer asked for be stored (the next
+                # sendRequestXML stops); an unlink, a deletion or a long silence does not.
+                stop = self._stop_reason(conn, session, now, in_flight=True, schedule=False)
+                if stop is not None:
+                    self._stop(conn, session, stop, now)
+                    return -1
                 pending = _PendingHostQuery.from_json(session.state)
                 if pending is not None:
                     return self._receive_host_answer(
@@ -492,11 +679,13 @@ class QbwcService:
                 record_store.set_watermarks(conn, connection_id, outcome.watermarks, now)
                 self._update_pulls(conn, engine, ticket, connection_id, now)
                 self._save_errors(conn, engine, connection_id, ticket, now)
-                values: dict[str, Any] = {"state": engine.state.to_json()}
+                values: dict[str, Any] = {"state": engine.state.to_json(), "pending_request": None}
                 if outcome.done:
                     values["close_message"] = self._finish(conn, engine, connection_id, now)
                     values["status"] = "complete"
-                session_store.save_session(conn, ticket, now, **values)
+                # Answered now: the silence before the next call is measured from here, not
+                # from when the (possibly long) ingest began.
+                session_store.save_session(conn, ticket, self._clock(), **values)
                 return outcome.progress
         except InvalidXML as exc:
             message = (
@@ -554,7 +743,7 @@ class QbwcService:
         except _SessionRefused as refused:
             self._fail(conn, ticket, connection_id, refused.message, refused.recovery, now)
             return -1
-        values: dict[str, Any] = {"state": engine.state.to_json()}
+        values: dict[str, Any] = {"state": engine.state.to_json(), "pending_request": None}
         progress = engine.progress()
         if progress >= 100:
             # Nothing to fetch: the session is complete with the company info alone.
@@ -744,14 +933,31 @@ class QbwcService:
     def get_last_error(self, ticket: str) -> str:
         with self._db.connect() as conn:
             session = session_store.get_session(conn, ticket)
-        if session is None:
-            return (
-                "qbdsync: this session has ended (the server may have restarted). "
-                "The next scheduled update starts a new one."
-            )
+            if session is None:
+                return self._why_no_session(conn, ticket) or (
+                    "qbdsync: this session has ended (the server may have restarted). "
+                    "The next scheduled update starts a new one."
+                )
         if session.last_error == "NoOp":
             return "qbdsync: nothing more to do in this session."
         return session.last_error or "qbdsync could not continue this session."
+
+    def _why_no_session(self, conn: Connection, ticket: str) -> str | None:
+        """Why a ticket of ours has no session: worked out again from the ticket and the
+        connection as they are now, so refusing to start one never had to write anything."""
+        claims = self._tickets.verify(ticket)
+        if claims is None or claims.kind == "idle":
+            return None
+        now = self._clock()
+        if claims.kind == "work":
+            return self._refusal(conn, claims, now)
+        active = session_store.active_session_for(conn, claims.connection_id)
+        if active is not None and now < self._takeover_at(active):
+            return self._busy_text(active)
+        return (
+            "qbdsync: busy: another Web Connector was syncing this connection; it has finished "
+            "or gone silent since, so the next update syncs."
+        )
 
     def close_connection(self, ticket: str) -> str:
         now = self._clock()
@@ -761,13 +967,13 @@ class QbwcService:
         with self._db.begin() as conn:
             session = session_store.get_session(conn, ticket)
             if session is None:
-                return "qbdsync: session ended."
+                return self._why_no_session(conn, ticket) or "qbdsync: session ended."
             if session.status == "active":
-                session_store.save_session(conn, ticket, now, status="closed")
+                session_store.save_session(conn, ticket, now, status="closed", pending_request=None)
             if session.close_message:
                 return session.close_message
             if session.last_error and session.last_error != "NoOp":
-                return f"qbdsync: {session.last_error}"
+                return _with_prefix(session.last_error)
             return "qbdsync: session closed before the sync finished; the next update resumes."
 
     def _idle_text(self, connection_id: str) -> str:
@@ -827,6 +1033,10 @@ class _SessionRefused(Exception):
         super().__init__(message)
         self.message = message
         self.recovery = recovery
+
+
+def _with_prefix(text: str) -> str:
+    return text if text.startswith("qbdsync") else f"qbdsync: {text}"
 
 
 def _aware(value: datetime) -> datetime:

@@ -7,8 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
-from qbdsync.store.tables import qbwc_sessions
+from qbdsync.errors import SessionNotStarted
+from qbdsync.store.tables import connections, qbwc_sessions, sync_errors
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,34 +21,61 @@ class SessionRow:
     created_at: datetime
     updated_at: datetime
     state: dict[str, Any] | None
+    pending_request: str | None
     last_error: str | None
     close_message: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Liveness:
+    """What authenticate needs of an active session to tell live from abandoned (no state)."""
+
+    ticket: str
+    created_at: datetime
+    updated_at: datetime
+    in_flight: bool  # QuickBooks is working on a request of it
+
+
+_COLUMNS = (
+    qbwc_sessions.c.ticket,
+    qbwc_sessions.c.connection_id,
+    qbwc_sessions.c.status,
+    qbwc_sessions.c.created_at,
+    qbwc_sessions.c.updated_at,
+    qbwc_sessions.c.state,
+    qbwc_sessions.c.pending_request,
+    qbwc_sessions.c.last_error,
+    qbwc_sessions.c.close_message,
+)
+
+
 def create_session(conn: Connection, ticket: str, connection_id: str, now: datetime) -> None:
-    conn.execute(
-        insert(qbwc_sessions).values(
-            ticket=ticket,
-            connection_id=connection_id,
-            status="active",
-            created_at=now,
-            updated_at=now,
-            state=None,
+    """Insert an active session; SessionNotStarted when the database refuses it.
+
+    The unique index on active sessions makes a second one for the same connection fail here
+    (on PostgreSQL the loser waits for the winner's transaction, then fails), and a deleted
+    connection fails its foreign key. The statement error aborts the caller's transaction, so
+    this must be the transaction's first write: the caller lets it roll back and explains.
+    """
+    try:
+        conn.execute(
+            insert(qbwc_sessions).values(
+                ticket=ticket,
+                connection_id=connection_id,
+                status="active",
+                created_at=now,
+                updated_at=now,
+                state=None,
+            )
         )
-    )
+    except IntegrityError as exc:
+        raise SessionNotStarted(
+            f"the database refused a new session for connection {connection_id}"
+        ) from exc
 
 
 def get_session(conn: Connection, ticket: str, *, for_update: bool = False) -> SessionRow | None:
-    query = select(
-        qbwc_sessions.c.ticket,
-        qbwc_sessions.c.connection_id,
-        qbwc_sessions.c.status,
-        qbwc_sessions.c.created_at,
-        qbwc_sessions.c.updated_at,
-        qbwc_sessions.c.state,
-        qbwc_sessions.c.last_error,
-        qbwc_sessions.c.close_message,
-    ).where(qbwc_sessions.c.ticket == ticket)
+    query = select(*_COLUMNS).where(qbwc_sessions.c.ticket == ticket)
     if for_update and conn.dialect.name == "postgresql":
         # Two calls for one ticket never interleave across server processes.
         query = query.with_for_update()
@@ -62,12 +91,73 @@ def save_session(conn: Connection, ticket: str, now: datetime, **values: Any) ->
     )
 
 
-def active_session_for(conn: Connection, connection_id: str) -> SessionRow | None:
+def abandon(conn: Connection, seen: Liveness, message: str, now: datetime) -> bool:
+    """Mark an active session abandoned if nothing has happened in it since `seen` was read
+    (a Web Connector that only seemed gone may have called meanwhile): True when it was."""
+    done = conn.execute(
+        update(qbwc_sessions)
+        .where(qbwc_sessions.c.ticket == seen.ticket)
+        .where(qbwc_sessions.c.status == "active")
+        .where(qbwc_sessions.c.updated_at == seen.updated_at)
+        .values(status="abandoned", last_error=message, pending_request=None, updated_at=now)
+    )
+    return done.rowcount == 1
+
+
+def active_session_for(conn: Connection, connection_id: str) -> Liveness | None:
+    """The connection's active session (the unique index allows one), read without its state."""
     row = conn.execute(
-        select(qbwc_sessions.c.ticket)
+        select(
+            qbwc_sessions.c.ticket,
+            qbwc_sessions.c.created_at,
+            qbwc_sessions.c.updated_at,
+            qbwc_sessions.c.pending_request.is_not(None),
+        )
         .where(qbwc_sessions.c.connection_id == connection_id)
         .where(qbwc_sessions.c.status == "active")
-        .order_by(qbwc_sessions.c.created_at.desc())
         .limit(1)
-    ).scalar()
-    return get_session(conn, str(row)) if row is not None else None
+    ).first()
+    return Liveness(*row) if row is not None else None
+
+
+BUSY_PREFIX = "qbdsync: busy:"
+
+
+def note_busy(
+    conn: Connection,
+    connection_id: str,
+    holder_ticket: str,
+    message: str,
+    recovery: str,
+    now: datetime,
+) -> None:
+    """Record that a Web Connector was turned away while `holder_ticket`'s session is live: the
+    connection's last error, and one sync error per live session whose count goes up with each
+    repeat (a second Web Connector polling every minute must not write a row a minute)."""
+    existing = conn.execute(
+        select(sync_errors.c.id)
+        .where(sync_errors.c.connection_id == connection_id)
+        .where(sync_errors.c.ticket == holder_ticket)
+        .where(sync_errors.c.message.startswith(BUSY_PREFIX))
+        .limit(1)
+    ).first()
+    if existing is None:
+        conn.execute(
+            insert(sync_errors).values(
+                connection_id=connection_id,
+                ticket=holder_ticket,
+                occurred_at=now,
+                recovery=recovery,
+                message=message,
+                count=1,
+            )
+        )
+    else:
+        conn.execute(
+            update(sync_errors)
+            .where(sync_errors.c.id == existing.id)
+            .values(occurred_at=now, message=message, count=sync_errors.c.count + 1)
+        )
+    conn.execute(
+        update(connections).where(connections.c.id == connection_id).values(last_error=message)
+    )

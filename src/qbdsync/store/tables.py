@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -127,14 +128,29 @@ qbwc_sessions = Table(
     metadata,
     Column("ticket", String(128), primary_key=True),
     Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
-    Column("status", String(16), nullable=False),  # active | closed | failed
+    # active | complete | closed | failed | abandoned (silent too long, taken over)
+    Column("status", String(16), nullable=False),
     Column("created_at", UTC_DATETIME, nullable=False),
+    # When the Web Connector was last heard from (or last answered): the silence that tells a
+    # live session from an abandoned one is measured from here.
     Column("updated_at", UTC_DATETIME, nullable=False),
     # The sans-IO engine's state between SOAP calls, so any server process can answer any call.
     Column("state", JSON_DOC, nullable=True),
+    # The qbXML request QuickBooks is working on (sent, its response not yet received): a
+    # repeated sendRequestXML gets it again, and while it is set the session is in flight.
+    Column("pending_request", Text, nullable=True),
     Column("last_error", Text, nullable=True),
     Column("close_message", Text, nullable=True),
     Index(None, "connection_id", "status"),
+    # At most one active session per connection, whatever the number of server processes: of
+    # two Web Connectors racing to start one, the database lets exactly one in.
+    Index(
+        "uq_qbwc_sessions_one_active",
+        "connection_id",
+        unique=True,
+        sqlite_where=text("status = 'active'"),
+        postgresql_where=text("status = 'active'"),
+    ),
 )
 
 records = Table(

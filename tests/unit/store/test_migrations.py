@@ -70,3 +70,51 @@ def test_delivery_errors_written_by_older_versions_lose_the_consumers_answer(
         "d3": "HTTP 299",
         "d4": None,
     }
+
+
+def test_only_the_newest_of_several_active_sessions_stays_active(database_url: str) -> None:
+    """Before 0006 two Web Connectors could both hold an active session of one connection; the
+    unique index of 0006 needs one at most, so the older ones become abandoned."""
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0005")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO companies (id, name, created_at, updated_at)"
+                " VALUES ('co', 'Acme', :now, :now)"
+            ),
+            {"now": now},
+        )
+        for connection_id in ("a", "b"):
+            conn.execute(
+                text(
+                    "INSERT INTO connections (id, company_id, username, password_digest, file_id,"
+                    " status, created_at) VALUES (:id, 'co', :id, :digest, '{F}', 'Linked', :now)"
+                ),
+                {"id": connection_id, "digest": b"\0" * 32, "now": now},
+            )
+        sessions = [
+            ("a-old", "a", "active", datetime(2026, 12, 1, 1, tzinfo=UTC)),
+            ("a-new", "a", "active", datetime(2026, 12, 1, 2, tzinfo=UTC)),
+            ("a-done", "a", "complete", datetime(2026, 12, 1, 3, tzinfo=UTC)),
+            ("b-only", "b", "active", datetime(2026, 12, 1, 1, tzinfo=UTC)),
+        ]
+        for ticket, connection_id, status, created in sessions:
+            conn.execute(
+                text(
+                    "INSERT INTO qbwc_sessions (ticket, connection_id, status, created_at,"
+                    " updated_at) VALUES (:ticket, :connection, :status, :at, :at)"
+                ),
+                {"ticket": ticket, "connection": connection_id, "status": status, "at": created},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT ticket, status FROM qbwc_sessions")).all())
+    engine.dispose()
+    assert found == {
+        "a-old": "abandoned",
+        "a-new": "active",
+        "a-done": "complete",
+        "b-only": "active",
+    }

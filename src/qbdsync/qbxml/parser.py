@@ -328,6 +328,13 @@ class ResponseParser:
         except QbdsyncError as exc:
             raise self._fail(exc) from None
 
+    @property
+    def retained_elements(self) -> int:
+        """How many elements the partial tree holds now (diagnostics: it should stay small)."""
+        if self._root is None:
+            return 0
+        return int(_COUNT_ELEMENTS(self._root))  # type: ignore[arg-type]  # count() is a float
+
     def _check_usable(self) -> None:
         if self._failure is not None:
             raise InvalidXML(f"the response was already rejected: {self._failure}")
@@ -442,15 +449,21 @@ class ResponseParser:
         it reaches the last child and `parent` is not finished, that child stays, pruned,
         because the parser may still be inside it.
         """
-        kept = None
-        # Only the first child can be older than this piece (the open path of the last drain),
-        # so a kept sibling after it has its name in the piece; a search for it is a C-speed
-        # substring test here but about 1 µs per sibling in XPath.
-        piece = self._piece
-        named = keep_suffix in piece if isinstance(piece, str) else keep_suffix.encode() in piece
-        if named or not piece:
-            found = _NEXT_KEPT[keep_suffix](parent[0])
-            kept = found[0] if isinstance(found, list) and found else None
+        # Searching the siblings costs about 1 µs each in XPath, so first a shortcut. Only the
+        # first child can be older than this piece (the open path of the last drain), and of
+        # the newer ones only the first can have begun its start tag in an earlier piece. Every
+        # child after that one has its whole start tag, name included, in this piece: when the
+        # piece does not hold the suffix at all, none of them is kept.
+        kept: object = parent[0].getnext()
+        if isinstance(kept, etree._Element) and not _tag(kept).endswith(keep_suffix):
+            piece = self._piece
+            named = (
+                keep_suffix in piece if isinstance(piece, str) else keep_suffix.encode() in piece
+            )
+            kept = None
+            if named or not piece:
+                found = _NEXT_KEPT[keep_suffix](parent[0])
+                kept = found[0] if isinstance(found, list) and found else None
         if isinstance(kept, etree._Element):
             del parent[: parent.index(kept)]
             return kept
@@ -466,7 +479,7 @@ class ResponseParser:
     def _too_large(self, record: etree._Element, what: str, setting: str) -> RecordTooLarge:
         ret = _tag(record)
         return RecordTooLarge(
-            f"a {ret} record in QuickBooks' answer to {self._rs_name} (requestID "
+            f"one {ret} record in QuickBooks' answer to {self._rs_name} (requestID "
             f"{self._rs_request_id!r}) is too large to read: {what}",
             request_id=self._rs_request_id,
             ret_name=ret,

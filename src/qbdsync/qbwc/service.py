@@ -447,7 +447,7 @@ class QbwcService:
         and the engine starts again from the state saved before it.
         """
         message = (
-            f"{error} Nothing from that response was stored; to read such records, raise "
+            f"{error}. Nothing from that response was stored; to read such records, raise "
             f"QBDSYNC_{error.setting.upper()}."
         )
         with self._db.begin() as conn:

@@ -391,11 +391,20 @@ class QbwcEndpoint:
 def _feed_until_streamed(reader: StreamingCallReader, data: bytes) -> bool:
     """Feed `data` in small pieces until the streamed parameter starts; False once it has.
 
-    Small pieces stop the parse close to the `response` start tag, so its content is read
-    once, by the path made for it, and the event loop is never held for long by one piece.
+    A piece that holds `response` ends just after the `>` that follows it, so the parse stops
+    at the start tag and the escaped content (slow through lxml callbacks) is left to the path
+    made for it. Small pieces also keep each stretch of this event-loop work short.
     """
-    for start in range(0, len(data), PREPARSE_PIECE_BYTES):
-        reader.feed(data[start : start + PREPARSE_PIECE_BYTES])
+    pos, size = 0, len(data)
+    while pos < size:
+        end = min(pos + PREPARSE_PIECE_BYTES, size)
+        tag = data.find(b"response", pos, end)
+        if tag >= 0:
+            close = data.find(b">", tag)
+            if close >= 0:
+                end = close + 1
+        reader.feed(data[pos:end])
+        pos = end
         if reader.streamed_started:
             return False
     return True

@@ -240,7 +240,7 @@ class _OpenRecord:
         # Characters fed before the piece in which the record was first seen: its size is at
         # most everything fed since, which overstates it by less than one piece.
         self.started_at = started_at
-        # At most this many elements: an exact count, plus one per `<` fed since.
+        # At most this many elements: an exact count, plus a bound for each piece fed since.
         self.elements_bound = elements_bound
 
 
@@ -270,9 +270,6 @@ class ResponseParser:
         # large tree before it is freed, and so that a record finished within one piece is
         # never over the size limit.
         self._piece_size = min(_PIECE_CHARS, limits.max_chars)
-        # A piece of S characters starts at most S / 4 elements ("<a/>"): when that is within the
-        # limit, records that start and end within one piece need no count.
-        self._count_each = self._piece_size // 4 > limits.max_elements
         self._root: etree._Element | None = None
         self._msgs: etree._Element | None = None
         self._msgs_done = False
@@ -282,7 +279,7 @@ class ResponseParser:
         self._open: _OpenRecord | None = None
         self._fed = 0  # characters (or bytes) fed so far
         self._piece_start = 0  # self._fed before the piece being drained
-        self._piece_lts = 0  # "<" in that piece
+        self._piece_elements = 0  # at most this many elements begin in that piece
         self._piece: str | bytes = ""  # the piece being drained
         self._tail = b""  # end of the data so far, to spot a declaration split across chunks
         self._failure: QbdsyncError | None = None
@@ -300,7 +297,8 @@ class ResponseParser:
                 self._screen_prologue(piece)
             self._piece_start = self._fed
             self._fed += len(piece)
-            self._piece_lts = piece.count("<") if isinstance(piece, str) else piece.count(b"<")
+            # Every element takes 4 characters at least ("<a/>"): a bound that costs nothing.
+            self._piece_elements = len(piece) // 4 + 1
             self._piece = piece
             try:
                 self._parser.feed(piece)
@@ -315,7 +313,7 @@ class ResponseParser:
         """Finish the document; return the remaining events. Raises InvalidXML if incomplete."""
         self._check_usable()
         self._closed = True
-        self._piece_start, self._piece_lts, self._piece = self._fed, 0, ""
+        self._piece_start, self._piece_elements, self._piece = self._fed, 0, ""
         try:
             root = self._parser.close()
             events = self._drain(final=True)
@@ -511,23 +509,23 @@ class ResponseParser:
         tracked = self._open
         if tracked is not None and tracked.element is record:
             tracked.elements_bound = self._check_elements(
-                record, tracked.elements_bound + self._piece_lts
+                record, tracked.elements_bound + self._piece_elements
             )
             self._check_size(record, tracked.started_at)
         else:
-            bound = self._check_elements(record, self._piece_lts)
+            bound = self._check_elements(record, self._piece_elements)
             self._open = _OpenRecord(record, self._piece_start, bound)
 
     def _check_finished_record(self, record: etree._Element) -> None:
         tracked = self._open
         if tracked is not None and tracked.element is record:
             self._open = None
-            self._check_elements(record, tracked.elements_bound + self._piece_lts)
+            self._check_elements(record, tracked.elements_bound + self._piece_elements)
             self._check_size(record, tracked.started_at)
-        elif self._count_each:
-            # Begun and finished within this piece, so within the size limit; the element
-            # count needs checking only when a piece can hold more elements than allowed.
-            self._check_elements(record, self._piece_lts)
+        else:
+            # Begun and finished within this piece, so within the size limit; its element count
+            # is counted only when the piece could hold more elements than allowed.
+            self._check_elements(record, self._piece_elements)
 
 
 def parse_response(text: str | bytes, limits: RecordLimits = _DEFAULT_LIMITS) -> list[Event]:

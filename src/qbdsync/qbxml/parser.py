@@ -297,8 +297,8 @@ class ResponseParser:
                 self._screen_prologue(piece)
             self._piece_start = self._fed
             self._fed += len(piece)
-            # Every element takes 4 characters at least ("<a/>"): a bound that costs nothing.
-            self._piece_elements = len(piece) // 4 + 1
+            # Every start tag takes 3 characters at least ("<a>"): a bound that costs nothing.
+            self._piece_elements = len(piece) // 3 + 1
             self._piece = piece
             try:
                 self._parser.feed(piece)

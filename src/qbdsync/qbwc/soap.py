@@ -63,6 +63,7 @@ class ParamLimits:
 
 
 DEFAULT_LIMITS = ParamLimits()
+_UNKNOWN = -1  # the limit of a name that is not a parameter of the operation
 
 
 def _too_long(operation: str, param: str, limit: int) -> SoapFault:
@@ -301,15 +302,15 @@ def parse_call(body: bytes, limits: ParamLimits = DEFAULT_LIMITS) -> SoapCall:
     for child in op_el:
         ctag = child.tag
         # Some clients leave parameters unqualified; accept both, skip foreign namespaces.
-        if not isinstance(ctag, str) or (ctag[0] == "{" and not ctag.startswith(_INTUIT_PREFIX)):
+        if ctag[0] == "{" and not ctag.startswith(_INTUIT_PREFIX):
             continue
         pname = ctag.rpartition("}")[2]
-        if pname not in op_limits:
+        limit = op_limits.get(pname, _UNKNOWN)
+        if limit == _UNKNOWN:
             continue  # not a parameter of this operation
         if len(child):
             raise SoapFault(f"parameter {pname!r} must be text, not XML elements")
         text = child.text or ""
-        limit = op_limits[pname]
         if limit is not None and len(text) > limit:
             raise _too_long(name, pname, limit)
         params[pname] = text

@@ -126,11 +126,12 @@ class LargeBodySlots:
     ready: the spool's in-memory part, parameters held up to their limits while it arrives, then
     the parse, mapping and storing of a page of records, tens of MB in all. The parameter limits
     bound one request; this bounds how many of them add up. A request takes a slot when its body
-    turns large and keeps it until its answer is computed. One that finds every slot taken waits
-    at most `wait_seconds` and is then answered 503 at once rather than queued: a queue would
-    only move the cost (and the client's timeout) elsewhere. While it waits it holds no more
-    than it has read (about SMALL_BODY_BYTES), because the server stops reading its socket.
-    Small bodies (every idle poll) never take a slot.
+    turns large and keeps it until its answer is computed (the unread rest of a refused body is
+    dropped after the slot is given back: that costs no memory). One that finds every slot
+    taken waits at most `wait_seconds` and is then answered 503 at once rather than queued: a
+    queue would only move the cost (and the client's timeout) elsewhere. While it waits it holds
+    no more than it has read (about SMALL_BODY_BYTES), because the server stops reading its
+    socket. Small bodies (every idle poll) never take a slot.
     """
 
     def __init__(self, slots: int, wait_seconds: float) -> None:
@@ -243,17 +244,24 @@ class QbwcEndpoint:
             answer = await self._receive_large(receive, chunks, size, more)
         finally:
             self._slots.release()
-        if answer is not None:
-            await _send(send, answer[0], answer[1], _XML)
+        if answer is None:
+            return
+        status, body, unread = answer
+        if unread:
+            # Refused before its end: read and drop the rest (no slot needed for that) so the
+            # client gets to read the fault.
+            await _drain(receive, limit)
+        await _send(send, status, body, _XML)
 
     async def _receive_large(
         self, receive: Receive, chunks: list[bytes], size: int, more: bool
-    ) -> tuple[int, bytes] | None:
+    ) -> tuple[int, bytes, bool] | None:
         """Read the rest of a large body into a spool, parsing it as it arrives; answer it.
 
         The parse checks the envelope and holds each parameter only up to its limit; it stops
-        at the streamed `response`, which is read from the spool afterwards. None: the client
-        went away.
+        at the streamed `response`, which is read from the spool afterwards. Returns the status,
+        the body and whether the request body still has unread bytes; None if the client went
+        away.
         """
         limit = self._max_body_bytes
         reader = StreamingCallReader(self._limits)
@@ -277,21 +285,16 @@ class QbwcEndpoint:
                     more = message.get("more_body", False)
                     size += len(data)
                     if size > limit:
-                        spool.close()
-                        await _drain(receive, limit)
-                        return 500, _too_large_fault(limit)
+                        return 500, _too_large_fault(limit), more
                     pending = [data] if data else []
                 if parsing:
                     # The whole body is parsed: a call without a streamed response.
                     call = reader.close()
             except Exception as exc:
-                spool.close()
-                if more:
-                    await _drain(receive, limit)
-                return _fault(exc, reader.operation)
+                return (*_fault(exc, reader.operation), more)
             if parsing:
-                return await anyio.to_thread.run_sync(self._answer, call)
-            return await anyio.to_thread.run_sync(self._answer_large, spool)
+                return (*await anyio.to_thread.run_sync(self._answer, call), False)
+            return (*await anyio.to_thread.run_sync(self._answer_large, spool), False)
         finally:
             spool.close()
 

@@ -44,6 +44,7 @@ bench: install
 	$(VENV)/bin/python bench/ingest.py
 	command -v wrk >/dev/null || apt-get install -y -qq wrk
 	$(VENV)/bin/python bench/idle_polls.py --database both
+	$(VENV)/bin/python bench/hostile_memory.py
 
 clean:
 	rm -rf $(VENV) $(SDK_VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -5,7 +5,8 @@ QbdsyncError
 │   ├── QuickBooksBusy        QuickBooks is locked / record in use (3170, 3175, 3176, 1000)
 │   └── StaleIterator         an iterator died with its session (3391): restart from watermark
 ├── SkipDataset           this data type cannot be read here; the others go on
-│   └── NotSupported          the edition or qbXML version lacks it (3250, 501-550)
+│   ├── NotSupported          the edition or qbXML version lacks it (3250, 501-550)
+│   └── RecordTooLarge        a record in a response is past the record size limits
 ├── RejectedInput         input from outside is wrong; nothing is stored, the sender is told
 │   ├── InvalidXML            hostile or malformed XML (entities, DTDs, bad syntax, too big)
 │   ├── SoapFault             a SOAP request we cannot answer (unknown operation, bad shape)
@@ -51,6 +52,21 @@ class SkipDataset(QbdsyncError):
 
 class NotSupported(SkipDataset):
     """The QuickBooks edition or qbXML version does not have this data type or field."""
+
+
+class RecordTooLarge(SkipDataset):
+    """A record in QuickBooks' response is larger than the record limits allow.
+
+    Nothing from that response is stored; the query it answered fails and the session goes on.
+    """
+
+    def __init__(
+        self, message: str, *, request_id: str | None, ret_name: str, setting: str
+    ) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+        self.ret_name = ret_name
+        self.setting = setting  # the Settings field whose limit it passed
 
 
 class RejectedInput(QbdsyncError):

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from qbdsync import limits
 from qbdsync.errors import ConfigurationError
+from qbdsync.limits import RecordLimits, SoapLimits
 from qbdsync.redact import MASK, mask_database_url
 from qbdsync.webhooks.destinations import parse_networks
 
@@ -76,6 +78,20 @@ class Settings(BaseSettings):
 
     # Hostile-input limits
     max_request_bytes: int = Field(default=512 * 1024 * 1024, ge=1024)
+    # A SOAP parameter is read whole before it is checked, so each has a length limit, in
+    # characters; a request past one is refused (a fault) as soon as the limit is passed. The
+    # qbXML `response` is streamed, so only max_request_bytes bounds it.
+    max_credential_chars: int = Field(default=limits.CREDENTIAL_CHARS, ge=64)
+    max_hcp_response_chars: int = Field(default=limits.HCP_RESPONSE_CHARS, ge=64 * 1024)
+    max_soap_param_chars: int = Field(default=limits.PARAM_CHARS, ge=1024)
+    # Requests whose body is over 64 KB are handled at most this many at a time per server
+    # process; one that finds no free slot within the wait gets HTTP 503 with a SOAP fault.
+    large_body_slots: int = Field(default=limits.LARGE_BODY_SLOTS, ge=1)
+    large_body_wait_seconds: float = Field(default=limits.LARGE_BODY_WAIT_SECONDS, ge=0)
+    # One qbXML record is held whole while it is read; a record past these limits fails the
+    # query that returned it (recorded as that data type's error) and the session goes on.
+    max_record_chars: int = Field(default=limits.RECORD_CHARS, ge=1024)
+    max_record_elements: int = Field(default=limits.RECORD_ELEMENTS, ge=10)
 
     # Signs link URLs. Set it in production (32+ random characters) so that the database alone
     # cannot produce them; when empty, a secret kept in the database is used.
@@ -131,6 +147,16 @@ class Settings(BaseSettings):
             f"QBDSYNC_PUBLIC_URL must be https (or http on localhost/127.0.0.1) because the "
             f"Web Connector refuses anything else; got {self.public_url!r}"
         )
+
+    def soap_limits(self) -> SoapLimits:
+        return SoapLimits(
+            credential_chars=self.max_credential_chars,
+            hcp_response_chars=self.max_hcp_response_chars,
+            param_chars=self.max_soap_param_chars,
+        )
+
+    def record_limits(self) -> RecordLimits:
+        return RecordLimits(max_chars=self.max_record_chars, max_elements=self.max_record_elements)
 
     @property
     def qbwc_url(self) -> str:

@@ -90,7 +90,12 @@ def create_app(
     errors.install(app)
     docs.install(app)
     qbwc = QbwcEndpoint(
-        lambda: service, service_url=settings.qbwc_url, max_body_bytes=settings.max_request_bytes
+        lambda: service,
+        service_url=settings.qbwc_url,
+        max_body_bytes=settings.max_request_bytes,
+        limits=settings.soap_limits(),
+        large_body_slots=settings.large_body_slots,
+        large_body_wait_seconds=settings.large_body_wait_seconds,
     )
     app.state.qbwc_endpoint = qbwc
     app.router.routes.append(Route(QBWC_PATH, endpoint=qbwc))

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import IO
 
 from qbdsync.errors import InvalidXML, SoapFault
-from qbdsync.qbwc.soap import StreamingCallReader
+from qbdsync.qbwc.soap import DEFAULT_LIMITS, ParamLimits, StreamingCallReader
 
 PRESCAN_BLOCK_BYTES = 1024 * 1024
 TEXT_CHUNK_BYTES = 1024 * 1024
@@ -332,6 +332,7 @@ class FastResponseReader:
         body: IO[bytes],
         span: ResponseSpan,
         *,
+        limits: ParamLimits = DEFAULT_LIMITS,
         chunk_bytes: int = TEXT_CHUNK_BYTES,
         feed_bytes: int = ENVELOPE_FEED_BYTES,
     ) -> None:
@@ -339,7 +340,7 @@ class FastResponseReader:
         self._span = span
         self._chunk_bytes = chunk_bytes
         self._feed_bytes = feed_bytes
-        self._reader = StreamingCallReader()
+        self._reader = StreamingCallReader(limits)
 
     @property
     def operation(self) -> str | None:
@@ -397,5 +398,4 @@ class FastResponseReader:
         params = reader.close().params
         if not reader.streamed_done:
             raise SoapFault("receiveResponseXML: the response parameter is not closed")
-        reader.take_text()  # text of a repeated `response` parameter: ignored, as lxml-only does
         return params.get("hresult", ""), params.get("message", "")

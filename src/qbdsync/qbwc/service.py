@@ -25,7 +25,14 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from qbdsync import __version__
-from qbdsync.errors import InvalidXML, NotFound, NotSupported, QbdsyncError, SessionNotStarted
+from qbdsync.errors import (
+    InvalidXML,
+    NotFound,
+    NotSupported,
+    QbdsyncError,
+    RecordTooLarge,
+    SessionNotStarted,
+)
 from qbdsync.mapping.company import map_company_info
 from qbdsync.mapping.currencies import CompanyCurrency, CurrencyCodes, company_currency
 from qbdsync.qbwc.credentials import new_ticket, verify_password
@@ -687,6 +694,8 @@ class QbwcService:
                 # from when the (possibly long) ingest began.
                 session_store.save_session(conn, ticket, self._clock(), **values)
                 return outcome.progress
+        except RecordTooLarge as exc:
+            return self._reject_response(ticket, exc, now)
         except InvalidXML as exc:
             message = (
                 "QuickBooks' response could not be read safely, so nothing from it was stored: "
@@ -753,6 +762,33 @@ class QbwcService:
         session_store.save_session(conn, ticket, now, **values)
         return progress
 
+    def _reject_response(self, ticket: str, error: RecordTooLarge, now: datetime) -> int:
+        """A record was past the record limits: its query fails, the session goes on.
+
+        The transaction that read the response has rolled back, so nothing from it is stored
+        and the engine starts again from the state saved before it.
+        """
+        message = (
+            f"{error}. Nothing from that response was stored; to read such records, raise "
+            f"QBDSYNC_{error.setting.upper()}."
+        )
+        with self._db.begin() as conn:
+            session = session_store.get_session(conn, ticket, for_update=True)
+            if session is None or session.status != "active" or session.state is None:
+                return -1
+            engine = SyncEngine(SessionState.from_json(session.state))
+            connection_id = session.connection_id
+            engine.reject_response(error.request_id, message)
+            outcome = engine.end_response(now=time.time())
+            self._update_pulls(conn, engine, ticket, connection_id, now)
+            self._save_errors(conn, engine, connection_id, ticket, now)
+            values: dict[str, Any] = {"state": engine.state.to_json()}
+            if outcome.done:
+                values["close_message"] = self._finish(conn, engine, connection_id, now)
+                values["status"] = "complete"
+            session_store.save_session(conn, ticket, self._clock(), **values)
+            return outcome.progress
+
     def _ingest(
         self,
         conn: Connection,
@@ -765,7 +801,7 @@ class QbwcService:
 
         Returns the length of the response text (0: QuickBooks sent none, only an hresult).
         """
-        parser = ResponseParser()
+        parser = ResponseParser(self._settings.record_limits())
         batch_size = self._settings.store_batch_size
         rows: list[RecordRow] = []
         deletions: dict[str, list[str]] = {}

@@ -10,6 +10,11 @@ DOCTYPE refused with InvalidXML):
   limit, which applies only when libxml2 builds a tree. It refuses a DOCTYPE as soon as it meets
   one, before any internal subset is read.
 
+Every other parameter is held whole, so each has a length limit (SoapLimits): the streaming
+reader raises SoapFault the moment a parameter passes its limit, so a hostile body costs no
+more than the limit, however long it is. Elements that are not parameters of the operation
+(unknown names, foreign namespaces, SOAP headers) are skipped without keeping their text.
+
 Responses are byte templates per operation; only the result value is escaped and spliced in.
 """
 
@@ -24,6 +29,7 @@ from typing import Any
 from lxml import etree
 
 from qbdsync.errors import InvalidXML, SoapFault
+from qbdsync.limits import SoapLimits
 from qbdsync.qbwc.wsdl import INTUIT_NS, OPERATIONS
 
 SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -34,6 +40,34 @@ _INTUIT_PREFIX = f"{{{INTUIT_NS}}}"
 
 # receiveResponseXML's `response` is the one parameter that can be huge.
 STREAMED_PARAMS: dict[str, str] = {"receiveResponseXML": "response"}
+
+
+class ParamLimits:
+    """SoapLimits resolved per operation, built once per endpoint (the idle-poll path reads it).
+
+    `by_operation[op][param]` is the limit of each parameter `op` declares, in characters, or
+    None for the streamed one; a name missing from `by_operation[op]` is not a parameter of it.
+    """
+
+    __slots__ = ("by_operation",)
+
+    def __init__(self, limits: SoapLimits | None = None) -> None:
+        limits = limits or SoapLimits()
+        self.by_operation: dict[str, dict[str, int | None]] = {
+            op.name: {
+                p.name: None if STREAMED_PARAMS.get(op.name) == p.name else limits.for_param(p.name)
+                for p in op.params
+            }
+            for op in OPERATIONS.values()
+        }
+
+
+DEFAULT_LIMITS = ParamLimits()
+_UNKNOWN = -1  # the limit of a name that is not a parameter of the operation
+
+
+def _too_long(operation: str, param: str, limit: int) -> SoapFault:
+    return SoapFault(f"{operation}: parameter {param!r} is longer than {limit:,} characters")
 
 
 @dataclass(slots=True)
@@ -65,8 +99,10 @@ def _local_name(tag: str) -> str:
 class _CallTarget:
     """Parser target that understands exactly one envelope: Envelope/Body/<op>/<param>text.
 
-    Depths: 1 Envelope, 2 Header or Body, 3 the operation element, 4 a parameter. Headers are
-    skipped; an element inside a parameter is refused because every parameter is a string.
+    Depths: 1 Envelope, 2 Header or Body, 3 the operation element, 4 a parameter. Headers,
+    unknown parameters and everything inside them are skipped (their text is never kept); an
+    element inside a known parameter is refused because every parameter is a string. A
+    parameter's text is counted as it arrives and refused past its limit.
     """
 
     __slots__ = (
@@ -74,8 +110,11 @@ class _CallTarget:
         "_buf",
         "_depth",
         "_in_body",
+        "_limit",
+        "_limits",
+        "_op_limits",
         "_param",
-        "_streamed_name",
+        "_size",
         "_streaming",
         "operation",
         "params",
@@ -84,16 +123,16 @@ class _CallTarget:
         "streamed_started",
     )
 
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
+    def __init__(self, limits: ParamLimits) -> None:
+        self._limits = limits.by_operation
         self._depth = 0
         self._body_tag = ""
         self._in_body = False
+        self._op_limits: dict[str, int | None] = {}
         self._param: str | None = None
+        self._limit = 0
+        self._size = 0
         self._buf: list[str] = []
-        self._streamed_name: str | None = None
         self._streaming = False
         self.operation: str | None = None
         self.params: dict[str, str] = {}
@@ -123,18 +162,26 @@ class _CallTarget:
             if name not in OPERATIONS:
                 raise SoapFault(f"unknown operation {name!r}")
             self.operation = name
-            self._streamed_name = STREAMED_PARAMS.get(name)
+            self._op_limits = self._limits[name]
         elif depth == 4:
+            self._param = None
             # Some clients leave parameters unqualified; accept both.
             if tag[0] == "{" and not tag.startswith(_INTUIT_PREFIX):
-                self._param = None
                 return
             name = _local_name(tag)
-            self._param = name
+            if name not in self._op_limits:
+                return  # not a parameter of this operation: skipped, text and all
+            limit = self._op_limits[name]
             self._buf = []
-            if name == self._streamed_name:
+            self._size = 0
+            if limit is None:
+                if self.streamed_started:
+                    return  # only the first one is read; a repeat is skipped like junk
                 self._streaming = True
                 self.streamed_started = True
+            else:
+                self._limit = limit
+            self._param = name
         elif self._param is not None:
             raise SoapFault(f"parameter {self._param!r} must be text, not XML elements")
 
@@ -156,8 +203,12 @@ class _CallTarget:
         if self._depth == 4 and self._param is not None and self._in_body:
             if self._streaming:
                 self.pending.append(text)
-            else:
-                self._buf.append(text)
+                return
+            self._size += len(text)
+            if self._size > self._limit:
+                self._buf = []
+                raise _too_long(self.operation or "", self._param, self._limit)
+            self._buf.append(text)
 
     def doctype(self, *args: object) -> None:
         raise InvalidXML(_DOCTYPE_REFUSED)
@@ -214,13 +265,14 @@ class _ThreadParsers(threading.local):
 _parsers = _ThreadParsers()
 
 
-def parse_call(body: bytes) -> SoapCall:
+def parse_call(body: bytes, limits: ParamLimits = DEFAULT_LIMITS) -> SoapCall:
     """Parse a whole (small) SOAP request. Raises InvalidXML or SoapFault.
 
     Small bodies are parsed into a tree: for a 400-byte idle poll that is about twice as fast as
     the callback target. Entities are never expanded (resolve_entities=False); a DOCTYPE is
     refused *before* parsing because libxml2 2.14 opens a SYSTEM DTD file even with
-    load_dtd=False (only no_network stops it, and only for URLs).
+    load_dtd=False (only no_network stops it, and only for URLs). The body is small, so the
+    parameter limits are checked on the parsed text.
     """
     refuse_doctype(body)
     try:
@@ -245,6 +297,7 @@ def parse_call(body: bytes) -> SoapCall:
     op = OPERATIONS.get(name)
     if op is None:
         raise SoapFault(f"unknown operation {name!r}")
+    op_limits = limits.by_operation[name]
     params: dict[str, str] = {}
     for child in op_el:
         ctag = child.tag
@@ -252,9 +305,15 @@ def parse_call(body: bytes) -> SoapCall:
         if ctag[0] == "{" and not ctag.startswith(_INTUIT_PREFIX):
             continue
         pname = ctag.rpartition("}")[2]
+        limit = op_limits.get(pname, _UNKNOWN)
+        if limit == _UNKNOWN:
+            continue  # not a parameter of this operation
         if len(child):
             raise SoapFault(f"parameter {pname!r} must be text, not XML elements")
-        params[pname] = child.text or ""
+        text = child.text or ""
+        if limit is not None and len(text) > limit:
+            raise _too_long(name, pname, limit)
+        params[pname] = text
     for required in op.required_params:
         if required not in params:
             raise SoapFault(f"{name}: missing parameter {required!r}")
@@ -265,12 +324,13 @@ class StreamingCallReader:
     """Incremental SOAP request reader for large bodies; feed it bytes, take the text pieces.
 
     Every parameter but the streamed one (receiveResponseXML's `response`) is collected into
-    `params`; the streamed parameter's text accumulates in small pieces that `take_text()` hands
-    over and forgets, so memory stays bounded by the size of one fed chunk.
+    `params`, up to its limit in `limits`; the streamed parameter's text accumulates in small
+    pieces that `take_text()` hands over and forgets, so memory stays bounded by the size of one
+    fed chunk.
     """
 
-    def __init__(self) -> None:
-        self._target = _CallTarget()
+    def __init__(self, limits: ParamLimits = DEFAULT_LIMITS) -> None:
+        self._target = _CallTarget(limits)
         self._parser = _hardened_parser(self._target)
         self._closed = False
 

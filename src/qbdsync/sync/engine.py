@@ -597,6 +597,36 @@ class SyncEngine:
         )
         self.state.in_flight.clear()
 
+    def reject_response(self, request_id: str | None, message: str) -> None:
+        """QuickBooks' response could not be read (a record past the size limits), so nothing
+        from it was stored; the state must be the one from before the response.
+
+        The query that returned the record fails, recorded with `message`; other queries of the
+        same message set start again, since their answers were not stored either. When the
+        culprit is unknown (an unknown requestID), each batched query is asked again alone, as
+        in fail_response, and a query already alone fails.
+        """
+        culprit = self.state.in_flight.get(request_id or "")
+        batched = {f.dataset for f in self.state.in_flight.values()}
+        failed: set[str] = set()
+        for flight in self.state.in_flight.values():
+            run = self.state.run(flight.dataset)
+            if run.status != "running":
+                continue
+            if culprit is not None and flight.dataset != culprit.dataset:
+                run.status = "pending"
+                run.message = "asked again: another answer in the same response was too large"
+            elif culprit is None and len(batched) > 1 and not run.solo:
+                run.status = "pending"
+                run.solo = True
+                run.message = "a record in a batched response was too large; asking again alone"
+            else:
+                run.status = "failed"
+                run.message = message
+                failed.add(run.name)
+        self._error(",".join(sorted(failed)) or None, None, None, Recovery.FATAL_REQUEST, message)
+        self.state.in_flight.clear()
+
     def end_response(self, response_bytes: int = 0, now: float | None = None) -> ResponseOutcome:
         """Close the round trip: finished datasets commit their watermarks with their rows.
 

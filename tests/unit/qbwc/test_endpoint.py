@@ -173,7 +173,8 @@ def test_large_response_with_special_characters_arrives_exactly(server: LiveServ
 
 def test_body_over_the_limit_is_a_fault(server: LiveServer) -> None:
     def chunks() -> Iterator[bytes]:
-        yield b"<soap:Envelope>"
+        # A well-formed start: a malformed one is refused as soon as it is read instead.
+        yield f'<soap:Envelope xmlns:soap="{SOAP11_NS}">'.encode()
         for _ in range(3):
             yield b" " * SMALL_LIMIT
 
@@ -240,3 +241,29 @@ def test_200_mb_response_streams_with_bounded_memory(server: LiveServer) -> None
     growth_mb = (rss.peak - baseline) / MB
     print(f"200 MB body: {seconds:.1f} s, peak RSS growth {growth_mb:.1f} MB")
     assert growth_mb < 80
+
+
+def test_a_large_call_without_a_response_is_parsed_as_it_arrives(server: LiveServer) -> None:
+    """A 3 MB strHCPResponse (under its 4 MB limit) among unknown elements is answered; one over
+    the limit is a fault, and the server goes on."""
+    hcp = "<QBXML>" + "h" * (3 * MB) + "</QBXML>"
+
+    def body(text: str) -> Iterator[bytes]:
+        head, tail = envelope(
+            "sendRequestXML",
+            f"<ticket>T</ticket><junk>{'j' * 200_000}</junk><strHCPResponse>@</strHCPResponse>"
+            "<strCompanyFileName>C:\\\\a.QBW</strCompanyFileName>",
+        ).split(b"@")
+        yield head
+        encoded = escape_text(text).encode()
+        for start in range(0, len(encoded), 64 * 1024):
+            yield encoded[start : start + 64 * 1024]
+        yield tail
+
+    reply = httpx.post(server.url, content=body(hcp), timeout=60)
+    assert reply.status_code == 200, reply.text
+    assert server.handler.send_args[-1][:2] == ("T", hcp)
+    code, message = fault_of(httpx.post(server.url, content=body(hcp + "h" * MB), timeout=60))
+    assert code == "soap:Client"
+    assert "'strHCPResponse' is longer than 4,194,304 characters" in message
+    assert_still_serving(server)

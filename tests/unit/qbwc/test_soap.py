@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
 from qbdsync.errors import InvalidXML, SoapFault
+from qbdsync.limits import SoapLimits
 from qbdsync.qbwc.soap import (
     SOAP11_NS,
     SOAP12_NS,
+    ParamLimits,
     StreamingCallReader,
     escape_text,
     parse_call,
@@ -207,3 +211,99 @@ def test_streaming_reader_has_no_text_node_limit() -> None:
     reader.close()
     assert total >= 50 * 1024 * 1024
     assert largest < 2 * len(chunk)
+
+
+# -- parameter limits and unknown elements ------------------------------------------------------
+
+TIGHT = ParamLimits(SoapLimits(credential_chars=100, hcp_response_chars=1_000, param_chars=200))
+
+
+def _open_call(op: str, before: str = "") -> bytes:
+    """The start of a call, up to and including `before`, without its end."""
+    return envelope(op, before).split(f"</{op}>".encode())[0]
+
+
+@pytest.mark.parametrize(
+    ("op", "param", "limit"),
+    [
+        ("authenticate", "strUserName", 100),
+        ("authenticate", "strPassword", 100),
+        ("sendRequestXML", "strHCPResponse", 1_000),
+        ("sendRequestXML", "ticket", 200),
+        ("receiveResponseXML", "message", 200),
+        ("connectionError", "hresult", 200),
+    ],
+)
+def test_a_parameter_is_refused_as_soon_as_it_passes_its_limit(
+    op: str, param: str, limit: int
+) -> None:
+    reader = StreamingCallReader(TIGHT)
+    reader.feed(_open_call(op) + f"<{param}>".encode() + b"x" * limit)
+    with pytest.raises(SoapFault, match=f"{op}: parameter '{param}' is longer than {limit:,}"):
+        reader.feed(b"x" * 4096)  # past the limit, with no end tag in sight
+    # The small-body path applies the same limits, and a value at the limit is accepted.
+    others = "".join(f"<{p}>t</{p}>" for p in OPERATIONS[op].required_params if p != param)
+    at_limit = envelope(op, f"<{param}>{'x' * limit}</{param}>{others}")
+    assert parse_call(at_limit, TIGHT).params[param] == "x" * limit
+    with pytest.raises(SoapFault, match=f"parameter '{param}' is longer than"):
+        parse_call(envelope(op, f"<{param}>{'x' * (limit + 1)}</{param}>"), TIGHT)
+
+
+def test_the_streamed_response_has_no_parameter_limit() -> None:
+    text, reader = stream(receive_body("x" * 50_000), [])
+    assert len(text) == 50_000
+    reader = StreamingCallReader(TIGHT)
+    reader.feed(receive_body("<QBXML/>" * 10_000))
+    assert len(reader.take_text()) == 80_000
+
+
+def test_default_limits_allow_long_real_values_and_refuse_hostile_ones() -> None:
+    name = "u" * 4096
+    call = parse_call(envelope("authenticate", f"<strUserName>{name}</strUserName><strPassword/>"))
+    assert call.params["strUserName"] == name
+    reader = StreamingCallReader()
+    reader.feed(_open_call("authenticate") + b"<strUserName>" + b"u" * 4096)
+    with pytest.raises(SoapFault, match="longer than 4,096 characters"):
+        reader.feed(b"u" * 1024)
+
+
+def test_unknown_elements_are_dropped_without_keeping_their_text() -> None:
+    """20 MB in each of a header, an unknown parameter, a foreign-namespace one and a nested
+    one cost no memory and leave no trace in the parameters."""
+    block = b"j" * (64 * 1024)
+    blocks = 20 * 1024 * 1024 // len(block)
+    wrappers = [
+        (b"<soap:Header><h>", b"</h></soap:Header><soap:Body>" + _open_call("authenticate")[-60:]),
+        (b"<junk>", b"</junk>"),
+        (b'<x:other xmlns:x="urn:x">', b"</x:other>"),
+        (b"<nested><deeper>", b"</deeper></nested>"),
+    ]
+    start = envelope("authenticate").split(b"<soap:Body>")[0]
+    assert wrappers[0][1].endswith(f'<authenticate xmlns="{INTUIT_NS}">'.encode())
+    reader = StreamingCallReader()
+    reader.feed(start)
+    tracemalloc.start()
+    try:
+        for opening, closing in wrappers:
+            reader.feed(opening)
+            for _ in range(blocks):
+                reader.feed(block)
+            reader.feed(closing)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    reader.feed(b"<strUserName>u</strUserName><strPassword>p</strPassword>")
+    reader.feed(b"</authenticate></soap:Body></soap:Envelope>")
+    assert reader.close().params == {"strUserName": "u", "strPassword": "p"}
+    assert peak < 2 * 1024 * 1024, f"{peak:,} bytes held while reading 80 MB of unknown elements"
+
+
+def test_a_repeated_response_is_skipped_without_keeping_its_text() -> None:
+    body = envelope(
+        "receiveResponseXML",
+        f"<ticket>T</ticket><response>{escape_text(RESPONSE_TEXT)}</response>"
+        "<response>second copy, never read</response><hresult>0x0</hresult><message>m</message>",
+    )
+    text, reader = stream(body, [len(body) // 2])
+    assert text == RESPONSE_TEXT
+    assert reader.params == {"ticket": "T", "hresult": "0x0", "message": "m"}

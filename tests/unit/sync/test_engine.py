@@ -181,6 +181,44 @@ def test_hresult_without_response_fails_only_the_requests_in_flight() -> None:
     assert nxt.tag == "VendorQueryRq"
 
 
+def test_a_response_too_large_to_read_fails_its_query_and_asks_the_others_again() -> None:
+    engine = plan(["accounts", "currencies", "terms"])
+    queries = requests_of(engine.next_request(NOW) or "")
+    ids = {q.tag: q.get("requestID") for q in queries}
+    assert set(ids) == {"AccountQueryRq", "CurrencyQueryRq", "TermsQueryRq"}  # one message set
+    engine.reject_response(ids["CurrencyQueryRq"], "a CurrencyRet record is too large")
+    outcome = engine.end_response(now=NOW)
+    assert not outcome.done
+    assert engine.summary().statuses == {
+        "accounts": "pending",
+        "currencies": "failed",
+        "terms": "pending",
+    }
+    (error,) = engine.take_errors()
+    assert (error.dataset, error.message) == ("currencies", "a CurrencyRet record is too large")
+    # The others are asked again, in one message set, and finish.
+    again = requests_of(engine.next_request(NOW) or "")
+    assert sorted(q.tag for q in again) == ["AccountQueryRq", "TermsQueryRq"]
+    _, outcome = respond(
+        engine, *(rs(q.tag[:-2] + "Rs", q.get("requestID"), code=1) for q in again)
+    )
+    assert outcome.done
+    assert engine.summary().statuses["accounts"] == engine.summary().statuses["terms"] == "done"
+
+
+def test_a_response_too_large_with_an_unknown_culprit_asks_each_query_alone() -> None:
+    engine = plan(["accounts", "terms"])
+    engine.next_request(NOW)
+    engine.reject_response("no-such-request", "too large")
+    engine.end_response(now=NOW)
+    assert engine.summary().statuses == {"accounts": "pending", "terms": "pending"}
+    (alone,) = requests_of(engine.next_request(NOW) or "")
+    assert alone.tag == "AccountQueryRq"
+    engine.reject_response(None, "too large")
+    engine.end_response(now=NOW)
+    assert engine.state.run("accounts").status == "failed"
+
+
 def test_time_budget_starts_nothing_new_but_lets_an_open_iterator_finish() -> None:
     engine = plan(["customers", "suppliers"], deadline=NOW + 10, hard_deadline=NOW + 100)
     (query,) = requests_of(engine.next_request(NOW) or "")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from qbdsync.errors import NotFound
 from qbdsync.store.tables import webhook_deliveries, webhooks
@@ -213,10 +213,19 @@ def enqueue(
 
 
 def claim_due(
-    conn: Connection, *, now: datetime, lease_until: datetime, limit: int
+    conn: Connection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    one_per_consumer: bool = False,
 ) -> list[DueDelivery]:
     """Take up to `limit` pending deliveries due at `now`, oldest due first, and lease them
     until `lease_until` (commit the transaction before posting them).
+
+    `one_per_consumer` takes at most one delivery (its oldest due) per consumer, from the
+    consumers waiting longest: a consumer with a backlog, or one that hangs to the timeout,
+    then holds one post of a batch, and the other consumers' deliveries go out beside it.
 
     PostgreSQL: `FOR UPDATE SKIP LOCKED` lets several server processes claim at once without
     waiting for or taking each other's rows. SQLite has no row locks (and pysqlite runs a SELECT
@@ -225,15 +234,38 @@ def claim_due(
     """
     at = _utc(now)
     due = and_(webhook_deliveries.c.status == PENDING, webhook_deliveries.c.next_attempt_at <= at)
-    candidates = list(
-        conn.scalars(
-            select(webhook_deliveries.c.id)
+    oldest_first = (webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.created_at)
+    if one_per_consumer:
+        # Two steps because PostgreSQL locks no rows of a grouped query: pick the consumers,
+        # then lock each one's oldest due delivery (SKIP LOCKED: another process has it).
+        consumers = conn.scalars(
+            select(webhook_deliveries.c.webhook_id)
             .where(due)
-            .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.created_at)
+            .group_by(webhook_deliveries.c.webhook_id)
+            .order_by(func.min(webhook_deliveries.c.next_attempt_at))
             .limit(limit)
-            .with_for_update(skip_locked=True)
+        ).all()
+        picked = (
+            conn.scalar(
+                select(webhook_deliveries.c.id)
+                .where(due, webhook_deliveries.c.webhook_id == webhook_id)
+                .order_by(*oldest_first)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            for webhook_id in consumers
         )
-    )
+        candidates = [delivery_id for delivery_id in picked if delivery_id is not None]
+    else:
+        candidates = list(
+            conn.scalars(
+                select(webhook_deliveries.c.id)
+                .where(due)
+                .order_by(*oldest_first)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
     if not candidates:
         return []
     claimed = list(

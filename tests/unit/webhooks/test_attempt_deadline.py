@@ -4,8 +4,16 @@ inside every read timeout is cut off at the timeout, like one that answers nothi
 from __future__ import annotations
 
 import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Engine
+
+from qbdsync.store import webhooks as store
+from qbdsync.webhooks.delivery import deliver_due
 from qbdsync.webhooks.sender import Outcome, WebhookSender
+from qbdsync.webhooks.signing import new_secret
 from tests.unit.webhooks.conftest import LOOPBACK
 from tests.unit.webhooks.receiver import Receiver
 from tests.unit.webhooks.slow_consumer import slow_consumer
@@ -13,6 +21,7 @@ from tests.unit.webhooks.slow_consumer import slow_consumer
 # Far longer than the 1 s timeout: without a deadline for the attempt the post would still be
 # reading the trickled header (it never ends) when this runs out.
 PATIENCE = 20.0
+MINUTE = timedelta(minutes=1)
 
 
 def _post_in_background(sender: WebhookSender, url: str) -> tuple[threading.Thread, list[Outcome]]:
@@ -42,3 +51,62 @@ def test_the_deadline_belongs_to_the_attempt_not_the_connection(receiver: Receiv
         assert outcomes and outcomes[0].error is not None
         assert sender.post(receiver.url, b"{}", {}, 1.0) == Outcome(204, None)
         assert sender.post(receiver.url, b"{}", {}, 1.0) == Outcome(204, None)  # kept alive
+
+
+def _consumer(engine: Engine, client_id: str, url: str) -> store.WebhookRow:
+    with engine.begin() as conn:
+        return store.create_webhook(
+            conn,
+            client_id=client_id,
+            url=url,
+            event_types=["*"],
+            secret=new_secret(),
+            now=datetime.now(UTC),
+        )
+
+
+def _queue(engine: Engine, webhook_id: str, at: datetime) -> str:
+    with engine.begin() as conn:
+        return store.enqueue(
+            conn,
+            webhook_id=webhook_id,
+            event_id=str(uuid.uuid4()),
+            event_type="read.completed",
+            body={"eventType": "read.completed"},
+            now=at,
+        )
+
+
+def test_a_hanging_consumer_does_not_hold_up_the_others(
+    engine: Engine, client_id: str, receiver: Receiver
+) -> None:
+    """A consumer with a backlog that hangs to the (long) timeout, queued before a healthy
+    one: the healthy consumer's delivery goes out while the hanging posts are still open."""
+    start = datetime.now(UTC) - timedelta(minutes=5)
+    with slow_consumer(byte_every=0.2) as slow, WebhookSender(LOOPBACK) as sender:
+        slow_hook = _consumer(engine, client_id, slow.url)
+        backlog = [_queue(engine, slow_hook.id, start + timedelta(seconds=i)) for i in range(3)]
+        healthy = _queue(engine, _consumer(engine, client_id, receiver.url).id, start + MINUTE)
+        attempted: list[int] = []
+        run = threading.Thread(
+            target=lambda: attempted.append(
+                deliver_due(engine, sender=sender, timeout_seconds=PATIENCE * 3, concurrency=2)
+            ),
+            daemon=True,
+        )
+        run.start()
+        assert slow.requested.wait(PATIENCE)
+        for _ in range(int(PATIENCE / 0.05)):  # the healthy consumer is served meanwhile
+            if receiver.requests:
+                break
+            time.sleep(0.05)
+        assert len(receiver.requests) == 1
+        assert not slow.abandoned.is_set()  # the hanging post is still open
+        slow.hang_up.set()  # now the slow consumer answers nonsense at once
+        run.join(PATIENCE)
+        assert attempted == [4]
+    with engine.connect() as conn:
+        assert store.get_delivery(conn, client_id, healthy).status == "succeeded"
+        for delivery_id in backlog:
+            failed = store.get_delivery(conn, client_id, delivery_id)
+            assert (failed.status, failed.attempts) == ("pending", 1)

@@ -207,3 +207,20 @@ def test_postgres_claim_skips_rows_another_claimer_holds(engine: Engine, client_
         holder.commit()
     assert [d.delivery.id for d in held] == ids[:2]
     assert [d.delivery.id for d in taken] == ids[2:]
+
+
+def test_a_fair_claim_takes_one_delivery_per_consumer(engine: Engine, client_id: str) -> None:
+    busy, quiet = _consumer(engine, client_id), _consumer(engine, client_id)
+    backlog = _queue(engine, busy.id, 5)
+    [waiting] = _queue(engine, quiet.id, 1, now=NOW + timedelta(seconds=1))
+    due_at, lease = NOW + timedelta(seconds=2), NOW + timedelta(minutes=5)
+    with engine.begin() as conn:
+        first = store.claim_due(
+            conn, now=due_at, lease_until=lease, limit=10, one_per_consumer=True
+        )
+        second = store.claim_due(
+            conn, now=due_at, lease_until=lease, limit=10, one_per_consumer=True
+        )
+    # each consumer's oldest due delivery; the busy consumer's backlog waits its turn
+    assert {d.delivery.id for d in first} == {backlog[0], waiting}
+    assert [d.delivery.id for d in second] == [backlog[1]]

@@ -207,6 +207,9 @@ class GuardedBackend(httpcore.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
     ) -> httpcore.NetworkStream:
+        # getaddrinfo cannot be interrupted, so a slow name server is bounded by the system
+        # resolver's own limits (resolv.conf timeout and attempts), not by the deadline; the
+        # connect that follows fails at once if the deadline passed meanwhile.
         try:
             answers = self._resolver(host, port)
         except OSError as exc:  # the name does not resolve (socket.gaierror and the like)

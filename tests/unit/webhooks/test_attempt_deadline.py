@@ -3,6 +3,7 @@ inside every read timeout is cut off at the timeout, like one that answers nothi
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import uuid
@@ -110,3 +111,36 @@ def test_a_hanging_consumer_does_not_hold_up_the_others(
         for delivery_id in backlog:
             failed = store.get_delivery(conn, client_id, delivery_id)
             assert (failed.status, failed.attempts) == ("pending", 1)
+
+
+def test_a_tls_handshake_trickled_byte_by_byte_is_cut_off_at_the_timeout() -> None:
+    # A guard rather than a regression test: the TLS stream is ours now, and its handshake
+    # must stay within the attempt's budget (CPython counts a socket timeout as a deadline
+    # for the whole handshake).
+    server = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(65536)  # the ClientHello
+            conn.sendall(b"\x16\x03\x03\x40\x00")  # a 16 KiB handshake record, then a byte a time
+            while not stop.wait(0.2):
+                try:
+                    conn.sendall(b"\x02")
+                except OSError:
+                    return
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    url = f"https://hooks.example.test:{server.getsockname()[1]}/hooks"
+    try:
+        with WebhookSender(LOOPBACK, resolver=lambda host, port: ["127.0.0.1"]) as sender:
+            poster, outcomes = _post_in_background(sender, url)
+            poster.join(PATIENCE)
+            assert not poster.is_alive(), "the handshake outlived the timeout"
+            assert outcomes == [Outcome(None, "ConnectTimeout: no connection within the timeout")]
+    finally:
+        stop.set()
+        thread.join(10)
+        server.close()

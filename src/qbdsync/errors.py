@@ -3,7 +3,8 @@
 QbdsyncError
 ├── RetryLater            transient: the same work succeeds in a later session
 │   ├── QuickBooksBusy        QuickBooks is locked / record in use (3170, 3175, 3176, 1000)
-│   └── StaleIterator         an iterator died with its session (3391): restart from watermark
+│   ├── StaleIterator         an iterator died with its session (3391): restart from watermark
+│   └── DeliveryInFlight      a webhook delivery being posted now: replay it after that attempt
 ├── SkipDataset           this data type cannot be read here; the others go on
 │   ├── NotSupported          the edition or qbXML version lacks it (3250, 501-550)
 │   └── RecordTooLarge        a record in a response is past the record size limits
@@ -44,6 +45,11 @@ class SessionNotStarted(RetryLater):
 
 class StaleIterator(RetryLater):
     """A QuickBooks iterator is no longer valid; restart the dataset from its watermark."""
+
+
+class DeliveryInFlight(RetryLater):
+    """A webhook delivery a worker is posting right now: it can be replayed once that attempt
+    is recorded (at the latest when the worker's claim runs out)."""
 
 
 class SkipDataset(QbdsyncError):

@@ -107,6 +107,8 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(default=2.0, gt=0)
     webhook_max_attempts: int = Field(default=8, ge=1)
     webhook_timeout_seconds: float = Field(default=15.0, gt=0)
+    # Deliveries posted at once per process, so that consumers which hang do not hold up the rest.
+    webhook_concurrency: int = Field(default=4, ge=1, le=64)
     # Webhooks go to public addresses only. An operator whose consumers live on a private
     # network lists those networks here, comma-separated (e.g. "10.0.0.0/8,fd00::/8"); cloud
     # metadata, multicast and unspecified addresses stay refused whatever it says.

@@ -21,6 +21,7 @@ from qbdsync.webhooks.destinations import DestinationPolicy
 from qbdsync.webhooks.sender import WebhookSender
 from tests.api.helpers import create_linkable, link_and_sync, new_tenant, serving
 from tests.api.receiver import Received, receiver
+from tests.unit.webhooks.slow_consumer import slow_consumer
 
 # The consumers here run on 127.0.0.1; the operator allows loopback as it would a private
 # network its consumers live on (off by default).
@@ -242,3 +243,49 @@ def test_read_completed_is_sent_for_the_first_read_and_every_later_one(
         assert bodies[1]["payload"]["referenceCompany"]["id"] == synced.company_id
         time.sleep(0.5)  # give the worker time to send anything it (wrongly) queued
         assert len(initials.snapshot()) == 1
+
+
+def test_a_delivery_being_posted_cannot_be_replayed_until_its_attempt_is_recorded(
+    sqlite_url: str,
+) -> None:
+    """Replay makes a delivery due now; for one a worker is posting, that would let another
+    process post it a second time. It is refused (409, Codat's shape) until the attempt is
+    in the log, and then works."""
+    with (
+        slow_consumer(byte_every=0.2) as consumer,
+        serving(
+            sqlite_url,
+            webhook_poll_seconds=0.2,
+            webhook_timeout_seconds=60,
+            webhook_allow_private=ALLOW_LOOPBACK,
+        ) as server,
+    ):
+        tenant = new_tenant(server, "replayer")
+        made = tenant.api.post("/webhooks", json={"url": consumer.url, "eventTypes": ["*"]})
+        hook = made.json()["id"]
+        create_linkable(tenant, "Busy Co")  # company.created and connection.created
+        assert consumer.requested.wait(20)  # the worker is posting one of them now
+        log_url = f"/webhooks/{hook}/deliveries"
+        log = tenant.api.get(log_url).json()["results"]
+        answers = {d["id"]: tenant.api.post(f"{log_url}/{d['id']}/replay") for d in log}
+        # one delivery per consumer is posted at a time: the other one is waiting, replayable
+        assert sorted(a.status_code for a in answers.values()) == [200, 409]
+        [(busy, refused)] = [(i, a) for i, a in answers.items() if a.status_code == 409]
+        error = refused.json()
+        assert error["statusCode"] == 409
+        assert error["canBeRetried"] == "True"
+        assert "is being posted right now" in error["error"]
+        [before] = [d for d in tenant.api.get(log_url).json()["results"] if d["id"] == busy]
+        assert before["attempts"] == 0  # nothing was reset
+
+        consumer.hang_up.set()  # the attempt fails now and is recorded
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            [row] = [d for d in tenant.api.get(log_url).json()["results"] if d["id"] == busy]
+            if row["attempts"] >= 1:
+                break
+            time.sleep(0.05)
+        assert row["attempts"] >= 1
+        replayed = tenant.api.post(f"{log_url}/{busy}/replay")
+        assert replayed.status_code == 200, replayed.text
+        assert replayed.json()["attempts"] == 0

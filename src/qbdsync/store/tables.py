@@ -275,6 +275,8 @@ webhook_deliveries = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", UTC_DATETIME, nullable=False),
     Column("delivered_at", UTC_DATETIME, nullable=True),
+    # While a worker posts the delivery: the end of its claim (replay waits for it).
+    Column("leased_until", UTC_DATETIME, nullable=True),
     Index(None, "status", "next_attempt_at"),
     Index(None, "webhook_id", "created_at"),
 )

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
-from qbdsync.errors import NotFound
+from qbdsync.errors import DeliveryInFlight, NotFound
 from qbdsync.store.tables import webhook_deliveries, webhooks
 
 PENDING = "pending"
@@ -213,10 +213,19 @@ def enqueue(
 
 
 def claim_due(
-    conn: Connection, *, now: datetime, lease_until: datetime, limit: int
+    conn: Connection,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    one_per_consumer: bool = False,
 ) -> list[DueDelivery]:
     """Take up to `limit` pending deliveries due at `now`, oldest due first, and lease them
     until `lease_until` (commit the transaction before posting them).
+
+    `one_per_consumer` takes at most one delivery (its oldest due) per consumer, from the
+    consumers waiting longest: a consumer with a backlog, or one that hangs to the timeout,
+    then holds one post of a batch, and the other consumers' deliveries go out beside it.
 
     PostgreSQL: `FOR UPDATE SKIP LOCKED` lets several server processes claim at once without
     waiting for or taking each other's rows. SQLite has no row locks (and pysqlite runs a SELECT
@@ -225,15 +234,38 @@ def claim_due(
     """
     at = _utc(now)
     due = and_(webhook_deliveries.c.status == PENDING, webhook_deliveries.c.next_attempt_at <= at)
-    candidates = list(
-        conn.scalars(
-            select(webhook_deliveries.c.id)
+    oldest_first = (webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.created_at)
+    if one_per_consumer:
+        # Two steps because PostgreSQL locks no rows of a grouped query: pick the consumers,
+        # then lock each one's oldest due delivery (SKIP LOCKED: another process has it).
+        consumers = conn.scalars(
+            select(webhook_deliveries.c.webhook_id)
             .where(due)
-            .order_by(webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.created_at)
+            .group_by(webhook_deliveries.c.webhook_id)
+            .order_by(func.min(webhook_deliveries.c.next_attempt_at))
             .limit(limit)
-            .with_for_update(skip_locked=True)
+        ).all()
+        picked = (
+            conn.scalar(
+                select(webhook_deliveries.c.id)
+                .where(due, webhook_deliveries.c.webhook_id == webhook_id)
+                .order_by(*oldest_first)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            )
+            for webhook_id in consumers
         )
-    )
+        candidates = [delivery_id for delivery_id in picked if delivery_id is not None]
+    else:
+        candidates = list(
+            conn.scalars(
+                select(webhook_deliveries.c.id)
+                .where(due)
+                .order_by(*oldest_first)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+        )
     if not candidates:
         return []
     claimed = list(
@@ -241,7 +273,7 @@ def claim_due(
             update(webhook_deliveries)
             .where(webhook_deliveries.c.id.in_(candidates))
             .where(due)
-            .values(next_attempt_at=_utc(lease_until))
+            .values(next_attempt_at=_utc(lease_until), leased_until=_utc(lease_until))
             .returning(webhook_deliveries.c.id)
         )
     )
@@ -267,6 +299,7 @@ def record_success(conn: Connection, delivery_id: str, *, status_code: int, now:
             last_status_code=status_code,
             last_error=None,
             delivered_at=_utc(now),
+            leased_until=None,
         )
     )
 
@@ -289,6 +322,7 @@ def record_failure(
             next_attempt_at=_utc(retry_at) if retry_at is not None else None,
             last_status_code=status_code,
             last_error=error,
+            leased_until=None,
         )
     )
 
@@ -331,13 +365,36 @@ def replay(conn: Connection, client_id: str, delivery_id: str, *, now: datetime)
     """Send a delivery again: pending, due now, with a fresh run of retries.
 
     The event body (and so its id, which receivers use to drop duplicates) is unchanged.
+    DeliveryInFlight while a worker is posting it (its claim has not run out): made due now,
+    another process would post it a second time beside that worker. Refused rather than
+    queued behind the claim, so the caller knows nothing changed and the worker's result is
+    what the log shows next; the claim lasts a few timeouts at most.
     """
-    get_delivery(conn, client_id, delivery_id)  # NotFound for another client's delivery
-    conn.execute(
+    current = get_delivery(conn, client_id, delivery_id)  # NotFound for another client's
+    at = _utc(now)
+    # The check is part of the UPDATE, so a claim taken meanwhile by another process counts.
+    result = conn.execute(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id == delivery_id)
-        .values(status=PENDING, attempts=0, next_attempt_at=_utc(now), delivered_at=None)
+        .where(
+            or_(
+                webhook_deliveries.c.leased_until.is_(None),
+                webhook_deliveries.c.leased_until <= at,
+            )
+        )
+        .values(
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=at,
+            delivered_at=None,
+            leased_until=None,
+        )
     )
+    if result.rowcount == 0:
+        raise DeliveryInFlight(
+            f"webhook delivery {current.id} is being posted right now; "
+            "replay it once that attempt shows in its delivery log"
+        )
     return get_delivery(conn, client_id, delivery_id)
 
 
@@ -349,5 +406,5 @@ def release(conn: Connection, delivery_ids: Sequence[str], *, now: datetime) -> 
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id.in_(list(delivery_ids)))
         .where(webhook_deliveries.c.status == PENDING)
-        .values(next_attempt_at=_utc(now))
+        .values(next_attempt_at=_utc(now), leased_until=None)
     )

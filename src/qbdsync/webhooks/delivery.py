@@ -4,6 +4,10 @@ Delivery never happens on an HTTP request path: `emit` (events.py) only queues r
 WebhookWorker per server process posts them. Several processes may run workers on one
 PostgreSQL database; claims (store/webhooks.py) make sure each delivery is posted by one.
 
+A consumer may be slow on purpose: each attempt ends by the timeout (sender.py), a batch
+holds at most one delivery per consumer, and a batch's posts run side by side on a few
+threads, so a consumer that hangs delays the others by at most about one timeout.
+
 Start it from the ASGI app's lifespan, e.g.::
 
     @asynccontextmanager
@@ -18,9 +22,11 @@ Start it from the ASGI app's lifespan, e.g.::
 from __future__ import annotations
 
 import logging
+import math
 import random
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -54,6 +60,9 @@ DEFAULT_MAX_ATTEMPTS = 8
 # process's claims stay untouched) stays short even when every consumer hangs to the timeout.
 CLAIM_BATCH = 10
 LEASE_MARGIN = timedelta(seconds=60)
+# Posts in flight at once per process (threads): enough that a few hanging consumers leave
+# room for the others, few enough to be no burden (each mostly waits on a socket).
+DEFAULT_CONCURRENCY = 4
 
 
 def retry_delay(failed_attempts: int, rng: random.Random | None = None) -> timedelta:
@@ -84,6 +93,7 @@ def deliver_due(
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     stop: threading.Event | None = None,
     rng: random.Random | None = None,
+    concurrency: int = 1,
 ) -> int:
     """Post up to `limit` deliveries that are due; returns how many were attempted.
 
@@ -91,32 +101,47 @@ def deliver_due(
     connection or destination, a timeout) counts a failed attempt and schedules the next one
     after `retry_delay`, or marks it failed after `max_attempts`. `now` fixes the clock
     (tests); by default each attempt uses the real time. `stop` ends the run early, giving
-    unposted claims back.
+    unposted claims back. Up to `concurrency` posts run at once, each on its own thread;
+    a batch holds one delivery per consumer.
     """
 
     def clock() -> datetime:
         return now if now is not None else datetime.now(UTC)
 
-    lease = timedelta(seconds=timeout_seconds) * CLAIM_BATCH + LEASE_MARGIN
+    def stopping() -> bool:
+        return stop is not None and stop.is_set()
+
+    def attempt(due: store.DueDelivery) -> bool:
+        if stopping():
+            return False
+        _attempt(engine, sender, due, clock, max_attempts, timeout_seconds, rng)
+        return True
+
+    # A batch is posted in ceil(batch / concurrency) rounds of at most one timeout each.
+    lease = timedelta(seconds=timeout_seconds) * math.ceil(CLAIM_BATCH / concurrency)
+    lease += LEASE_MARGIN
     attempted = 0
-    while attempted < limit and not (stop is not None and stop.is_set()):
-        claimed_at = clock()
-        with engine.begin() as conn:
-            batch = store.claim_due(
-                conn,
-                now=claimed_at,
-                lease_until=claimed_at + lease,
-                limit=min(CLAIM_BATCH, limit - attempted),
-            )
-        if not batch:
-            break
-        for index, due in enumerate(batch):
-            if stop is not None and stop.is_set():
+    with ThreadPoolExecutor(concurrency, thread_name_prefix="qbdsync-webhook-post") as pool:
+        while attempted < limit and not stopping():
+            claimed_at = clock()
+            with engine.begin() as conn:
+                batch = store.claim_due(
+                    conn,
+                    now=claimed_at,
+                    lease_until=claimed_at + lease,
+                    limit=min(CLAIM_BATCH, limit - attempted),
+                    one_per_consumer=True,
+                )
+            if not batch:
+                break
+            done = list(pool.map(attempt, batch))  # re-raises what an attempt raised
+            attempted += sum(done)
+            unposted = [
+                due.delivery.id for due, posted in zip(batch, done, strict=True) if not posted
+            ]
+            if unposted:
                 with engine.begin() as conn:
-                    store.release(conn, [d.delivery.id for d in batch[index:]], now=clock())
-                return attempted
-            _attempt(engine, sender, due, clock, max_attempts, timeout_seconds, rng)
-            attempted += 1
+                    store.release(conn, unposted, now=clock())
     return attempted
 
 
@@ -185,8 +210,10 @@ class WebhookWorker:
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         batch_limit: int = 100,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self._engine = engine
+        self._concurrency = concurrency
         self._poll_seconds = poll_seconds
         self._max_attempts = max_attempts
         self._timeout_seconds = timeout_seconds
@@ -211,7 +238,7 @@ class WebhookWorker:
         self._wake.set()
 
     def stop(self, timeout: float | None = None) -> None:
-        """Stop after the delivery in flight (at most one consumer timeout) and close HTTP."""
+        """Stop after the deliveries in flight (at most one consumer timeout) and close HTTP."""
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
@@ -228,6 +255,7 @@ class WebhookWorker:
             max_attempts=self._max_attempts,
             timeout_seconds=self._timeout_seconds,
             stop=self._stop,
+            concurrency=self._concurrency,
         )
 
     def _run(self) -> None:
@@ -252,6 +280,7 @@ def start_worker(
         poll_seconds=settings.webhook_poll_seconds,
         max_attempts=settings.webhook_max_attempts,
         timeout_seconds=settings.webhook_timeout_seconds,
+        concurrency=settings.webhook_concurrency,
     )
     worker.start()
     return worker

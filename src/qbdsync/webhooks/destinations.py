@@ -92,6 +92,11 @@ METADATA_ADDRESSES = frozenset(
         "192.0.0.192",  # Oracle Cloud (classic)
         "fd00:ec2::254",  # AWS over IPv6
         "fd00:ec2::23",  # AWS EKS pod identity over IPv6
+        "fd20:ce::254",  # GCP over IPv6
+        "fe80::a9fe:a9fe",  # OpenStack over IPv6 (169.254.169.254 in the low bits)
+        # Azure's WireServer: a public address, but answers only from inside Azure, where it
+        # hands VM agents their configuration (and certificates).
+        "168.63.129.16",
     )
 )
 METADATA_HOSTS = frozenset(
@@ -245,6 +250,9 @@ def check_url(url: str, policy: DestinationPolicy) -> httpx.URL:
     host = parsed.raw_host.decode("ascii").lower()
     if not host:
         raise ForbiddenDestination("the URL has no host")
+    # httpx takes any integer (0, 99999, -1); the socket layer would fail or wrap it.
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ForbiddenDestination(f"port {parsed.port} is not a TCP port (1 to 65535)")
     literal = _address_literal(host)
     if literal is not None:
         check_address(literal, policy)

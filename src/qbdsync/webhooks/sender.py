@@ -24,7 +24,7 @@ from qbdsync.webhooks.destinations import (
     check_url,
     system_resolver,
 )
-from qbdsync.webhooks.transport import GuardedTransport
+from qbdsync.webhooks.transport import GuardedTransport, attempt_deadline
 
 DEFAULT_TIMEOUT_SECONDS = 15.0
 USER_AGENT = "qbdsync-webhooks"
@@ -65,6 +65,7 @@ class WebhookSender:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     ) -> None:
         self._policy = policy
+        self._timeout_seconds = timeout_seconds
         self._client = httpx.Client(
             transport=GuardedTransport(policy, resolver=resolver, verify=verify),
             # A consumer answers 2xx itself; a redirect could point anywhere, so it is a failure.
@@ -90,16 +91,20 @@ class WebhookSender:
     def post(
         self, url: str, body: bytes, headers: dict[str, str], timeout: float | None = None
     ) -> Outcome:
-        """Post `body` to `url`; never raises (one bad consumer stops nothing)."""
+        """Post `body` to `url`; never raises (one bad consumer stops nothing).
+
+        `timeout` (by default the sender's) bounds the whole attempt, from resolving the host
+        to the status line, not only each read: a consumer answering a byte at a time is cut
+        off at the timeout like one that answers nothing."""
+        seconds = self._timeout_seconds if timeout is None else timeout
         try:
             check_url(url, self._policy)
-            with self._client.stream(
-                "POST",
-                url,
-                content=body,
-                headers=headers,
-                timeout=timeout if timeout is not None else self._client.timeout,
-            ) as response:
+            with (
+                attempt_deadline(seconds),
+                self._client.stream(
+                    "POST", url, content=body, headers=headers, timeout=seconds
+                ) as response,
+            ):
                 # The body is never read: only the status code is kept.
                 return _outcome(response.status_code)
         except ForbiddenDestination as exc:

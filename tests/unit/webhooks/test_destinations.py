@@ -28,6 +28,9 @@ ANSWERS = {
     "mixed.example.test": [PUBLIC, "127.0.0.1"],
     "metadata-alias.example.test": ["169.254.169.254"],
     "mapped.example.test": ["::ffff:127.0.0.1"],
+    "azure-wire.example.test": ["168.63.129.16"],
+    # getaddrinfo writes a link-local answer with its interface
+    "os6.example.test": ["fe80::a9fe:a9fe%eth0"],
 }
 NO_PRIVATE = DestinationPolicy()
 
@@ -76,6 +79,17 @@ def refusal(url: str, policy: DestinationPolicy = NO_PRIVATE) -> str:
         ("http://169.254.169.254/latest/meta-data/", "169.254.169.254 is a cloud metadata address"),
         ("http://[fd00:ec2::254]/", "fd00:ec2::254 is a cloud metadata address"),
         ("http://100.100.100.200/", "100.100.100.200 is a cloud metadata address"),
+        ("http://168.63.129.16/machine?comp=goalstate", "168.63.129.16 is a cloud metadata"),
+        ("http://192.0.0.192/", "192.0.0.192 is a cloud metadata address"),
+        ("http://[fd20:ce::254]/", "fd20:ce::254 is a cloud metadata address"),
+        ("http://[fe80::a9fe:a9fe]/", "fe80::a9fe:a9fe is a cloud metadata address"),
+        ("https://azure-wire.example.test/", "resolves to 168.63.129.16, a cloud metadata"),
+        ("https://os6.example.test/", "resolves to fe80::a9fe:a9fe%eth0, a cloud metadata"),
+        # ports: httpx parses any integer, only 1-65535 are TCP ports
+        ("http://example.com:0/", "port 0 is not a TCP port (1 to 65535)"),
+        ("http://example.com:99999/", "port 99999 is not a TCP port"),
+        ("http://example.com:-1/", "port -1 is not a TCP port"),
+        (f"http://{PUBLIC}:65536/", "port 65536 is not a TCP port"),
         ("http://metadata.google.internal/", "metadata.google.internal is a cloud metadata host"),
         ("http://METADATA.GOOGLE.INTERNAL./", "metadata.google.internal. is a cloud metadata host"),
         ("http://metadata/computeMetadata/v1/", "metadata is a cloud metadata host"),
@@ -144,6 +158,20 @@ def test_the_operator_allows_private_networks_explicitly() -> None:
     assert "::1 is a loopback address" in refusal("http://[::1]/", policy)
     assert "metadata" in refusal("http://169.254.169.254/", DestinationPolicy.parse("0.0.0.0/0"))
     assert "metadata" in refusal("http://[fd00:ec2::254]/", policy)
+    # metadata addresses inside a network the operator allowed stay refused
+    everything = DestinationPolicy.parse("0.0.0.0/0, ::/0")
+    for address in (
+        "169.254.169.254",
+        "168.63.129.16",
+        "100.100.100.200",
+        "192.0.0.192",
+        "[fd00:ec2::254]",
+        "[fd20:ce::254]",
+        "[fe80::a9fe:a9fe]",
+    ):
+        assert "metadata" in refusal(f"http://{address}/", everything), address
+    assert "metadata" in refusal("http://[fe80::a9fe:a9fe]/", DestinationPolicy.parse("fe80::/10"))
+    assert "metadata" in refusal("https://os6.example.test/", DestinationPolicy.parse("fe80::/10"))
     assert "unspecified" in refusal("http://0.0.0.0/", DestinationPolicy.parse("0.0.0.0/0"))
     assert "multicast" in refusal("http://224.0.0.1/", DestinationPolicy.parse("224.0.0.0/4"))
     assert "cloud metadata host" in refusal("http://metadata.google.internal/", policy)

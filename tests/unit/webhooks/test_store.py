@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, text
 
-from qbdsync.errors import NotFound
+from qbdsync.errors import DeliveryInFlight, NotFound
 from qbdsync.store import webhooks as store
 from qbdsync.webhooks.signing import new_secret
 from tests.unit.webhooks.conftest import add_client
@@ -207,3 +207,42 @@ def test_postgres_claim_skips_rows_another_claimer_holds(engine: Engine, client_
         holder.commit()
     assert [d.delivery.id for d in held] == ids[:2]
     assert [d.delivery.id for d in taken] == ids[2:]
+
+
+def test_a_fair_claim_takes_one_delivery_per_consumer(engine: Engine, client_id: str) -> None:
+    busy, quiet = _consumer(engine, client_id), _consumer(engine, client_id)
+    backlog = _queue(engine, busy.id, 5)
+    [waiting] = _queue(engine, quiet.id, 1, now=NOW + timedelta(seconds=1))
+    due_at, lease = NOW + timedelta(seconds=2), NOW + timedelta(minutes=5)
+    with engine.begin() as conn:
+        first = store.claim_due(
+            conn, now=due_at, lease_until=lease, limit=10, one_per_consumer=True
+        )
+        second = store.claim_due(
+            conn, now=due_at, lease_until=lease, limit=10, one_per_consumer=True
+        )
+    # each consumer's oldest due delivery; the busy consumer's backlog waits its turn
+    assert {d.delivery.id for d in first} == {backlog[0], waiting}
+    assert [d.delivery.id for d in second] == [backlog[1]]
+
+
+def test_a_delivery_being_posted_is_not_replayed(engine: Engine, client_id: str) -> None:
+    hook = _consumer(engine, client_id)
+    [delivery_id] = _queue(engine, hook.id, 1)
+    claimed_at, lease = NOW + timedelta(seconds=1), NOW + timedelta(minutes=5)
+    with engine.begin() as conn:
+        store.claim_due(conn, now=claimed_at, lease_until=lease, limit=1)
+    with engine.begin() as conn, pytest.raises(DeliveryInFlight, match="being posted"):
+        store.replay(conn, client_id, delivery_id, now=claimed_at)
+    with engine.connect() as conn:
+        untouched = store.get_delivery(conn, client_id, delivery_id)
+    assert untouched.next_attempt_at == lease  # still the worker's: nobody else may take it
+    # once the attempt is recorded, replay works
+    with engine.begin() as conn:
+        store.record_failure(conn, delivery_id, status_code=500, error="HTTP 500", retry_at=lease)
+        replayed = store.replay(conn, client_id, delivery_id, now=claimed_at)
+    assert (replayed.attempts, replayed.next_attempt_at) == (0, claimed_at)
+    # a claim whose lease ran out (its process died) does not block a replay
+    with engine.begin() as conn:
+        store.claim_due(conn, now=claimed_at, lease_until=lease, limit=1)
+        assert store.replay(conn, client_id, delivery_id, now=lease).next_attempt_at == lease

@@ -1,7 +1,7 @@
 """webhook delivery leases: a delivery being posted says so, and until when
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-01 23:20:00.000000
 
 A claim used to show only as a later next_attempt_at, which a delivery waiting for its retry
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -138,7 +138,10 @@ class SQLiteJson:
 
 
 def _bracketed(
-    value: ColumnElement[Any], op: Op, bracket: Bracket[Any], type_: type[Integer] | type[Float[float]]
+    value: ColumnElement[Any],
+    op: Op,
+    bracket: Bracket[Any],
+    type_: type[Integer] | type[Float[float]],
 ) -> ColumnElement[bool]:
     """`value op number`, for a number that `bracket` places among the values of `type_`."""
     if bracket.exact is not None:

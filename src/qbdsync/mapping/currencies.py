@@ -116,6 +116,12 @@ def code_for_name(name: str) -> str | None:
     return _names_table().get(name_key(stripped))
 
 
+def iso_code(typed: str) -> str | None:
+    """A CurrencyCode as QuickBooks holds it → the ISO 4217 code, or None when it is none."""
+    code = typed.strip().upper()
+    return code if _CODE_SHAPE.fullmatch(code) and code in all_iso_codes() else None
+
+
 @dataclass(frozen=True, slots=True)
 class CompanyCurrency:
     """One entry of the company's Currency list."""
@@ -135,10 +141,8 @@ def company_currency(raw: Mapping[str, Any]) -> CompanyCurrency | None:
     list_id, name, code = raw.get("ListID"), raw.get("Name"), raw.get("CurrencyCode")
     if not (isinstance(list_id, str) and isinstance(name, str) and isinstance(code, str)):
         return None
-    code = code.strip().upper()
-    if not _CODE_SHAPE.fullmatch(code) or code not in all_iso_codes():
-        return None
-    return CompanyCurrency(list_id=list_id, name=name, code=code)
+    iso = iso_code(code)
+    return None if iso is None else CompanyCurrency(list_id=list_id, name=name, code=iso)
 
 
 class CurrencyCodes:

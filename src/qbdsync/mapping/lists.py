@@ -16,6 +16,7 @@ from qbdsync.mapping.common import (
     status,
     text,
 )
+from qbdsync.mapping.currencies import iso_code
 
 # QuickBooks PaymentMethodType → Codat PaymentMethodType.
 PAYMENT_METHOD_TYPES: dict[str, str] = {
@@ -76,11 +77,25 @@ def map_terms(raw: Raw, ctx: MappingContext) -> Mapped:
     }
 
 
+def _currency_code(raw: Raw, ctx: MappingContext) -> str | None:
+    """The currency's ISO 4217 code; a user-defined one outside ISO 4217 is reported, not served."""
+    typed = text(raw, "CurrencyCode")
+    if not typed:
+        return None
+    code = iso_code(typed)
+    if code is None:
+        ctx.issues.add(
+            f"currencyCode: QuickBooks' code {typed!r} for currency {text(raw, 'Name')!r} is "
+            "not an ISO 4217 code; left empty"
+        )
+    return code
+
+
 def map_currency(raw: Raw, ctx: MappingContext) -> Mapped:
     return {
         "id": required(raw, "ListID"),
         "name": text(raw, "Name"),
-        "currencyCode": text(raw, "CurrencyCode"),
+        "currencyCode": _currency_code(raw, ctx),
         "exchangeRate": amount(raw, "ExchangeRate"),
         "asOfDate": text(raw, "AsOfDate"),
         "isUserDefined": flag(raw, "IsUserDefinedCurrency"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -364,6 +365,10 @@ INVOICES: list[Any] = [
         ("status=Paid||status=Void&&amountDue=100", {1, 2}),
         ("{status=Paid||status=Void}&&invoiceNumber>1002", {2}),
         ("status='; DROP TABLE query_probe; --", set()),
+        # Dates are text: no calendar limits to run into, on either database.
+        ("issueDate>0000-01-01", {0, 1}),
+        ("issueDate<99999-12-31", {0, 1}),
+        ("modifiedDate<-0001-01-01T00:00:00Z", set()),
     ],
 )
 def test_query_examples(probe: Probe, query: str, ids: set[int]) -> None:
@@ -545,3 +550,130 @@ def test_sql_order_matches_the_reference(
     probe.load(rows)
     want = [rows.index(row) for row in reference.order(rows, order_by)]
     assert probe.ordered(order_by) == want, order_by
+
+
+# -- number literals: exact on both databases, out of range refused ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "position"),
+    [
+        ("amountDue>1e301", 10),
+        ("amountDue>-1e-301", 10),
+        ("amountDue>0.0000001e-295", 10),
+        ("amountDue>1e999999999", 10),
+        ("amountDue>" + "9" * 302, 10),
+        ("amountDue>0." + "0" * 300 + "1", 10),
+        ('a=1 && amountDue = "1e400"', 19),  # quoting only delimits
+    ],
+)
+def test_numbers_out_of_range_are_refused(text: str, position: int) -> None:
+    with pytest.raises(QuerySyntaxError) as caught:
+        parse_query(text)
+    assert "is out of range: use 0 or a magnitude from 1e-300 to below 1e301" in str(caught.value)
+    assert caught.value.position == position
+    assert repr(text[position:].strip('"')[:37])[:-1] in str(caught.value)
+
+
+@pytest.mark.parametrize("text", ["0e-999999999", "-0e99999", "0.000e-400", "9.99e300", "1e-300"])
+def test_numbers_in_range_parse(text: str) -> None:
+    assert parse_query(f"amountDue>{text}") == cmp("amountDue", ">", text)
+
+
+@pytest.mark.parametrize(
+    ("query", "ids"),
+    [
+        ("a>0e-999999999", {1, 3}),  # zero with any exponent is 0 (PostgreSQL refused its scale)
+        ("a<-0e99999", {2}),
+        ("a=0E+5", {0, 4}),
+        ("a>0.1", {3}),  # the stored 0.1 is the JSON text 0.1, not the double just above it
+        ("a=0.1", {1}),
+        ("a<0.1000000000000000027", {0, 1, 2, 4}),
+        ("a>9223372036854775806.5", {3}),
+        ("a<9223372036854775807.5", {0, 1, 2, 3, 4}),
+        ("a=9223372036854775807", {3}),
+        ("a>9223372036854775807", set()),
+        ("a=١", set()),  # ASCII digits only: an Arabic-Indic one is text, not 1
+        ("a!=NaN", set()),  # NaN and Infinity are text: they never meet a number
+        ("a<Infinity", set()),
+        ("a>-inf", set()),
+        ("a!=0x10", set()),
+        ("a=1e-300", set()),
+        ("a>1e-300", {1, 3}),
+    ],
+)
+def test_number_edges(probe: Probe, query: str, ids: set[int]) -> None:
+    rows: list[Any] = [{"a": 0}, {"a": 0.1}, {"a": -1.5}, {"a": 2**63 - 1}, {"a": -0.0}]
+    probe.load(rows)
+    assert expected(rows, query) == ids
+    assert probe.matched(query) == ids
+
+
+def _spelled(number: Any) -> str:
+    return repr(number) if isinstance(number, float) else str(number)
+
+
+@st.composite
+def number_literals(draw: st.DrawFn, held: list[Any]) -> str:
+    """Number texts: near what the records hold, at the type limits, and odd spellings."""
+    int64 = st.integers(-(2**63), 2**63 - 1)
+    mantissa = st.text("0123456789", min_size=1, max_size=40)
+    exponent = st.integers(-320, 320)
+    spelled = st.builds(
+        lambda sign, digits, point, exp: (
+            f"{sign}{digits[:point]}.{digits[point:]}e{exp}" if point else f"{sign}{digits}e{exp}"
+        ),
+        st.sampled_from(["", "-"]),
+        mantissa,
+        st.integers(0, 5),
+        exponent,
+    )
+    options = [
+        int64.map(str),
+        st.floats(allow_nan=False, allow_infinity=False).map(repr),
+        spelled,
+        st.sampled_from(["0e-999999999", "-0", "0.0e300", "1e-300", "-9.99e300", "2e-308"]),
+    ]
+    if held:
+        base = draw(st.sampled_from(held))
+        text = _spelled(base)
+        options += [
+            st.just(text),
+            st.just(text + "0000000001"),  # just above (or below) what is held
+            st.just(str(Decimal(text) + Decimal("0.5"))),
+            st.just(str(Decimal(text) - 1)),
+        ]
+    return draw(st.one_of(options))
+
+
+@st.composite
+def numbers_and_query(draw: st.DrawFn) -> tuple[list[Any], str]:
+    numbers = st.one_of(
+        st.integers(-(2**63), 2**63 - 1),
+        st.sampled_from([0, 1, -1, 2**53, 2**53 + 1, 2**63 - 1, -(2**63), 0.1, -0.0, 5e-324]),
+        st.floats(allow_nan=False, allow_infinity=False),
+    )
+    held = draw(st.lists(numbers, max_size=8))
+    literal = draw(number_literals(held))
+    op = draw(st.sampled_from([op.value for op in Op if op is not Op.CONTAINS]))
+    rows: list[Any] = [{"a": number} for number in held]
+    return rows, f'a{op}"{literal}"'
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(case=numbers_and_query())
+def test_number_literals_match_the_reference(probe: Probe, case: tuple[list[Any], str]) -> None:
+    """Every number literal either is refused (out of range) or compares exactly, alike."""
+    rows, query = case
+    try:
+        parse_query(query)
+    except QuerySyntaxError:
+        with pytest.raises(QuerySyntaxError, match="out of range"):
+            probe.matched(query)
+        return
+    probe.load(rows)
+    assert probe.matched(query) == expected(rows, query), query

@@ -73,11 +73,47 @@ def test_case_spaces_and_punctuation_do_not_matter(spelling: str) -> None:
 
 
 def test_accents_do_not_matter() -> None:
-    assert code_for_name("Venezuelan Bolívar") == code_for_name("Venezuelan Bolivar") == "VES"
+    assert code_for_name("Costa Rican Colón") == code_for_name("Costa Rican Colon") == "CRC"
+
+
+# A redenomination keeps the name: CLDR dates the old code ("Mauritanian Ouguiya (1973–2017)"),
+# but QuickBooks files from before it say "Mauritanian Ouguiya" for the old one. Guessing the
+# new code would be off by the redenomination factor (10 to 100,000 times).
+REDENOMINATED = {
+    "Mauritanian Ouguiya": ("MRO", "MRU"),
+    "Sao Tome and Principe Dobra": ("STD", "STN"),
+    "São Tomé & Príncipe Dobra": ("STD", "STN"),
+    "Belarusian Ruble": ("BYR", "BYN"),
+    "Zambian Kwacha": ("ZMK", "ZMW"),
+    "Venezuelan Bolivar": ("VEF", "VES"),
+    "Venezuelan Bolívar": ("VEF", "VES"),
+    "Sierra Leonean Leone": ("SLL", "SLE"),
+    "Turkish Lira": ("TRL", "TRY"),
+    "Romanian Leu": ("ROL", "RON"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REDENOMINATED))
+def test_a_name_both_before_and_after_a_redenomination_is_not_guessed(name: str) -> None:
+    assert code_for_name(name) is None
+    old, new = REDENOMINATED[name]
+    # The company's own list decides, either way.
+    for code in (old, new):
+        codes = CurrencyCodes([CompanyCurrency("CU-1", name, code)])
+        assert codes.code(name=name) == code
+        assert codes.code(list_id="CU-1") == code
+
+
+def test_names_that_say_which_side_of_a_redenomination_still_map() -> None:
+    assert code_for_name("Mauritanian Ouguiya (1973–2017)") == "MRO"
+    assert code_for_name("Zambian Kwacha (1968–2012)") == "ZMK"
+    assert code_for_name("MRU") == "MRU" and code_for_name("MRO") == "MRO"
 
 
 def test_every_current_iso_code_is_reachable_by_its_iso_name() -> None:
-    ambiguous = {"VED", "VES"}  # both are "Bolívar Soberano" in ISO 4217
+    # "Bolívar Soberano" is both VED and VES in ISO 4217; the others share their ISO name with
+    # the code they replaced (RSD: "Serbian Dinar" was CSD until 2006).
+    ambiguous = {"VED", "VES", "BYN", "RON", "RSD", "TRY", "ZMW"}
     unreachable = [
         c.alpha_3
         for c in pycountry.currencies
@@ -124,12 +160,31 @@ def test_the_company_list_comes_first_by_list_id_then_by_name() -> None:
     assert CurrencyCodes().code(name="Bitcoin") is None
 
 
-def test_company_currency_takes_only_three_letter_codes() -> None:
-    raw = {"ListID": "CU-1", "Name": "Bitcoin", "CurrencyCode": " xbt "}
-    assert company_currency(raw) == CompanyCurrency("CU-1", "Bitcoin", "XBT")
+def test_company_currency_takes_only_iso_codes() -> None:
+    raw = {"ListID": "CU-1", "Name": "Euro", "CurrencyCode": " eur "}
+    assert company_currency(raw) == CompanyCurrency("CU-1", "Euro", "EUR")
+    # Withdrawn codes are ISO 4217 too: an old file keeps its old currencies.
+    assert company_currency({**raw, "CurrencyCode": "MRO"}) == CompanyCurrency(
+        "CU-1", "Euro", "MRO"
+    )
+    assert company_currency({**raw, "CurrencyCode": "DEM"}) == CompanyCurrency(
+        "CU-1", "Euro", "DEM"
+    )
     assert company_currency({**raw, "CurrencyCode": "B$"}) is None
     assert company_currency({**raw, "CurrencyCode": "BT"}) is None
     assert company_currency({"ListID": "CU-1", "Name": "Bitcoin"}) is None
+
+
+@pytest.mark.parametrize("made_up", ["BTC", "ABC", "XBT", "QQQ", "XTS", "XXX"])
+def test_a_user_defined_code_that_is_not_iso_4217_is_not_used(made_up: str) -> None:
+    raw = {"ListID": "CU-1", "Name": "Bitcoin", "CurrencyCode": made_up}
+    assert company_currency(raw) is None
+    # ... so a record in it is reported like any currency without a code.
+    context = ctx("InvoiceRet")
+    mapped = map_invoice(invoice(CurrencyRef=ref("CU-1", "Bitcoin")), context)
+    assert mapped["currency"] is None
+    (note,) = context.issues.take()
+    assert "'Bitcoin'" in note
 
 
 def invoice(**extra: object) -> dict[str, object]:

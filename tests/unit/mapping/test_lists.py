@@ -248,3 +248,14 @@ def test_currency() -> None:
     assert mapped["currencyCode"] == "EUR"
     assert mapped["exchangeRate"] == 1.0825
     assert mapped["isUserDefined"] is False
+
+
+@pytest.mark.parametrize("typed", ["BTC", "ABC", "B$"])
+def test_a_user_defined_currency_code_outside_iso_4217_is_reported_not_served(typed: str) -> None:
+    raw = listed("CU9", "Bitcoin", CurrencyCode=typed, IsUserDefinedCurrency="true")
+    context = ctx("CurrencyRet")
+    mapped = map_currency(raw, context)
+    assert mapped["currencyCode"] is None
+    assert mapped["name"] == "Bitcoin" and mapped["isUserDefined"] is True
+    (note,) = context.issues.take()
+    assert repr(typed) in note and "ISO 4217" in note

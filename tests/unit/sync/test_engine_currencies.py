@@ -60,10 +60,14 @@ def test_the_currency_list_is_asked_first_and_its_codes_map_later_records() -> N
         rs(
             "CurrencyQueryRs",
             first.get("requestID"),
-            currency_ret("CU-1", "Bitcoin", "XBT") + currency_ret("CU-2", "Home Credit", "HCR"),
+            currency_ret("CU-1", "Gold Bullion", "XAU")
+            + currency_ret("CU-2", "Home Credit", "NZD")
+            # A user-defined code outside ISO 4217 is not served as one.
+            + currency_ret("CU-3", "Bitcoin", "XBT"),
         ),
     )
-    assert engine.take_errors() == []
+    (listed,) = engine.take_errors()  # the currency record itself: no ISO code to serve
+    assert "'XBT'" in listed.message and "ISO 4217" in listed.message
     assert requests_of(engine.next_request(NOW) or "")[0].tag == "CustomerQueryRq"
     engine.state.runs[1].status = "done"  # customers: not what this test is about
     engine.state.in_flight.clear()
@@ -75,20 +79,26 @@ def test_the_currency_list_is_asked_first_and_its_codes_map_later_records() -> N
         rs(
             "InvoiceQueryRs",
             query.get("requestID"),
-            invoice_ret("1", ("CU-1", "Bitcoin")) + invoice_ret("2"),
+            invoice_ret("1", ("CU-1", "Gold Bullion"))
+            + invoice_ret("2")
+            + invoice_ret("3", ("CU-3", "Bitcoin")),
             iteratorRemainingCount="0",
         ),
     )
     invoices = rows(changes, "invoices")
-    assert invoices["1"].data is not None and invoices["1"].data["currency"] == "XBT"
+    assert invoices["1"].data is not None and invoices["1"].data["currency"] == "XAU"
     # No CurrencyRef: the home currency, by the code the company's list gives it.
-    assert invoices["2"].data is not None and invoices["2"].data["currency"] == "HCR"
-    assert all(r.mapping_error is None for r in invoices.values())
-    assert engine.take_errors() == []
+    assert invoices["2"].data is not None and invoices["2"].data["currency"] == "NZD"
+    assert invoices["1"].mapping_error is None and invoices["2"].mapping_error is None
+    made_up = invoices["3"]
+    assert made_up.data is not None and made_up.data["currency"] is None
+    assert made_up.mapping_error is not None and "'Bitcoin'" in made_up.mapping_error
+    (error,) = engine.take_errors()
+    assert "'Bitcoin'" in error.message
 
 
 def test_a_list_synced_in_an_earlier_session_is_used() -> None:
-    engine = plan(["invoices"], currencies=[CompanyCurrency("CU-1", "Bitcoin", "XBT")])
+    engine = plan(["invoices"], currencies=[CompanyCurrency("CU-1", "Bitcoin", "XAU")])
     (query,) = requests_of(engine.next_request(NOW) or "")
     changes, _ = respond(
         engine,
@@ -100,13 +110,13 @@ def test_a_list_synced_in_an_earlier_session_is_used() -> None:
         ),
     )
     row = rows(changes, "invoices")["1"]
-    assert row.data is not None and row.data["currency"] == "XBT"
+    assert row.data is not None and row.data["currency"] == "XAU"
 
 
 def test_the_learned_list_survives_the_state_round_trip_between_calls() -> None:
     engine = plan(["currencies", "invoices"])
     (first,) = requests_of(engine.next_request(NOW) or "")
-    respond(engine, rs("CurrencyQueryRs", first.get("requestID"), currency_ret("CU-1", "B", "XBT")))
+    respond(engine, rs("CurrencyQueryRs", first.get("requestID"), currency_ret("CU-1", "B", "XAU")))
     stored = json.loads(json.dumps(engine.state.to_json()))
     again = SyncEngine(SessionState.from_json(stored))
     (query,) = requests_of(again.next_request(NOW) or "")
@@ -120,7 +130,7 @@ def test_the_learned_list_survives_the_state_round_trip_between_calls() -> None:
         ),
     )
     row = rows(changes, "invoices")["1"]
-    assert row.data is not None and row.data["currency"] == "XBT"
+    assert row.data is not None and row.data["currency"] == "XAU"
 
 
 def test_an_unknown_currency_is_stored_empty_with_a_note_and_logged_once_per_response() -> None:
@@ -167,7 +177,7 @@ def test_derived_rows_carry_the_note_and_count_once_per_record() -> None:
 
 def test_a_currency_whose_code_becomes_unusable_loses_it() -> None:
     engine = plan(
-        ["currencies", "invoices"], currencies=[CompanyCurrency("CU-1", "Bitcoin", "XBT")]
+        ["currencies", "invoices"], currencies=[CompanyCurrency("CU-1", "Bitcoin", "XAU")]
     )
     (first,) = requests_of(engine.next_request(NOW) or "")
     respond(

@@ -8,6 +8,7 @@ two-valued even if a caller negates it.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
@@ -22,19 +23,31 @@ from sqlalchemy import (
     bindparam,
     case,
     cast,
+    false,
     func,
     literal,
     null,
     or_,
+    true,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
-from qbdsync.api.query.literals import sqlite_integer
+from qbdsync.api.query.literals import Bracket, double_bracket, integer_bracket
+from qbdsync.api.query.nodes import Op
 from qbdsync.errors import Fatal
 
 Path = tuple[str, ...]
 Compare = Callable[[Any, Any], Any]
+
+_COMPARE: dict[Op, Compare] = {
+    Op.EQ: operator.eq,
+    Op.NE: operator.ne,
+    Op.GT: operator.gt,
+    Op.LT: operator.lt,
+    Op.GE: operator.ge,
+    Op.LE: operator.le,
+}
 
 
 class JsonAccess(Protocol):
@@ -63,9 +76,9 @@ class JsonAccess(Protocol):
         """Whether the string property contains `needle`, A-Z folded to a-z on both sides."""
 
     def compare_number(
-        self, column: ColumnElement[Any], path: Path, compare: Compare, number: Decimal
+        self, column: ColumnElement[Any], path: Path, op: Op, number: Decimal
     ) -> ColumnElement[bool]:
-        """Whether the property is a JSON number and `compare(property, number)` holds."""
+        """Whether the property is a JSON number and `property op number` holds exactly."""
 
 
 class SQLiteJson:
@@ -112,21 +125,32 @@ class SQLiteJson:
         return self.is_string(column, path) & found
 
     def compare_number(
-        self, column: ColumnElement[Any], path: Path, compare: Compare, number: Decimal
+        self, column: ColumnElement[Any], path: Path, op: Op, number: Decimal
     ) -> ColumnElement[bool]:
-        # SQLite holds JSON numbers as 64-bit integers or doubles and compares the two exactly,
-        # so an integral value meets integers as an integer (exact to 2**63) and doubles as the
-        # nearest double (as if the value had been stored there).
+        # SQLite holds JSON numbers as 64-bit integers or doubles and compares those exactly.
+        # The literal is never rounded to one of them: it is placed among the integers and
+        # among the doubles (literals.py), so every comparison is exact for what is stored.
         value = func.json_extract(column, self._path(path), type_=Numeric)
         kind = self._type(column, path)
-        as_double = compare(value, literal(float(number), Float))
-        as_integer = sqlite_integer(number)
-        if as_integer is None:
-            return and_(kind.in_(("integer", "real")), as_double)
-        return or_(
-            (kind == "integer") & compare(value, literal(as_integer, Integer)),
-            (kind == "real") & as_double,
-        )
+        integer = _bracketed(value, op, integer_bracket(number), Integer)
+        double = _bracketed(value, op, double_bracket(number), Float)
+        return or_((kind == "integer") & integer, (kind == "real") & double)
+
+
+def _bracketed(
+    value: ColumnElement[Any],
+    op: Op,
+    bracket: Bracket[Any],
+    type_: type[Integer] | type[Float[float]],
+) -> ColumnElement[bool]:
+    """`value op number`, for a number that `bracket` places among the values of `type_`."""
+    if bracket.exact is not None:
+        return _COMPARE[op](value, literal(bracket.exact, type_))  # type: ignore[no-any-return]
+    if op in (Op.LT, Op.LE):
+        return value <= literal(bracket.below, type_) if bracket.below is not None else false()
+    if op in (Op.GT, Op.GE):
+        return value >= literal(bracket.above, type_) if bracket.above is not None else false()
+    return true() if op is Op.NE else false()
 
 
 class PostgresJson:
@@ -184,10 +208,10 @@ class PostgresJson:
         return self.is_string(column, path) & (func.strpos(haystack, wanted) > 0)
 
     def compare_number(
-        self, column: ColumnElement[Any], path: Path, compare: Compare, number: Decimal
+        self, column: ColumnElement[Any], path: Path, op: Op, number: Decimal
     ) -> ColumnElement[bool]:
         # jsonb keeps numbers as exact numerics: the comparison is exact decimal arithmetic.
-        exact = compare(self.number(column, path), literal(number, Numeric))
+        exact = _COMPARE[op](self.number(column, path), literal(number, Numeric))
         return and_(self.is_number(column, path), exact)
 
 

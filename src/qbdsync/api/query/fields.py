@@ -2,8 +2,9 @@
 
 A filter on a field that does not exist would match nothing and look like "no data": the caller
 is told instead which field is unknown and which exist. A Shape is the tree of field names of
-one kind of item; a path walks it through objects and arrays alike (`lineItems.itemRef.id`
-names a real field, although arrays never match a comparison, see docs/query.md).
+one kind of item, marking the fields that hold lists. A path that names a whole object
+(`customerRef=1`) or goes through a list (`lineItems.description~a`) would never match either;
+it is refused too, naming the object's fields or the list (see docs/query.md).
 
 Record shapes are declared here from the mappers (src/qbdsync/mapping/, docs/mapping.md) and
 tests/unit/api/test_fields.py checks them against what the mappers produce; platform views
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
@@ -30,6 +31,8 @@ class Shape:
     fields: Mapping[str, Shape | None] = field(default_factory=dict)
     # A free-form object (tags, supplementalData.content): any name below it is accepted.
     open: bool = False
+    # The field holding this shape holds a list of such items (lineItems), not one.
+    many: bool = False
 
 
 OPEN = Shape(open=True)
@@ -42,6 +45,11 @@ def shape(leaves: str = "", /, **nested: Shape | None) -> Shape:
     return Shape(fields)
 
 
+def many(items: Shape) -> Shape:
+    """The shape of a field that holds a list of `items` (Shape() for a list of plain values)."""
+    return replace(items, many=True)
+
+
 def merge(*shapes: Shape) -> Shape:
     """One shape with every field of the given ones (items of a list that come in kinds)."""
     fields: dict[str, Shape | None] = {}
@@ -49,11 +57,11 @@ def merge(*shapes: Shape) -> Shape:
         for name, inner in one.fields.items():
             known = fields.get(name)
             fields[name] = merge(known, inner) if known and inner else (known or inner)
-    return Shape(fields, open=any(one.open for one in shapes))
+    return Shape(fields, open=any(one.open for one in shapes), many=any(one.many for one in shapes))
 
 
 def without(base: Shape, *names: str) -> Shape:
-    return Shape({k: v for k, v in base.fields.items() if k not in names}, open=base.open)
+    return replace(base, fields={k: v for k, v in base.fields.items() if k not in names})
 
 
 class UnknownField(InvalidQuery):
@@ -69,11 +77,28 @@ class UnknownField(InvalidQuery):
         self.known = known
 
 
+class UnfilterableField(InvalidQuery):
+    """A `query` or `orderBy` path that names a real field holding an object or a list.
+
+    A comparison with a whole object or list would never match (and a sort key never order):
+    the caller is told to name one of the object's fields, or that lists cannot be filtered.
+    """
+
+    def __init__(self, message: str, *, parameter: str, position: int, path: str) -> None:
+        super().__init__(message)
+        self.parameter = parameter  # "query" or "orderBy"
+        self.position = position
+        self.path = path
+
+
 def check_path(
     item_shape: Shape, path: tuple[str, ...], *, what: str, parameter: str, position: int
 ) -> None:
-    """Raise UnknownField unless `path` names a field of `item_shape` (`what` names the items)."""
+    """Raise UnknownField unless `path` names a field of `item_shape` (`what` names the items),
+    then UnfilterableField when it names, or passes through, an object or a list."""
     current: Shape | None = item_shape
+    first_list: int | None = None  # how many names lead to the first list on the path
+    free_form = False
     for depth, name in enumerate(path):
         if current is None or (not current.open and name not in current.fields):
             dotted, parent = ".".join(path), ".".join(path[:depth])
@@ -92,8 +117,42 @@ def check_path(
                 known=known,
             )
         if current.open:
-            return
+            free_form = True  # any name below a free-form object: nothing more is known
+            break
         current = current.fields[name]
+        if current is not None and current.many and first_list is None:
+            first_list = depth + 1
+    if first_list is not None:
+        # Codat's query language has no way to say "any item" or "every item", and either
+        # reading would surprise someone: a list is refused rather than never matching.
+        action = "filtered on" if parameter == "query" else "sorted by"
+        raise _unfilterable(
+            ".".join(path[:first_list]),
+            f"is a list; the items of a list cannot be {action}",
+            path,
+            parameter,
+            position,
+        )
+    if current is not None and not free_form:
+        # A whole object never equals a value, nor sorts: name the fields that can.
+        dotted = ".".join(path)
+        verb = "compare" if parameter == "query" else "sort by"
+        if current.open:
+            hint = f"{verb} a field below it ({dotted}.<name>)"
+        else:
+            hint = f"{verb} one of its fields: {', '.join(sorted(current.fields))}"
+        raise _unfilterable(dotted, f"is an object; {hint}", path, parameter, position)
+
+
+def _unfilterable(
+    field_path: str, why: str, path: tuple[str, ...], parameter: str, position: int
+) -> UnfilterableField:
+    return UnfilterableField(
+        f"{parameter}: {field_path!r} at position {position} {why}",
+        parameter=parameter,
+        position=position,
+        path=".".join(path),
+    )
 
 
 # -- platform views: from their response models -----------------------------------------------
@@ -115,7 +174,8 @@ def _shape_of_annotation(annotation: Any) -> Shape | None:
         return merge(*found) if found else None
     if origin in (list, tuple, set, frozenset):
         args = get_args(annotation)
-        return _shape_of_annotation(args[0]) if args else None
+        items = _shape_of_annotation(args[0]) if args else None
+        return many(items or Shape())
     if origin in (dict, Mapping) or annotation in (dict, Any):
         return OPEN
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
@@ -139,14 +199,14 @@ _SALES_LINE = shape(
     accountRef=_REF,
     itemRef=_REF,
     taxRateRef=_REF,
-    trackingCategoryRefs=_REF,
+    trackingCategoryRefs=many(_REF),
 )
 _PURCHASE_LINE = shape(
     "lineNumber description unitAmount quantity discountAmount subTotal taxAmount totalAmount",
     accountRef=_REF,
     itemRef=_REF,
     taxRateRef=_REF,
-    trackingCategoryRefs=_REF,
+    trackingCategoryRefs=many(_REF),
     customerRef=_CUSTOMER_REF,
 )
 _DEPOSIT_LINE = shape(
@@ -154,7 +214,7 @@ _DEPOSIT_LINE = shape(
     accountRef=_REF,
     itemRef=_REF,
     taxRateRef=_REF,
-    trackingCategoryRefs=_REF,
+    trackingCategoryRefs=many(_REF),
     depositedRecordRef=_RECORD_REF,
     contactRef=_RECORD_REF,
 )
@@ -168,7 +228,7 @@ _MONEY_ALLOCATION = shape(
     ),
     allocation=shape("currency currencyRate allocatedOnDate totalAmount"),
 )
-_PAYMENT_LINE = shape("amount allocatedOnDate", links=shape("type id amount"))
+_PAYMENT_LINE = shape("amount allocatedOnDate", links=many(shape("type id amount")))
 
 
 def _record(leaves: str, **nested: Shape | None) -> Shape:
@@ -205,13 +265,13 @@ RECORD_SHAPES: Mapping[str, Shape] = {
     ),
     "taxRates": _record(
         "name code effectiveTaxRate totalTaxRate status",
-        components=shape("name rate isCompound"),
+        components=many(shape("name rate isCompound")),
         supplementalData=_SUPPLEMENTAL,
     ),
     "employees": _record(
         "name firstName middleName lastName jobTitle status emailAddress phone mobile "
         "employeeType hiredDate releasedDate",
-        addresses=_ADDRESS,
+        addresses=many(_ADDRESS),
     ),
     "items": _record(
         "name code itemStatus type isBillItem isInvoiceItem",
@@ -221,118 +281,121 @@ RECORD_SHAPES: Mapping[str, Shape] = {
     ),
     "customers": _record(
         "customerName contactName emailAddress phone taxNumber registrationNumber "
-        "defaultCurrency status contacts",
-        addresses=_ADDRESS,
+        "defaultCurrency status",
+        contacts=many(Shape()),
+        addresses=many(_ADDRESS),
         parentCustomerRef=_REF,
     ),
     "suppliers": _record(
         "supplierName contactName emailAddress phone registrationNumber taxNumber "
         "defaultCurrency status",
-        addresses=_ADDRESS,
+        addresses=many(_ADDRESS),
     ),
     "invoices": _transaction(
         f"invoiceNumber dueDate paidOnDate totalDiscount amountDue discountPercentage status "
         f"{_SALES_DOCUMENT}",
         customerRef=_CUSTOMER_REF,
-        salesOrderRefs=_REF,
-        lineItems=_SALES_LINE,
-        paymentAllocations=_LINKED_ALLOCATION,
+        salesOrderRefs=many(_REF),
+        lineItems=many(_SALES_LINE),
+        paymentAllocations=many(_LINKED_ALLOCATION),
     ),
     "creditNotes": _transaction(
         f"creditNoteNumber allocatedOnDate totalDiscount discountPercentage remainingCredit "
         f"status {_SALES_DOCUMENT}",
         customerRef=_CUSTOMER_REF,
-        lineItems=_SALES_LINE,
-        paymentAllocations=_LINKED_ALLOCATION,
+        lineItems=many(_SALES_LINE),
+        paymentAllocations=many(_LINKED_ALLOCATION),
     ),
     "salesOrders": _transaction(
         f"salesOrderNumber expectedDeliveryDate status invoicingStatus totalDiscount "
         f"{_SALES_DOCUMENT}",
         customerRef=_CUSTOMER_REF,
-        lineItems=_SALES_LINE,
+        lineItems=many(_SALES_LINE),
     ),
     "estimates": _transaction(
         f"estimateNumber expiryDate status {_SALES_DOCUMENT}",
         customerRef=_CUSTOMER_REF,
-        lineItems=_SALES_LINE,
-        invoiceRefs=_REF,
+        lineItems=many(_SALES_LINE),
+        invoiceRefs=many(_REF),
     ),
     "payments": _transaction(
         "totalAmount currency currencyRate date note reference",
         customerRef=_CUSTOMER_REF,
         accountRef=_REF,
         paymentMethodRef=_REF,
-        lines=_PAYMENT_LINE,
+        lines=many(_PAYMENT_LINE),
     ),
     "bills": _transaction(
         f"reference dueDate status subTotal taxAmount amountDue {_PURCHASE_DOCUMENT}",
         supplierRef=_SUPPLIER_REF,
-        purchaseOrderRefs=shape("id purchaseOrderNumber"),
-        lineItems=_PURCHASE_LINE,
-        paymentAllocations=_LINKED_ALLOCATION,
+        purchaseOrderRefs=many(shape("id purchaseOrderNumber")),
+        lineItems=many(_PURCHASE_LINE),
+        paymentAllocations=many(_LINKED_ALLOCATION),
     ),
     "billCreditNotes": _transaction(
         f"billCreditNoteNumber allocatedOnDate totalDiscount discountPercentage subTotal "
         f"totalTaxAmount remainingCredit status {_PURCHASE_DOCUMENT}",
         supplierRef=_SUPPLIER_REF,
-        lineItems=_PURCHASE_LINE,
-        paymentAllocations=_LINKED_ALLOCATION,
+        lineItems=many(_PURCHASE_LINE),
+        paymentAllocations=many(_LINKED_ALLOCATION),
     ),
     "billPayments": _transaction(
         "totalAmount currency currencyRate date note reference",
         supplierRef=_SUPPLIER_REF,
         accountRef=_REF,
         paymentMethodRef=_REF,
-        lines=_PAYMENT_LINE,
+        lines=many(_PAYMENT_LINE),
     ),
     "purchaseOrders": _transaction(
         f"purchaseOrderNumber status expectedDeliveryDate deliveryDate paymentDueDate "
         f"totalDiscount subTotal taxAmount {_PURCHASE_DOCUMENT}",
         supplierRef=_SUPPLIER_REF,
-        lineItems=without(_SALES_LINE, "isDirectIncome"),
+        lineItems=many(without(_SALES_LINE, "isDirectIncome")),
         shipTo=shape(address=_ADDRESS),
     ),
     "itemReceipts": _transaction(
         f"reference {_PURCHASE_DOCUMENT}",
         supplierRef=_SUPPLIER_REF,
-        purchaseOrderRefs=shape("id purchaseOrderNumber"),
-        lineItems=_PURCHASE_LINE,
+        purchaseOrderRefs=many(shape("id purchaseOrderNumber")),
+        lineItems=many(_PURCHASE_LINE),
     ),
     "directCosts": _transaction(
         _MONEY_MOVE,
         contactRef=_RECORD_REF,
-        lineItems=_PURCHASE_LINE,
-        paymentAllocations=_MONEY_ALLOCATION,
+        lineItems=many(_PURCHASE_LINE),
+        paymentAllocations=many(_MONEY_ALLOCATION),
     ),
     "directIncomes": _transaction(
         _MONEY_MOVE,
         contactRef=_RECORD_REF,
-        lineItems=merge(_SALES_LINE, _DEPOSIT_LINE),
-        paymentAllocations=_MONEY_ALLOCATION,
+        lineItems=many(merge(_SALES_LINE, _DEPOSIT_LINE)),
+        paymentAllocations=many(_MONEY_ALLOCATION),
     ),
     "transfers": _transaction(
         "description date",
         contactRef=_RECORD_REF,
         to=shape("amount currency", accountRef=_REF),
-        depositedRecordRefs=_RECORD_REF,
-        trackingCategoryRefs=_REF,
+        depositedRecordRefs=many(_RECORD_REF),
+        trackingCategoryRefs=many(_REF),
         **{"from": shape("amount currency", accountRef=_REF)},
     ),
     "journalEntries": _transaction(
         "reference description postedOn createdOn updatedOn",
         journalRef=_REF,
         recordRef=_RECORD_REF,
-        journalLines=shape(
-            "lineNumber description netAmount currency",
-            accountRef=_REF,
-            contactRef=_RECORD_REF,
-            trackingRefs=_REF,
+        journalLines=many(
+            shape(
+                "lineNumber description netAmount currency",
+                accountRef=_REF,
+                contactRef=_RECORD_REF,
+                trackingRefs=many(_REF),
+            )
         ),
     ),
     "accountTransactions": _transaction(
         "transactionId note date status currency currencyRate totalAmount",
         bankAccountRef=_REF,
-        lines=shape("description amount", recordRef=_RECORD_REF),
+        lines=many(shape("description amount", recordRef=_RECORD_REF)),
     ),
     "bankTransactions": _transaction(
         "accountId date clearedOnDate description counterparty reference reconciled amount "

@@ -19,7 +19,9 @@ Positions in messages are 0-based character offsets into the text.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
+from qbdsync.api.query.literals import MAX_EXPONENT, in_range, reads_as_number
 from qbdsync.api.query.nodes import And, Comparison, Node, Op, Or, OrderKey
 from qbdsync.errors import InvalidQuery
 
@@ -165,6 +167,7 @@ class _Parser:
                 self.pos,
                 parameter="query",
             )
+        value_start = self.pos
         if self.looking_at('"'):
             value = self.parse_quoted()
             self.after_closed_token()
@@ -172,6 +175,15 @@ class _Parser:
             value = self.parse_unquoted()
             if not value:
                 raise self.fail(f"expected a value after '{raw_path}{op.value}'")
+        if reads_as_number(value) and not in_range(Decimal(value)):
+            # No stored amount or id is this large or small, and the databases cannot compare
+            # it alike (PostgreSQL's numeric range, doubles): a typo, told rather than guessed.
+            shown = value if len(value) <= 40 else value[:37] + "..."
+            raise self.fail(
+                f"the number {shown!r} is out of range: use 0 or a magnitude from "
+                f"1e-{MAX_EXPONENT} to below 1e{MAX_EXPONENT + 1}",
+                value_start,
+            )
         return Comparison(path, op, value, position=start)
 
     def parse_quoted(self) -> str:

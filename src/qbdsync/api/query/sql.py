@@ -96,7 +96,7 @@ def _compile_comparison(
     alternatives = [access.compare_text(column, path, compare, value)]
     number = as_number(value)
     if number is not None:
-        alternatives.append(access.compare_number(column, path, compare, number))
+        alternatives.append(access.compare_number(column, path, op, number))
     boolean = BOOLEAN_LITERALS.get(value)
     if boolean is not None and op in (Op.EQ, Op.NE):
         # Booleans only have = and !=; `!=true` means "is the boolean false".

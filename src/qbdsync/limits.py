@@ -26,6 +26,10 @@ PARAM_CHARS = 64 * KIB
 # at once per server process; the rest wait up to LARGE_BODY_WAIT_SECONDS for a turn.
 LARGE_BODY_SLOTS = 8
 LARGE_BODY_WAIT_SECONDS = 10.0
+# A large body that stops arriving for this long gives its slot back (the request fails): a
+# client trickling bytes must not hold a slot for ever. The Web Connector sends its body as
+# fast as the network allows, so a minute without a byte means it is gone.
+LARGE_BODY_STALL_SECONDS = 60.0
 
 # -- qbXML records -------------------------------------------------------------------------------
 # One …Ret element, which is held whole while it is read. A large real record (an invoice or a

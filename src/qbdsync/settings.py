@@ -88,6 +88,8 @@ class Settings(BaseSettings):
     # process; one that finds no free slot within the wait gets HTTP 503 with a SOAP fault.
     large_body_slots: int = Field(default=limits.LARGE_BODY_SLOTS, ge=1)
     large_body_wait_seconds: float = Field(default=limits.LARGE_BODY_WAIT_SECONDS, ge=0)
+    # A large body that sends nothing for this long is refused and its slot given back.
+    large_body_stall_seconds: float = Field(default=limits.LARGE_BODY_STALL_SECONDS, gt=0)
     # One qbXML record is held whole while it is read; a record past these limits fails the
     # query that returned it (recorded as that data type's error) and the session goes on.
     max_record_chars: int = Field(default=limits.RECORD_CHARS, ge=1024)

@@ -143,6 +143,33 @@ def test_large_bodies_past_the_slots_are_told_to_come_back(one_slot_server: Live
     assert after.status_code == 200, after.text
 
 
+def test_a_large_body_that_stops_arriving_gives_its_slot_back(sqlite_url: str) -> None:
+    """A client trickling a large body cannot hold a large-body slot for ever."""
+    with _server(sqlite_url, large_body_slots=1, large_body_stall_seconds=1) as server:
+        url = f"{server.url}/qbwc"
+        padding = "<padding>" + "p" * (200 * 1024) + "</padding>"
+        large = _call("getLastError", f"<ticket>T</ticket>{padding}")
+        hang = threading.Event()
+
+        def stalled_body() -> Iterator[bytes]:
+            yield large[: len(large) // 2]  # takes the only slot
+            hang.wait(timeout=30)  # then sends nothing
+
+        try:
+            with httpx.Client(timeout=20) as client:
+                stalled = client.post(url, content=stalled_body(), headers=HEADERS)
+        except httpx.HTTPError:
+            stalled = None  # the server may close before the client reads its answer
+        finally:
+            hang.set()
+        if stalled is not None:
+            assert stalled.status_code == 408
+            assert "stopped arriving" in _fault(stalled)[1]
+        # The slot is free again: a whole large body is answered, not told to come back.
+        after = httpx.post(url, content=large, headers=HEADERS, timeout=30)
+        assert after.status_code == 200, after.text
+
+
 def _elements(value: Any) -> int:
     """How many elements a stored raw record had in the qbXML (the record's own included)."""
     if isinstance(value, list):

@@ -96,6 +96,7 @@ def create_app(
         limits=settings.soap_limits(),
         large_body_slots=settings.large_body_slots,
         large_body_wait_seconds=settings.large_body_wait_seconds,
+        large_body_stall_seconds=settings.large_body_stall_seconds,
     )
     app.state.qbwc_endpoint = qbwc
     app.router.routes.append(Route(QBWC_PATH, endpoint=qbwc))

@@ -32,9 +32,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
+import anyio
 import anyio.to_thread
 from starlette.routing import BaseRoute, Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from qbdsync import limits as default_limits
 from qbdsync.errors import RejectedInput, SoapFault
@@ -166,12 +167,14 @@ class QbwcEndpoint:
         limits: SoapLimits | None = None,
         large_body_slots: int = default_limits.LARGE_BODY_SLOTS,
         large_body_wait_seconds: float = default_limits.LARGE_BODY_WAIT_SECONDS,
+        large_body_stall_seconds: float = default_limits.LARGE_BODY_STALL_SECONDS,
     ) -> None:
         self._handler_factory = handler_factory
         self._service_url = service_url
         self._max_body_bytes = max_body_bytes
         self._limits = ParamLimits(limits)
         self._slots = LargeBodySlots(large_body_slots, large_body_wait_seconds)
+        self._stall_seconds = large_body_stall_seconds
         self._wsdl_cache: tuple[str, bytes] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -271,6 +274,7 @@ class QbwcEndpoint:
         try:
             try:
                 pending: list[bytes] = chunks
+                message: Message | None = None
                 while True:
                     for data in pending:
                         spool.write(data)
@@ -278,7 +282,16 @@ class QbwcEndpoint:
                             parsing = _feed_until_streamed(reader, data)
                     if not more:
                         break
-                    message = await receive()
+                    message = None
+                    # While a slot is held, a client that stops sending loses it.
+                    with anyio.move_on_after(self._stall_seconds):
+                        message = await receive()
+                    if message is None:
+                        logger.warning(
+                            "qbwc: dropped a large request that sent nothing for %.0f s",
+                            self._stall_seconds,
+                        )
+                        return 408, _stalled_fault(self._stall_seconds), False
                     if message["type"] == "http.disconnect":
                         return None
                     data = message.get("body", b"")
@@ -415,6 +428,12 @@ def _feed_until_streamed(reader: StreamingCallReader, data: bytes) -> bool:
 
 def _too_large_fault(limit: int) -> bytes:
     return render_fault("Client", f"the SOAP request is larger than the limit of {limit} bytes")
+
+
+def _stalled_fault(seconds: float) -> bytes:
+    return render_fault(
+        "Client", f"the SOAP request stopped arriving (nothing for {seconds:.0f} seconds)"
+    )
 
 
 _BUSY_FAULT = render_fault(

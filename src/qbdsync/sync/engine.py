@@ -39,6 +39,7 @@ from qbdsync.qbxml.values import (
 from qbdsync.store.records import RecordRow, SyncErrorRow
 from qbdsync.sync.datasets import DATASETS, Dataset, FilterValue, sync_order
 from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
+from qbdsync.untrusted import quote_untrusted
 
 # A stale iterator (3391) restarts its dataset from the watermark once per session; a second one
 # in the same session waits for the next session instead of looping.
@@ -52,11 +53,22 @@ _EXAMPLE_CHARS = 120
 # may be this far ahead of the server's clock and still be right.
 _WIDEST_ZONE_AHEAD_SECONDS = 14 * 3600
 
+# Distinct causes recorded per response; past this, occurrences are counted in one row per
+# recovery kind. Causes are templates (never per-record text), so a sane response has a
+# handful: the cap only bounds rows and memory when a response is built to flood.
+MAX_CAUSES_PER_RESPONSE = 100
+_MORE_CAUSES = (
+    "further causes in this response, beyond the first {cap}, were not recorded separately"
+)
+
+# (dataset, status code, hresult, recovery, cause): the cause is a stable template, never text
+# that embeds a record's values, or distinct values would each become a row.
 _ErrorKey = tuple[str | None, int | None, str | None, str, str]
 
 
 @dataclass(slots=True)
 class _Aggregate:
+    message: str  # the first occurrence's message, as stored
     count: int = 0
     sample: list[str] = field(default_factory=list)
 
@@ -117,8 +129,8 @@ class SyncEngine:
         # The latest plausible TimeModified per UTC offset, for the request in flight.
         self._ceilings: dict[str, QbTimestamp | None] = {}
         self._currency_codes = CurrencyCodes(CompanyCurrency(*entry) for entry in state.currencies)
-        # (dataset, note) → [records, ret name, first record id]: a mapping gap is recorded once
-        # per response and cause, however many records share it.
+        # (dataset, cause) → [records, ret name, first record id, first note]: a mapping gap is
+        # recorded once per response and cause, however many records (and values) share it.
         self._gaps: dict[tuple[str, str], list[Any]] = {}
 
     @classmethod
@@ -344,9 +356,13 @@ class SyncEngine:
     def _on_status(self, run: DatasetRun, flight: InFlight, status: ResponseStatus) -> None:
         flight.status_seen = True
         recovery = status.recovery
+        # QuickBooks' statusMessage can name a record ("the name X is already in use"): the
+        # status code is the cause; the messages are its sample.
+        said = quote_untrusted(status.message)
+        cause = f"status {status.code}"
         if recovery in (Recovery.OK, Recovery.EMPTY, Recovery.KEEP_WARN):
             if recovery is Recovery.KEEP_WARN:
-                self._error(run.name, status.code, None, recovery, status.message)
+                self._error(run.name, status.code, None, recovery, said, said, cause=cause)
             if flight.role == "main":
                 run.pages += 1
                 run.iterator_id = status.iterator_id
@@ -354,9 +370,9 @@ class SyncEngine:
             return
         if flight.role == "deleted" and recovery is Recovery.NOT_SUPPORTED:
             # Deletions are unavailable here; the records themselves still sync.
-            self._error(run.name, status.code, None, recovery, status.message)
+            self._error(run.name, status.code, None, recovery, said, said, cause=cause)
             return
-        self._error(run.name, status.code, None, recovery, status.message)
+        self._error(run.name, status.code, None, recovery, said, said, cause=cause)
         if run.status != "running":
             return
         if recovery is Recovery.RESTART_DATASET and run.restarts < MAX_RESTARTS_PER_SESSION:
@@ -366,7 +382,7 @@ class SyncEngine:
             run.message = "Iterator expired; restarting from the watermark"
             return
         run.status = _RUN_STATUS_FOR.get(recovery, "failed")
-        run.message = f"QuickBooks status {status.code}: {status.message}"
+        run.message = f"QuickBooks status {status.code}: {said}"
 
     def _on_record(self, run: DatasetRun, record: Record) -> list[RecordRow | Deletion]:
         dataset = DATASETS[run.name]
@@ -475,6 +491,8 @@ class SyncEngine:
                 f"{ceiling.text}: was QuickBooks' clock wrong?); kept, but the watermark stops "
                 "there",
                 f"{record_id} TimeModified {modified}",
+                # One cause whatever the offset (each offset has its own ceiling).
+                cause=f"{ret_name} modified after the clock",
             )
             stamp = ceiling
         if run.high_water is None or stamp.wall > run.high_water[:19]:
@@ -540,15 +558,15 @@ class SyncEngine:
 
         A derived row repeats its source's gaps, which were counted with the source record.
         """
-        notes = context.issues.take()
-        for note in notes:
-            tally = self._gaps.setdefault((dataset, note), [0, ret_name, record_id])
+        issues = context.issues.take_with_causes()
+        for cause, note in issues:
+            tally = self._gaps.setdefault((dataset, cause), [0, ret_name, record_id, note])
             if primary or tally[0] == 0:
                 tally[0] += 1
-        return "; ".join(notes) or None
+        return "; ".join(note for _, note in issues) or None
 
     def _record_gaps(self) -> None:
-        for (dataset, note), (count, ret_name, record_id) in self._gaps.items():
+        for (dataset, cause), (count, ret_name, record_id, note) in self._gaps.items():
             records = "1 record" if count == 1 else f"{count} records"
             self._error(
                 dataset,
@@ -556,6 +574,7 @@ class SyncEngine:
                 None,
                 Recovery.KEEP_WARN,
                 f"{records} mapped with a gap (e.g. {ret_name} {record_id}): {note}",
+                cause=f"gap: {cause}",
             )
         self._gaps.clear()
 
@@ -587,14 +606,11 @@ class SyncEngine:
                 continue
             run.status = _RUN_STATUS_FOR.get(info.recovery, "retry")
             run.message = f"{info.name}: {info.user_message}"
-        datasets = sorted({f.dataset for f in self.state.in_flight.values()})
-        self._error(
-            ",".join(datasets) or None,
-            None,
-            f"0x{info.code:08X}",
-            info.recovery,
-            f"{info.user_message} {message}".strip(),
-        )
+        # One row per data set, so that an operator's "errors of dataset X" finds it (and the
+        # dataset column holds one name, as everywhere else).
+        text = f"{info.user_message} {quote_untrusted(message)}".strip()
+        for dataset in sorted(batched) or [None]:
+            self._error(dataset, None, f"0x{info.code:08X}", info.recovery, text)
         self.state.in_flight.clear()
 
     def end_response(self, response_bytes: int = 0, now: float | None = None) -> ResponseOutcome:
@@ -682,8 +698,10 @@ class SyncEngine:
 
     def _seal_errors(self) -> None:
         self._sealed.extend(
-            SyncErrorRow(*key, count=found.count, sample=tuple(found.sample))
-            for key, found in self._errors.items()
+            SyncErrorRow(
+                dataset, code, hresult, recovery, found.message, found.count, tuple(found.sample)
+            )
+            for (dataset, code, hresult, recovery, _), found in self._errors.items()
         )
         self._errors = {}
 
@@ -695,16 +713,29 @@ class SyncEngine:
         recovery: Recovery,
         message: str,
         example: str | None = None,
+        *,
+        cause: str | None = None,
     ) -> None:
-        """Count one occurrence of a cause; ``example`` (a record id…) joins the sample."""
-        key = (dataset, code, hresult, str(recovery), message)
+        """Count one occurrence of a cause; ``example`` (a record id…) joins the sample.
+
+        ``cause`` is the stable template the occurrences are counted under; without it the
+        message is, so a message must then hold no per-record text. The first occurrence's
+        message is the one stored.
+        """
+        key = (dataset, code, hresult, str(recovery), cause or message)
         found = self._errors.get(key)
+        if found is None and len(self._errors) >= MAX_CAUSES_PER_RESPONSE:
+            # One more row per recovery kind at most, its sample the first messages it took.
+            example = message  # the cause that gets no row of its own
+            message = _MORE_CAUSES.format(cap=MAX_CAUSES_PER_RESPONSE)
+            key = (None, None, None, str(recovery), message)
+            found = self._errors.get(key)
         if found is None:
-            found = self._errors[key] = _Aggregate()
+            found = self._errors[key] = _Aggregate(message=message)
         found.count += 1
         if example is not None and len(found.sample) < ERROR_SAMPLE_SIZE:
             example = _short(example)
-            if example not in found.sample:
+            if example not in found.sample and example != found.message:
                 found.sample.append(example)
 
     def summary(self) -> Summary:

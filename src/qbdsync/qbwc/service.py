@@ -32,6 +32,7 @@ from qbdsync.qbwc.handler import ReceiveResponse
 from qbdsync.qbwc.tickets import TicketSigner
 from qbdsync.qbxml.hostinfo import (
     HostInfo,
+    host_fields_refusal,
     host_query_request,
     host_query_version,
     parse_host_info,
@@ -55,6 +56,7 @@ from qbdsync.sync.engine import Deletion, Summary, SyncEngine
 from qbdsync.sync.outcomes import type_outcome
 from qbdsync.sync.schedule import due_types, history_start, next_due
 from qbdsync.sync.state import SessionState
+from qbdsync.untrusted import quote_untrusted
 from qbdsync.views import connection_event_payload, connection_view
 from qbdsync.webhooks.events import READ_COMPLETED, READ_COMPLETED_INITIAL, emit
 
@@ -289,7 +291,8 @@ class QbwcService:
         file_id = host.file_id(self._owner_id)
         if file_id is None or file_id.strip("{}").upper() != connection.file_id.strip("{}").upper():
             raise _SessionRefused(
-                f"The company file open in QuickBooks ({host.company_name or company_file}) is "
+                "The company file open in QuickBooks "
+                f"({quote_untrusted(host.company_name or company_file)}) is "
                 "not the one this Web Connector entry is linked to. Open the linked company "
                 "file and run the update again; to link this other file, use a new link from "
                 "your provider. Nothing was synced.",
@@ -297,6 +300,9 @@ class QbwcService:
             )
         version = self._negotiate(host, country, major, minor)
         qb_country = (host.country or country or "US").upper()
+        refusal = host_fields_refusal(host, qb_country)
+        if refusal is not None:
+            raise _SessionRefused(refusal, Recovery.VALIDATION)
         home = host.home_currency or _HOME_CURRENCY.get(qb_country)
         currencies = self._company_currencies(conn, connection_id)
         company_row, warning = _company_row(host, home, CurrencyCodes(currencies), qb_country)

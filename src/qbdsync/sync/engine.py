@@ -609,7 +609,8 @@ class SyncEngine:
         # One row per data set, so that an operator's "errors of dataset X" finds it (and the
         # dataset column holds one name, as everywhere else).
         text = f"{info.user_message} {quote_untrusted(message)}".strip()
-        for dataset in sorted(batched) or [None]:
+        datasets: list[str | None] = [*sorted(batched)] or [None]
+        for dataset in datasets:
             self._error(dataset, None, f"0x{info.code:08X}", info.recovery, text)
         self.state.in_flight.clear()
 

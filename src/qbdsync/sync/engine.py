@@ -37,6 +37,7 @@ from qbdsync.qbxml.values import (
     wall_minus,
 )
 from qbdsync.store.records import RecordRow, SyncErrorRow
+from qbdsync.store.tables import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
 from qbdsync.sync.datasets import DATASETS, Dataset, FilterValue, sync_order
 from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
 from qbdsync.untrusted import quote_untrusted
@@ -106,6 +107,14 @@ def _record_id(data: Mapping[str, object]) -> str:
 
 def _short(text: str) -> str:
     return text if len(text) <= _EXAMPLE_CHARS else text[: _EXAMPLE_CHARS - 1] + "…"
+
+
+def _is_timestamp(text: str) -> bool:
+    try:
+        parse_timestamp(text)
+    except InvalidValue:
+        return False
+    return len(text) <= SOURCE_MODIFIED_CHARS
 
 
 def _later(a: str | None, b: str | None) -> str | None:
@@ -399,6 +408,18 @@ class SyncEngine:
                 f"{record.ret_name} records without {dataset.id_field} were skipped",
             )
             return []
+        if len(record_id) > RECORD_ID_CHARS:
+            # Its id is its key: it cannot be stored exactly, and a cut id could be another's.
+            self._error(
+                run.name,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                f"{record.ret_name} records whose {dataset.id_field} is longer than "
+                f"{RECORD_ID_CHARS} characters were skipped (not a QuickBooks id)",
+                f"{quote_untrusted(record_id, 40)}",
+            )
+            return []
         if run.history_from is not None and run.watermark is not None:
             txn_date = raw.get("TxnDate")
             if isinstance(txn_date, str) and txn_date < run.history_from:
@@ -428,12 +449,13 @@ class SyncEngine:
                 f"{record_id}: {exc}",
             )
         run.records += 1
-        edit_sequence = raw.get("EditSequence")
         row = RecordRow(
             data_type=dataset.data_type,
             record_id=record_id,
-            edit_sequence=edit_sequence if isinstance(edit_sequence, str) else None,
-            source_modified=modified,
+            edit_sequence=self._edit_sequence(run, record.ret_name, record_id, raw),
+            # Only a valid stamp is indexed (an invalid one was reported above and stays in the
+            # raw record, exactly as sent).
+            source_modified=modified if modified is not None and _is_timestamp(modified) else None,
             raw=raw,
             data=mapped,
             mapping_error=mapping_error,
@@ -470,6 +492,27 @@ class SyncEngine:
                     self.state.bank_account_ids.append(record_id)
                     self._contexts.clear()
         return rows
+
+    def _edit_sequence(
+        self, run: DatasetRun, ret_name: str, record_id: str, raw: Mapping[str, Any]
+    ) -> str | None:
+        """The record's EditSequence for its column, or None (reported) when it does not fit:
+        the raw record keeps it exactly; it is never stored cut."""
+        value = raw.get("EditSequence")
+        if not isinstance(value, str):
+            return None
+        if len(value) > EDIT_SEQUENCE_CHARS:
+            self._error(
+                run.name,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                f"{ret_name} records whose EditSequence is longer than {EDIT_SEQUENCE_CHARS} "
+                "characters: kept, the EditSequence only in the raw record",
+                record_id,
+            )
+            return None
+        return value
 
     def _raise_high_water(
         self, run: DatasetRun, ret_name: str, record_id: str, modified: str

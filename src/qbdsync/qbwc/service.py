@@ -479,7 +479,8 @@ class QbwcService:
                     info = describe_hresult(call.hresult or "0x80040402")
                     engine.fail_response(info, call.message)
                     if info.recovery in (Recovery.RETRY_NEXT_SESSION, Recovery.PERMISSION):
-                        message = f"{info.user_message} ({info.hex}) {call.message}".strip()
+                        said = quote_untrusted(call.message)
+                        message = f"{info.user_message} ({info.hex}) {said}".strip()
                         self._save_errors(conn, engine, connection_id, ticket, now)
                         engine.end_response()
                         self._update_pulls(conn, engine, ticket, connection_id, now)
@@ -532,7 +533,8 @@ class QbwcService:
         if answer.host is None:
             if answer.problem is None:  # no response at all, only an hresult
                 info = describe_hresult(call.hresult or "0x80040402")
-                problem = f"{info.user_message} ({info.hex}) {call.message}".strip()
+                problem = f"{info.user_message} ({info.hex}) {quote_untrusted(call.message)}"
+                problem = problem.strip()
                 recovery = info.recovery
             else:
                 problem, recovery = answer.problem, answer.recovery
@@ -560,6 +562,7 @@ class QbwcService:
         except _SessionRefused as refused:
             self._fail(conn, ticket, connection_id, refused.message, refused.recovery, now)
             return -1
+        engine.state.answered_host_query = True
         values: dict[str, Any] = {"state": engine.state.to_json()}
         progress = engine.progress()
         if progress >= 100:
@@ -739,7 +742,7 @@ class QbwcService:
     def connection_error(self, ticket: str, hresult: str, message: str) -> str:
         now = self._clock()
         info = describe_hresult(hresult or "0x80040402")
-        text = f"{info.user_message} ({info.hex}) {message}".strip()
+        text = f"{info.user_message} ({info.hex}) {quote_untrusted(message)}".strip()
         with self._db.begin() as conn:
             session = session_store.get_session(conn, ticket)
             if session is not None:

@@ -30,6 +30,8 @@ MAX_HOST_ANSWER_CHARS: Final = 4 * 1024 * 1024
 # FileID answers this version, so it is safe before QuickBooks has said which versions it speaks.
 HOST_QUERY_VERSION: Final = QbxmlVersion(2, 0)
 _HOST_QUERIES: Final = ("HostQueryRs", "CompanyQueryRs", "PreferencesQueryRs")
+# The requestIDs of host_query_request's queries.
+HOST_QUERY_REQUEST_IDS: Final = frozenset({"host", "company", "preferences"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,7 @@ from typing import Any
 from qbdsync.errors import InvalidValue
 from qbdsync.mapping.common import MappingContext
 from qbdsync.mapping.currencies import CompanyCurrency, CurrencyCodes, company_currency
+from qbdsync.qbxml.hostinfo import HOST_QUERY_REQUEST_IDS
 from qbdsync.qbxml.parser import Event, MessageSetStatus, Record, ResponseStatus
 from qbdsync.qbxml.requests import QueryRequest, build_message_set
 from qbdsync.qbxml.status import HResultInfo, Recovery
@@ -162,6 +163,8 @@ class SyncEngine:
         future_tolerance_seconds: int = 3600,
     ) -> SyncEngine:
         history = history or {}
+        offsets = (parse_timestamp(w).offset for w in watermarks.values() if _is_timestamp(w))
+        company_offset = next((o for o in offsets if o), None)
         runs = [
             DatasetRun(name=n, watermark=watermarks.get(n), history_from=history.get(n))
             for n in sync_order(datasets)
@@ -180,6 +183,7 @@ class SyncEngine:
                 bank_account_ids=list(bank_account_ids),
                 future_tolerance_seconds=future_tolerance_seconds,
                 currencies=[[c.list_id, c.name, c.code] for c in currencies],
+                company_offset=company_offset,
             )
         )
 
@@ -335,10 +339,9 @@ class SyncEngine:
         else:
             what = f"{event.rs_name} status {event.code}"
         example = f"requestID {request_id!r}: {what}"
-        asked_before = (
-            request_id is not None
-            and request_id.isdigit()
-            and 0 < int(request_id) < self.state.next_request_id
+        asked_before = request_id is not None and (
+            (request_id.isdigit() and 0 < int(request_id) < self.state.next_request_id)
+            or (self.state.answered_host_query and request_id in HOST_QUERY_REQUEST_IDS)
         )
         if asked_before:
             # A Web Connector that did not get our reply posts the same response again; what
@@ -523,6 +526,9 @@ class SyncEngine:
         warning names the record so that the wrong clock can be found.
         """
         stamp = parse_timestamp(modified, "TimeModified")
+        if stamp.offset and self.state.company_offset is None:
+            self.state.company_offset = stamp.offset
+            self._ceilings.clear()
         ceiling = self._ceiling(stamp.offset)
         if ceiling is not None and stamp.wall > ceiling.wall:
             self._error(
@@ -542,20 +548,23 @@ class SyncEngine:
             run.high_water = stamp.text
 
     def _ceiling(self, offset: str) -> QbTimestamp | None:
-        """The latest plausible TimeModified at ``offset``: the server's clock when the request
-        was asked, plus the tolerance, as a wall clock at that offset (at the farthest time zone
-        ahead of UTC when QuickBooks gave no offset). None before any request was asked."""
+        """The latest plausible TimeModified: the server's clock when the request was asked,
+        plus the tolerance, as a wall clock at the company's own offset when it is known (the
+        next FromModifiedDate is read on that PC's clock, whatever offset a record claims), else
+        at ``offset``, else at the farthest time zone ahead of UTC. None before any request was
+        asked."""
         if offset in self._ceilings:
             return self._ceilings[offset]
         state = self.state
         ceiling: QbTimestamp | None = None
         if state.asked_at is not None:
+            clock = state.company_offset or offset
             try:
-                ahead = offset_seconds(offset) if offset else _WIDEST_ZONE_AHEAD_SECONDS
+                ahead = offset_seconds(clock) if clock else _WIDEST_ZONE_AHEAD_SECONDS
             except InvalidValue:
-                ahead = _WIDEST_ZONE_AHEAD_SECONDS
+                clock, ahead = offset, _WIDEST_ZONE_AHEAD_SECONDS
             wall = wall_at(state.asked_at + state.future_tolerance_seconds, ahead)
-            ceiling = QbTimestamp(wall=wall, offset=offset)
+            ceiling = QbTimestamp(wall=wall, offset=clock)
         self._ceilings[offset] = ceiling
         return ceiling
 

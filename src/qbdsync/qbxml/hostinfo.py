@@ -244,7 +244,8 @@ def host_fields_refusal(host: HostInfo, country: str) -> str | None:
     """
     if country not in QUICKBOOKS_COUNTRIES:
         return (
-            f"QuickBooks reported its country as {quote_untrusted(repr(country))}, which is "
+            f"QuickBooks reported its country as {quote_untrusted(repr(host.country or country))},"
+            " which is "
             f"not a QuickBooks edition qbdsync knows ({', '.join(sorted(QUICKBOOKS_COUNTRIES))})."
             " Nothing was synced."
         )

@@ -73,7 +73,10 @@ def _company_row(
     base_currency = codes.code(name=home) if home else None
     gap = None
     if home and base_currency is None:
-        gap = f"baseCurrency: the home currency {home!r} matches no ISO 4217 code; left empty"
+        gap = (
+            f"baseCurrency: the home currency {quote_untrusted(repr(home))} matches no ISO 4217 "
+            "code; left empty"
+        )
     row = RecordRow(
         data_type="company",
         record_id="company",

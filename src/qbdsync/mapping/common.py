@@ -19,6 +19,7 @@ from qbdsync.qbxml.values import (
     parse_number,
     parse_timestamp,
 )
+from qbdsync.untrusted import quote_untrusted
 
 Raw = dict[str, Any]
 Mapped = dict[str, Any]
@@ -34,13 +35,20 @@ class MappingIssues:
     __slots__ = ("_notes",)
 
     def __init__(self) -> None:
-        self._notes: list[str] = []
+        # (cause, note): the note names the value ("currency 'Zorkmid' matches no code"); the
+        # cause is its stable template, what error counts are keyed on, so that a thousand
+        # distinct values are one cause with a count, not a thousand causes.
+        self._notes: list[tuple[str, str]] = []
 
-    def add(self, note: str) -> None:
-        if note not in self._notes:
-            self._notes.append(note)
+    def add(self, note: str, cause: str | None = None) -> None:
+        entry = (cause or note, note)
+        if entry not in self._notes:
+            self._notes.append(entry)
 
     def take(self) -> list[str]:
+        return [note for _, note in self.take_with_causes()]
+
+    def take_with_causes(self) -> list[tuple[str, str]]:
         notes, self._notes = self._notes, []
         return notes
 
@@ -126,6 +134,14 @@ def address(raw: Raw, name: str, kind: str) -> dict[str, str | None] | None:
     }
 
 
+# The causes of the currency notes, without the name each one quotes.
+_UNMATCHED_CURRENCY = (
+    "currency: a QuickBooks currency matches no ISO 4217 code (the company's currency list has "
+    "no code for it); left empty"
+)
+_UNMATCHED_HOME_CURRENCY = "currency: the home currency matches no ISO 4217 code; left empty"
+
+
 def currency(raw: Raw, ctx: MappingContext) -> str | None:
     """The record's currency as an ISO 4217 code: its CurrencyRef, else the home currency.
 
@@ -140,8 +156,10 @@ def currency(raw: Raw, ctx: MappingContext) -> str | None:
         code = ctx.currencies.code(list_id=list_id, name=name)
         if code is None:
             ctx.issues.add(
-                f"currency: QuickBooks' currency {name or list_id!r} matches no ISO 4217 code "
-                "(the company's currency list has no code for it); left empty"
+                f"currency: QuickBooks' currency {quote_untrusted(repr(name or list_id))} "
+                "matches no ISO 4217 code (the company's currency list has no code for it); "
+                "left empty",
+                cause=_UNMATCHED_CURRENCY,
             )
         return code
     home = ctx.home_currency
@@ -149,7 +167,11 @@ def currency(raw: Raw, ctx: MappingContext) -> str | None:
         return None
     code = ctx.currencies.code(name=home)
     if code is None:
-        ctx.issues.add(f"currency: the home currency {home!r} matches no ISO 4217 code; left empty")
+        ctx.issues.add(
+            f"currency: the home currency {quote_untrusted(repr(home))} matches no ISO 4217 "
+            "code; left empty",
+            cause=_UNMATCHED_HOME_CURRENCY,
+        )
     return code
 
 

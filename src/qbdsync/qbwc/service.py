@@ -40,6 +40,7 @@ from qbdsync.qbwc.handler import ReceiveResponse
 from qbdsync.qbwc.tickets import TicketClaims, TicketSigner
 from qbdsync.qbxml.hostinfo import (
     HostInfo,
+    host_fields_refusal,
     host_query_request,
     host_query_version,
     parse_host_info,
@@ -63,6 +64,7 @@ from qbdsync.sync.engine import Deletion, Summary, SyncEngine
 from qbdsync.sync.outcomes import type_outcome
 from qbdsync.sync.schedule import due_types, history_start, next_due
 from qbdsync.sync.state import SessionState
+from qbdsync.untrusted import quote_untrusted
 from qbdsync.views import connection_event_payload, connection_view
 from qbdsync.webhooks.events import READ_COMPLETED, READ_COMPLETED_INITIAL, emit
 
@@ -83,7 +85,10 @@ def _company_row(
     base_currency = codes.code(name=home) if home else None
     gap = None
     if home and base_currency is None:
-        gap = f"baseCurrency: the home currency {home!r} matches no ISO 4217 code; left empty"
+        gap = (
+            f"baseCurrency: the home currency {quote_untrusted(repr(home))} matches no ISO 4217 "
+            "code; left empty"
+        )
     row = RecordRow(
         data_type="company",
         record_id="company",
@@ -477,7 +482,8 @@ class QbwcService:
         file_id = host.file_id(self._owner_id)
         if file_id is None or file_id.strip("{}").upper() != connection.file_id.strip("{}").upper():
             raise _SessionRefused(
-                f"The company file open in QuickBooks ({host.company_name or company_file}) is "
+                "The company file open in QuickBooks "
+                f"({quote_untrusted(host.company_name or company_file)}) is "
                 "not the one this Web Connector entry is linked to. Open the linked company "
                 "file and run the update again; to link this other file, use a new link from "
                 "your provider. Nothing was synced.",
@@ -485,6 +491,9 @@ class QbwcService:
             )
         version = self._negotiate(host, country, major, minor)
         qb_country = (host.country or country or "US").upper()
+        refusal = host_fields_refusal(host, qb_country)
+        if refusal is not None:
+            raise _SessionRefused(refusal, Recovery.VALIDATION)
         home = host.home_currency or _HOME_CURRENCY.get(qb_country)
         currencies = self._company_currencies(conn, connection_id)
         company_row, warning = _company_row(host, home, CurrencyCodes(currencies), qb_country)
@@ -667,7 +676,8 @@ class QbwcService:
                     info = describe_hresult(call.hresult or "0x80040402")
                     engine.fail_response(info, call.message)
                     if info.recovery in (Recovery.RETRY_NEXT_SESSION, Recovery.PERMISSION):
-                        message = f"{info.user_message} ({info.hex}) {call.message}".strip()
+                        said = quote_untrusted(call.message)
+                        message = f"{info.user_message} ({info.hex}) {said}".strip()
                         self._save_errors(conn, engine, connection_id, ticket, now)
                         engine.end_response()
                         self._update_pulls(conn, engine, ticket, connection_id, now)
@@ -724,7 +734,8 @@ class QbwcService:
         if answer.host is None:
             if answer.problem is None:  # no response at all, only an hresult
                 info = describe_hresult(call.hresult or "0x80040402")
-                problem = f"{info.user_message} ({info.hex}) {call.message}".strip()
+                problem = f"{info.user_message} ({info.hex}) {quote_untrusted(call.message)}"
+                problem = problem.strip()
                 recovery = info.recovery
             else:
                 problem, recovery = answer.problem, answer.recovery
@@ -752,6 +763,7 @@ class QbwcService:
         except _SessionRefused as refused:
             self._fail(conn, ticket, connection_id, refused.message, refused.recovery, now)
             return -1
+        engine.state.answered_host_query = True
         values: dict[str, Any] = {"state": engine.state.to_json(), "pending_request": None}
         progress = engine.progress()
         if progress >= 100:
@@ -958,7 +970,7 @@ class QbwcService:
     def connection_error(self, ticket: str, hresult: str, message: str) -> str:
         now = self._clock()
         info = describe_hresult(hresult or "0x80040402")
-        text = f"{info.user_message} ({info.hex}) {message}".strip()
+        text = f"{info.user_message} ({info.hex}) {quote_untrusted(message)}".strip()
         with self._db.begin() as conn:
             session = session_store.get_session(conn, ticket)
             if session is not None:

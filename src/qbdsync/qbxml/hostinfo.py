@@ -21,6 +21,7 @@ from qbdsync.qbxml.parser import Event, Record, ResponseParser, ResponseStatus, 
 from qbdsync.qbxml.requests import QueryRequest, build_message_set
 from qbdsync.qbxml.status import Recovery
 from qbdsync.qbxml.versions import QbxmlVersion
+from qbdsync.untrusted import quote_untrusted
 
 # The host query's answer is a few KB; more than this is not QuickBooks answering it.
 MAX_HOST_ANSWER_CHARS: Final = 4 * 1024 * 1024
@@ -29,6 +30,8 @@ MAX_HOST_ANSWER_CHARS: Final = 4 * 1024 * 1024
 # FileID answers this version, so it is safe before QuickBooks has said which versions it speaks.
 HOST_QUERY_VERSION: Final = QbxmlVersion(2, 0)
 _HOST_QUERIES: Final = ("HostQueryRs", "CompanyQueryRs", "PreferencesQueryRs")
+# The requestIDs of host_query_request's queries.
+HOST_QUERY_REQUEST_IDS: Final = frozenset({"host", "company", "preferences"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +181,8 @@ def read_host_query_answer(chunks: Iterable[str]) -> HostQueryAnswer:
         if status.recovery not in (Recovery.OK, Recovery.KEEP_WARN):
             return HostQueryAnswer(
                 None,
-                f"QuickBooks refused {rs_name[:-2]} (status {status.code}: {status.message})",
+                f"QuickBooks refused {rs_name[:-2]} (status {status.code}: "
+                f"{quote_untrusted(status.message)})",
                 status.recovery,
             )
     records = _first_records(events)
@@ -222,3 +226,33 @@ def _host_info(records: dict[str, dict[str, Any]]) -> HostInfo:
         home_currency=home_currency,
         company=company,
     )
+
+
+# HostRet/Country and qbXMLCountry name the QuickBooks edition, and are only ever these (the
+# SDK's own spelling: UK, not ISO's GB). Anything else is not guessed at: "USA" could be a
+# client's mistake as easily as a US edition.
+QUICKBOOKS_COUNTRIES: frozenset[str] = frozenset({"US", "CA", "UK"})
+# The widest product name stored (connections.qb_product); QuickBooks' are ~40 characters.
+PRODUCT_NAME_CHARS = 255
+
+
+def host_fields_refusal(host: HostInfo, country: str) -> str | None:
+    """Why this host information cannot be used as it is, or None when it can.
+
+    These values are stored with the connection; one that does not fit is refused with a clear
+    reason rather than cut or guessed at.
+    """
+    if country not in QUICKBOOKS_COUNTRIES:
+        return (
+            f"QuickBooks reported its country as {quote_untrusted(repr(host.country or country))},"
+            " which is "
+            f"not a QuickBooks edition qbdsync knows ({', '.join(sorted(QUICKBOOKS_COUNTRIES))})."
+            " Nothing was synced."
+        )
+    if len(host.product_name) > PRODUCT_NAME_CHARS:
+        return (
+            f"QuickBooks reported a product name of {len(host.product_name):,} characters "
+            f"({quote_untrusted(host.product_name, 60)}); at most {PRODUCT_NAME_CHARS} are "
+            "expected. Nothing was synced."
+        )
+    return None

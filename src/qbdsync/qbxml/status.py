@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from qbdsync.untrusted import quote_untrusted
+
 
 class Recovery(StrEnum):
     """How the caller recovers from one response status."""
@@ -272,7 +274,8 @@ def describe_hresult(hresult: str | int) -> HResultInfo:
         return HResultInfo(
             code=0,
             name="unreadable_hresult",
-            user_message=f"QuickBooks reported an error ({hresult!r}). Run the update again; "
+            user_message=f"QuickBooks reported an error ({quote_untrusted(repr(hresult))}). "
+            "Run the update again; "
             "if it keeps happening, contact support.",
             recovery=_RETRY,
         )

@@ -21,9 +21,12 @@ from qbdsync.errors import InvalidValue
 _DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _INT: Final = re.compile(r"[+-]?[0-9]+")
 _DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A real UTC offset: -14:00 to +14:00 (Kiribati is the farthest ahead). ``+99:59`` fits the
+# digits but is no time zone, and would put a watermark days ahead of any clock.
+_OFFSET: Final = r"(?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00)"
 _TIMESTAMP: Final = re.compile(
     r"(?P<wall>[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})"
-    r"(?P<offset>[+-][0-9]{2}:[0-9]{2}|Z)?"
+    r"(?P<offset>[+-]" + _OFFSET + r"|Z)?"
 )
 _WALL_FORMAT: Final = "%Y-%m-%dT%H:%M:%S"
 
@@ -135,8 +138,8 @@ def offset_seconds(offset: str) -> int:
     """``"-08:00"`` → -28800; ``"Z"`` → 0. Raises InvalidValue for anything else (even "")."""
     if offset == "Z":
         return 0
-    if re.fullmatch(r"[+-][0-9]{2}:[0-9]{2}", offset) is None:
-        raise _reject("UTC offset", offset, "±hh:mm or Z")
+    if re.fullmatch(r"[+-]" + _OFFSET, offset) is None:
+        raise _reject("UTC offset", offset, "±hh:mm (at most 14:00) or Z")
     sign = -1 if offset[0] == "-" else 1
     return sign * (int(offset[1:3]) * 3600 + int(offset[4:6]) * 60)
 

@@ -206,21 +206,35 @@ def add_errors(
     conn.execute(
         insert(sync_errors),
         [
-            {
-                "connection_id": connection_id,
-                "ticket": ticket,
-                "occurred_at": now,
-                "dataset": e.dataset,
-                "status_code": e.status_code,
-                "hresult": e.hresult,
-                "recovery": e.recovery,
-                "message": e.message,
-                "count": e.count,
-                "sample": list(e.sample) or None,
-            }
+            _error_values(e)
+            | {"connection_id": connection_id, "ticket": ticket, "occurred_at": now}
             for e in errors
         ],
     )
+
+
+def _error_values(error: SyncErrorRow) -> dict[str, object]:
+    """The row for one error, fitted to its columns.
+
+    Recording an error must never fail (on PostgreSQL a value too long for its column would
+    abort the session's transaction, and the error would be lost with everything else): a
+    label that does not fit its column moves, whole, into the message.
+    """
+    message = error.message
+    values: dict[str, object] = {}
+    for column, value in (("dataset", error.dataset), ("hresult", error.hresult)):
+        limit = sync_errors.c[column].type.length  # type: ignore[attr-defined]
+        fits = value is None or len(value) <= limit
+        if not fits:
+            message = f"[{column} {value}] {message}"
+        values[column] = value if fits else None
+    return values | {
+        "status_code": error.status_code,
+        "recovery": error.recovery,
+        "message": message,
+        "count": error.count,
+        "sample": list(error.sample) or None,
+    }
 
 
 def list_errors(conn: Connection, connection_id: str, limit: int = 50) -> list[SyncErrorRow]:

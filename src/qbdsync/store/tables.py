@@ -153,15 +153,22 @@ qbwc_sessions = Table(
     ),
 )
 
+# The widest key values a record row holds (PostgreSQL refuses longer ones, SQLite would keep
+# them): the engine checks QuickBooks' values against these before a row is made, so both
+# databases behave the same. QuickBooks' ListIDs/TxnIDs are ~20 characters, EditSequences ~10.
+RECORD_ID_CHARS = 64
+EDIT_SEQUENCE_CHARS = 32
+SOURCE_MODIFIED_CHARS = 32
+
 records = Table(
     "records",
     metadata,
     Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), primary_key=True),
     Column("data_type", String(40), primary_key=True),
-    Column("record_id", String(64), primary_key=True),
-    Column("edit_sequence", String(32), nullable=True),
+    Column("record_id", String(RECORD_ID_CHARS), primary_key=True),
+    Column("edit_sequence", String(EDIT_SEQUENCE_CHARS), nullable=True),
     # QuickBooks' TimeModified exactly as sent (local time with its offset).
-    Column("source_modified", String(32), nullable=True),
+    Column("source_modified", String(SOURCE_MODIFIED_CHARS), nullable=True),
     Column("is_deleted", Boolean, nullable=False, default=False),
     # Our time of the last change to this row (Codat's modifiedDate).
     Column("modified_at", UTC_DATETIME, nullable=False),

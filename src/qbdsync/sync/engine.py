@@ -26,6 +26,7 @@ from typing import Any
 from qbdsync.errors import InvalidValue
 from qbdsync.mapping.common import MappingContext
 from qbdsync.mapping.currencies import CompanyCurrency, CurrencyCodes, company_currency
+from qbdsync.qbxml.hostinfo import HOST_QUERY_REQUEST_IDS
 from qbdsync.qbxml.parser import Event, MessageSetStatus, Record, ResponseStatus
 from qbdsync.qbxml.requests import QueryRequest, build_message_set
 from qbdsync.qbxml.status import HResultInfo, Recovery
@@ -37,8 +38,10 @@ from qbdsync.qbxml.values import (
     wall_minus,
 )
 from qbdsync.store.records import RecordRow, SyncErrorRow
+from qbdsync.store.tables import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
 from qbdsync.sync.datasets import DATASETS, Dataset, FilterValue, sync_order
 from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
+from qbdsync.untrusted import quote_untrusted
 
 # A stale iterator (3391) restarts its dataset from the watermark once per session; a second one
 # in the same session waits for the next session instead of looping.
@@ -52,11 +55,22 @@ _EXAMPLE_CHARS = 120
 # may be this far ahead of the server's clock and still be right.
 _WIDEST_ZONE_AHEAD_SECONDS = 14 * 3600
 
+# Distinct causes recorded per response; past this, occurrences are counted in one row per
+# recovery kind. Causes are templates (never per-record text), so a sane response has a
+# handful: the cap only bounds rows and memory when a response is built to flood.
+MAX_CAUSES_PER_RESPONSE = 100
+_MORE_CAUSES = (
+    "further causes in this response, beyond the first {cap}, were not recorded separately"
+)
+
+# (dataset, status code, hresult, recovery, cause): the cause is a stable template, never text
+# that embeds a record's values, or distinct values would each become a row.
 _ErrorKey = tuple[str | None, int | None, str | None, str, str]
 
 
 @dataclass(slots=True)
 class _Aggregate:
+    message: str  # the first occurrence's message, as stored
     count: int = 0
     sample: list[str] = field(default_factory=list)
 
@@ -96,6 +110,14 @@ def _short(text: str) -> str:
     return text if len(text) <= _EXAMPLE_CHARS else text[: _EXAMPLE_CHARS - 1] + "…"
 
 
+def _is_timestamp(text: str) -> bool:
+    try:
+        parse_timestamp(text)
+    except InvalidValue:
+        return False
+    return len(text) <= SOURCE_MODIFIED_CHARS
+
+
 def _later(a: str | None, b: str | None) -> str | None:
     """The later of two QuickBooks time stamps by wall clock (offsets drift around DST)."""
     if a is None:
@@ -117,8 +139,8 @@ class SyncEngine:
         # The latest plausible TimeModified per UTC offset, for the request in flight.
         self._ceilings: dict[str, QbTimestamp | None] = {}
         self._currency_codes = CurrencyCodes(CompanyCurrency(*entry) for entry in state.currencies)
-        # (dataset, note) → [records, ret name, first record id]: a mapping gap is recorded once
-        # per response and cause, however many records share it.
+        # (dataset, cause) → [records, ret name, first record id, first note]: a mapping gap is
+        # recorded once per response and cause, however many records (and values) share it.
         self._gaps: dict[tuple[str, str], list[Any]] = {}
 
     @classmethod
@@ -141,6 +163,8 @@ class SyncEngine:
         future_tolerance_seconds: int = 3600,
     ) -> SyncEngine:
         history = history or {}
+        offsets = (parse_timestamp(w).offset for w in watermarks.values() if _is_timestamp(w))
+        company_offset = next((o for o in offsets if o), None)
         runs = [
             DatasetRun(name=n, watermark=watermarks.get(n), history_from=history.get(n))
             for n in sync_order(datasets)
@@ -159,6 +183,7 @@ class SyncEngine:
                 bank_account_ids=list(bank_account_ids),
                 future_tolerance_seconds=future_tolerance_seconds,
                 currencies=[[c.list_id, c.name, c.code] for c in currencies],
+                company_offset=company_offset,
             )
         )
 
@@ -314,10 +339,9 @@ class SyncEngine:
         else:
             what = f"{event.rs_name} status {event.code}"
         example = f"requestID {request_id!r}: {what}"
-        asked_before = (
-            request_id is not None
-            and request_id.isdigit()
-            and 0 < int(request_id) < self.state.next_request_id
+        asked_before = request_id is not None and (
+            (request_id.isdigit() and 0 < int(request_id) < self.state.next_request_id)
+            or (self.state.answered_host_query and request_id in HOST_QUERY_REQUEST_IDS)
         )
         if asked_before:
             # A Web Connector that did not get our reply posts the same response again; what
@@ -344,9 +368,13 @@ class SyncEngine:
     def _on_status(self, run: DatasetRun, flight: InFlight, status: ResponseStatus) -> None:
         flight.status_seen = True
         recovery = status.recovery
+        # QuickBooks' statusMessage can name a record ("the name X is already in use"): the
+        # status code is the cause; the messages are its sample.
+        said = quote_untrusted(status.message)
+        cause = f"status {status.code}"
         if recovery in (Recovery.OK, Recovery.EMPTY, Recovery.KEEP_WARN):
             if recovery is Recovery.KEEP_WARN:
-                self._error(run.name, status.code, None, recovery, status.message)
+                self._error(run.name, status.code, None, recovery, said, said, cause=cause)
             if flight.role == "main":
                 run.pages += 1
                 run.iterator_id = status.iterator_id
@@ -354,9 +382,9 @@ class SyncEngine:
             return
         if flight.role == "deleted" and recovery is Recovery.NOT_SUPPORTED:
             # Deletions are unavailable here; the records themselves still sync.
-            self._error(run.name, status.code, None, recovery, status.message)
+            self._error(run.name, status.code, None, recovery, said, said, cause=cause)
             return
-        self._error(run.name, status.code, None, recovery, status.message)
+        self._error(run.name, status.code, None, recovery, said, said, cause=cause)
         if run.status != "running":
             return
         if recovery is Recovery.RESTART_DATASET and run.restarts < MAX_RESTARTS_PER_SESSION:
@@ -366,7 +394,7 @@ class SyncEngine:
             run.message = "Iterator expired; restarting from the watermark"
             return
         run.status = _RUN_STATUS_FOR.get(recovery, "failed")
-        run.message = f"QuickBooks status {status.code}: {status.message}"
+        run.message = f"QuickBooks status {status.code}: {said}"
 
     def _on_record(self, run: DatasetRun, record: Record) -> list[RecordRow | Deletion]:
         dataset = DATASETS[run.name]
@@ -381,6 +409,18 @@ class SyncEngine:
                 None,
                 Recovery.KEEP_WARN,
                 f"{record.ret_name} records without {dataset.id_field} were skipped",
+            )
+            return []
+        if len(record_id) > RECORD_ID_CHARS:
+            # Its id is its key: it cannot be stored exactly, and a cut id could be another's.
+            self._error(
+                run.name,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                f"{record.ret_name} records whose {dataset.id_field} is longer than "
+                f"{RECORD_ID_CHARS} characters were skipped (not a QuickBooks id)",
+                f"{quote_untrusted(record_id, 40)}",
             )
             return []
         if run.history_from is not None and run.watermark is not None:
@@ -412,12 +452,13 @@ class SyncEngine:
                 f"{record_id}: {exc}",
             )
         run.records += 1
-        edit_sequence = raw.get("EditSequence")
         row = RecordRow(
             data_type=dataset.data_type,
             record_id=record_id,
-            edit_sequence=edit_sequence if isinstance(edit_sequence, str) else None,
-            source_modified=modified,
+            edit_sequence=self._edit_sequence(run, record.ret_name, record_id, raw),
+            # Only a valid stamp is indexed (an invalid one was reported above and stays in the
+            # raw record, exactly as sent).
+            source_modified=modified if modified is not None and _is_timestamp(modified) else None,
             raw=raw,
             data=mapped,
             mapping_error=mapping_error,
@@ -455,6 +496,27 @@ class SyncEngine:
                     self._contexts.clear()
         return rows
 
+    def _edit_sequence(
+        self, run: DatasetRun, ret_name: str, record_id: str, raw: Mapping[str, Any]
+    ) -> str | None:
+        """The record's EditSequence for its column, or None (reported) when it does not fit:
+        the raw record keeps it exactly; it is never stored cut."""
+        value = raw.get("EditSequence")
+        if not isinstance(value, str):
+            return None
+        if len(value) > EDIT_SEQUENCE_CHARS:
+            self._error(
+                run.name,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                f"{ret_name} records whose EditSequence is longer than {EDIT_SEQUENCE_CHARS} "
+                "characters: kept, the EditSequence only in the raw record",
+                record_id,
+            )
+            return None
+        return value
+
     def _raise_high_water(
         self, run: DatasetRun, ret_name: str, record_id: str, modified: str
     ) -> None:
@@ -464,6 +526,9 @@ class SyncEngine:
         warning names the record so that the wrong clock can be found.
         """
         stamp = parse_timestamp(modified, "TimeModified")
+        if stamp.offset and self.state.company_offset is None:
+            self.state.company_offset = stamp.offset
+            self._ceilings.clear()
         ceiling = self._ceiling(stamp.offset)
         if ceiling is not None and stamp.wall > ceiling.wall:
             self._error(
@@ -475,26 +540,31 @@ class SyncEngine:
                 f"{ceiling.text}: was QuickBooks' clock wrong?); kept, but the watermark stops "
                 "there",
                 f"{record_id} TimeModified {modified}",
+                # One cause whatever the offset (each offset has its own ceiling).
+                cause=f"{ret_name} modified after the clock",
             )
             stamp = ceiling
         if run.high_water is None or stamp.wall > run.high_water[:19]:
             run.high_water = stamp.text
 
     def _ceiling(self, offset: str) -> QbTimestamp | None:
-        """The latest plausible TimeModified at ``offset``: the server's clock when the request
-        was asked, plus the tolerance, as a wall clock at that offset (at the farthest time zone
-        ahead of UTC when QuickBooks gave no offset). None before any request was asked."""
+        """The latest plausible TimeModified: the server's clock when the request was asked,
+        plus the tolerance, as a wall clock at the company's own offset when it is known (the
+        next FromModifiedDate is read on that PC's clock, whatever offset a record claims), else
+        at ``offset``, else at the farthest time zone ahead of UTC. None before any request was
+        asked."""
         if offset in self._ceilings:
             return self._ceilings[offset]
         state = self.state
         ceiling: QbTimestamp | None = None
         if state.asked_at is not None:
+            clock = state.company_offset or offset
             try:
-                ahead = offset_seconds(offset) if offset else _WIDEST_ZONE_AHEAD_SECONDS
+                ahead = offset_seconds(clock) if clock else _WIDEST_ZONE_AHEAD_SECONDS
             except InvalidValue:
-                ahead = _WIDEST_ZONE_AHEAD_SECONDS
+                clock, ahead = offset, _WIDEST_ZONE_AHEAD_SECONDS
             wall = wall_at(state.asked_at + state.future_tolerance_seconds, ahead)
-            ceiling = QbTimestamp(wall=wall, offset=offset)
+            ceiling = QbTimestamp(wall=wall, offset=clock)
         self._ceilings[offset] = ceiling
         return ceiling
 
@@ -540,15 +610,15 @@ class SyncEngine:
 
         A derived row repeats its source's gaps, which were counted with the source record.
         """
-        notes = context.issues.take()
-        for note in notes:
-            tally = self._gaps.setdefault((dataset, note), [0, ret_name, record_id])
+        issues = context.issues.take_with_causes()
+        for cause, note in issues:
+            tally = self._gaps.setdefault((dataset, cause), [0, ret_name, record_id, note])
             if primary or tally[0] == 0:
                 tally[0] += 1
-        return "; ".join(notes) or None
+        return "; ".join(note for _, note in issues) or None
 
     def _record_gaps(self) -> None:
-        for (dataset, note), (count, ret_name, record_id) in self._gaps.items():
+        for (dataset, cause), (count, ret_name, record_id, note) in self._gaps.items():
             records = "1 record" if count == 1 else f"{count} records"
             self._error(
                 dataset,
@@ -556,6 +626,7 @@ class SyncEngine:
                 None,
                 Recovery.KEEP_WARN,
                 f"{records} mapped with a gap (e.g. {ret_name} {record_id}): {note}",
+                cause=f"gap: {cause}",
             )
         self._gaps.clear()
 
@@ -587,14 +658,12 @@ class SyncEngine:
                 continue
             run.status = _RUN_STATUS_FOR.get(info.recovery, "retry")
             run.message = f"{info.name}: {info.user_message}"
-        datasets = sorted({f.dataset for f in self.state.in_flight.values()})
-        self._error(
-            ",".join(datasets) or None,
-            None,
-            f"0x{info.code:08X}",
-            info.recovery,
-            f"{info.user_message} {message}".strip(),
-        )
+        # One row per data set, so that an operator's "errors of dataset X" finds it (and the
+        # dataset column holds one name, as everywhere else).
+        text = f"{info.user_message} {quote_untrusted(message)}".strip()
+        datasets: list[str | None] = [*sorted(batched)] or [None]
+        for dataset in datasets:
+            self._error(dataset, None, f"0x{info.code:08X}", info.recovery, text)
         self.state.in_flight.clear()
 
     def reject_response(self, request_id: str | None, message: str) -> None:
@@ -712,8 +781,10 @@ class SyncEngine:
 
     def _seal_errors(self) -> None:
         self._sealed.extend(
-            SyncErrorRow(*key, count=found.count, sample=tuple(found.sample))
-            for key, found in self._errors.items()
+            SyncErrorRow(
+                dataset, code, hresult, recovery, found.message, found.count, tuple(found.sample)
+            )
+            for (dataset, code, hresult, recovery, _), found in self._errors.items()
         )
         self._errors = {}
 
@@ -725,16 +796,29 @@ class SyncEngine:
         recovery: Recovery,
         message: str,
         example: str | None = None,
+        *,
+        cause: str | None = None,
     ) -> None:
-        """Count one occurrence of a cause; ``example`` (a record id…) joins the sample."""
-        key = (dataset, code, hresult, str(recovery), message)
+        """Count one occurrence of a cause; ``example`` (a record id…) joins the sample.
+
+        ``cause`` is the stable template the occurrences are counted under; without it the
+        message is, so a message must then hold no per-record text. The first occurrence's
+        message is the one stored.
+        """
+        key = (dataset, code, hresult, str(recovery), cause or message)
         found = self._errors.get(key)
+        if found is None and len(self._errors) >= MAX_CAUSES_PER_RESPONSE:
+            # One more row per recovery kind at most, its sample the first messages it took.
+            example = message  # the cause that gets no row of its own
+            message = _MORE_CAUSES.format(cap=MAX_CAUSES_PER_RESPONSE)
+            key = (None, None, None, str(recovery), message)
+            found = self._errors.get(key)
         if found is None:
-            found = self._errors[key] = _Aggregate()
+            found = self._errors[key] = _Aggregate(message=message)
         found.count += 1
         if example is not None and len(found.sample) < ERROR_SAMPLE_SIZE:
             example = _short(example)
-            if example not in found.sample:
+            if example not in found.sample and example != found.message:
                 found.sample.append(example)
 
     def summary(self) -> Summary:

@@ -81,6 +81,13 @@ class SessionState:
     future_tolerance_seconds: int = 3600
     # When the request in flight was asked (UNIX time): the clock that TimeModified is held to.
     asked_at: float | None = None
+    # The session began with qbdsync's own host query (no strHCPResponse): its answer, posted
+    # again, is a repeated response, not an answer to a stranger's request.
+    answered_host_query: bool = False
+    # The UTC offset the company's own time stamps carry (from a stored watermark, else the
+    # first record of the session that has one): the PC's clock that the future-stamp clamp
+    # holds TimeModified to. None until one is seen.
+    company_offset: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

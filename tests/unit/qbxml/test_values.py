@@ -8,6 +8,7 @@ import pytest
 from qbdsync.errors import InvalidValue
 from qbdsync.qbxml.values import (
     QbTimestamp,
+    offset_seconds,
     parse_bool,
     parse_date,
     parse_decimal,
@@ -104,3 +105,16 @@ def test_wall_minus_crosses_days_without_time_zones() -> None:
     assert wall_minus("2021-03-14T03:00:00", 3600) == "2021-03-14T02:00:00"
     with pytest.raises(InvalidValue):
         wall_minus("2021-03-01T00:00:30-08:00", 60)
+
+
+@pytest.mark.parametrize("offset", ["+99:59", "+14:01", "-15:00", "-08:60"])
+def test_offsets_beyond_14_hours_are_no_time_zone(offset: str) -> None:
+    with pytest.raises(InvalidValue):
+        parse_timestamp(f"2026-01-01T00:00:00{offset}")
+    with pytest.raises(InvalidValue):
+        offset_seconds(offset)
+
+
+@pytest.mark.parametrize("offset", ["+14:00", "-14:00", "-13:59", "+05:45"])
+def test_every_real_offset_is_read(offset: str) -> None:
+    assert parse_timestamp(f"2026-01-01T00:00:00{offset}").offset == offset

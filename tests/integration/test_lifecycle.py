@@ -44,6 +44,12 @@ def test_first_link_queues_and_completes_every_type(
     assert done["company"]["status"] == "Complete"
     assert all(p["isCompleted"] for p in done.values())
     assert connection_status(linked) == "Linked"
+    # A first sync stores everything QuickBooks sent, so each operation's record count is what
+    # its data type now holds: derived types count the rows made, not the records looked at.
+    stored, operations = linked.counts(), linked.pulls()
+    for derived in ("bankAccounts", "accountTransactions", "bankTransactions"):
+        assert operations[derived].records == stored[derived] > 0, derived
+    assert operations["invoices"].records == stored["invoices"]
 
 
 def test_one_time_mode_deauthorizes_after_the_first_sync_and_relink_keeps_data(

@@ -489,6 +489,7 @@ class SyncEngine:
                 rows.append(
                     replace(row, data_type=derivation.data_type, data=derived, mapping_error=gaps)
                 )
+                run.derived[derivation.data_type] = run.derived.get(derivation.data_type, 0) + 1
                 if derivation.data_type == "bankAccounts" and record_id not in self._bank_ids:
                     # Later transactions in this session must know it is a bank account.
                     self._bank_ids.add(record_id)

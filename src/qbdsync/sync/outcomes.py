@@ -28,10 +28,14 @@ def type_outcome(
     max_attempts: int,
 ) -> TypeOutcome | None:
     """The outcome of one data type once all its datasets have finished; None while running."""
-    mine = [runs[name] for name in data_types()[data_type].datasets if name in runs]
+    declared = data_types()[data_type]
+    mine = [runs[name] for name in declared.datasets if name in runs]
     if any(run.status not in FINISHED for run in mine):
         return None
-    records = sum(run.records for run in mine)
+    if declared.derived:
+        records = sum(run.derived.get(data_type, 0) for run in mine)
+    else:
+        records = sum(run.records for run in mine)
     statuses = {run.status for run in mine}
     problems = "; ".join(f"{run.name}: {run.message}" for run in mine if run.message)
     if "failed" in statuses:

@@ -33,6 +33,9 @@ class DatasetRun:
     iterator_id: str | None = None
     remaining: int | None = None
     records: int = 0
+    # Rows made for each derived data type (a bank account from an account…): a derived type's
+    # pull operation counts these, not the source records it looked at.
+    derived: dict[str, int] = field(default_factory=dict)
     deleted: int = 0
     pages: int = 0
     restarts: int = 0

@@ -4,20 +4,26 @@ Every command reads QBDSYNC_DATABASE_URL / QBDSYNC_PUBLIC_URL (and the other QBD
 through one Settings object built at the start of the command. Commands whose output scripts
 read print the value they create as their last line; every list and show command takes
 `--json`. Exit codes: 0 done, 1 an error qbdsync explains on stderr (an unknown id, a database
-that cannot be opened, a failed simulated session), 2 a usage error.
+that cannot be opened, a file that cannot be written, a port in use, a failed simulated
+session), 2 a usage error (an unknown option, a number out of its bounds).
+
+Tables and messages for people escape control characters in every value (cli_output); --json
+prints values as they are, JSON-escaped.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -29,10 +35,18 @@ from typer.core import TyperGroup
 
 from qbdsync import cli_output as show
 from qbdsync.errors import ConfigurationError, QbdsyncError
-from qbdsync.redact import LOG_FORMAT, install_log_redaction, mask_database_url, mask_url
+from qbdsync.plain_text import FREE_TEXT_RULE, LINE_RULE, is_free_text, is_line
+from qbdsync.redact import (
+    LOG_FORMAT,
+    install_log_redaction,
+    mask_database_url,
+    mask_url,
+    redact_text,
+)
 from qbdsync.settings import Settings
 from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.migrate import open_database
+from qbdsync.store.sync_settings import MONTHS_TO_SYNC_MAX, SCHEDULE_HOURS_MAX, SYNC_ORDER_MAX
 from qbdsync.views import iso
 
 
@@ -46,6 +60,12 @@ class _Commands(TyperGroup):
             return super().invoke(ctx)
         except QbdsyncError as exc:
             _error(str(exc))
+            raise typer.Exit(1) from None
+        except OSError as exc:
+            # A file that cannot be read or written, a refused socket: the environment, not
+            # a bug. Commands check what they can first; this keeps the rest to one line.
+            where = f" ({exc.filename})" if exc.filename else ""
+            _error(redact_text(f"{exc.strerror or exc}{where}"))
             raise typer.Exit(1) from None
         finally:
             while _OPEN_ENGINES:
@@ -76,6 +96,8 @@ err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
 out = Console(markup=False, highlight=False, soft_wrap=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+OutOption = Annotated[Path, typer.Option("--out", help="Where to write the .qwc file.")]
+TCP_PORT_MAX = 65535
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
@@ -105,6 +127,77 @@ def _engine(settings: Settings) -> Engine:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _line(value: str | None, what: str) -> str | None:
+    """A name as the API takes it (qbdsync.plain_text): one line, no control characters."""
+    if value is not None and not is_line(value):
+        raise typer.BadParameter(f"{value!r} {LINE_RULE}", param_hint=what)
+    return value
+
+
+def _free_text(value: str | None, what: str) -> str | None:
+    if value is not None and not is_free_text(value):
+        raise typer.BadParameter(f"{value!r} {FREE_TEXT_RULE}", param_hint=what)
+    return value
+
+
+class _OutputFile:
+    """A file a command will write, checked before the command changes anything.
+
+    Opening it creates a temporary file next to it (so a missing or read-only directory is
+    found before a connection is created); `commit` writes it and puts it in place at once
+    (a half-written .qwc never replaces a good one); `discard` leaves the path as it was.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        if path.is_dir():
+            raise ConfigurationError(f"cannot write {path}: it is a directory")
+        try:
+            # Not a with-block: the file stays open until commit or discard.
+            self._temporary: IO[str] | None = tempfile.NamedTemporaryFile(  # noqa: SIM115
+                "w",
+                encoding="utf-8",
+                dir=path.parent,
+                prefix=f".{path.name}.",
+                suffix=".tmp",
+                delete=False,
+            )
+        except OSError as exc:
+            raise ConfigurationError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    def commit(self, text: str) -> None:
+        temporary, self._temporary = self._temporary, None
+        assert temporary is not None, "committed twice"
+        try:
+            with temporary:
+                temporary.write(text)
+            os.replace(temporary.name, self.path)
+        except OSError:
+            Path(temporary.name).unlink(missing_ok=True)
+            raise
+
+    def discard(self) -> None:
+        temporary, self._temporary = self._temporary, None
+        if temporary is not None:
+            temporary.close()
+            Path(temporary.name).unlink(missing_ok=True)
+
+
+def _write_qwc_or_keep_password(output: _OutputFile, qwc: str, password: str, again: str) -> None:
+    """Write the .qwc; when that fails after all, the shown-once password is still printed
+    (it is the last line, as always) and the error says how to write the file again."""
+    try:
+        output.commit(qwc)
+    except OSError as exc:
+        print(password)
+        _error(
+            f"the connection's password is the line above (shown only once), but the .qwc file "
+            f"could not be written to {output.path}: {exc.strerror or exc}; write it with "
+            f"`qbdsync connection qwc {again} --out FILE`"
+        )
+        raise typer.Exit(1) from None
 
 
 def _client_names(engine: Engine) -> dict[str, str]:
@@ -137,6 +230,8 @@ def company_create(
     """Create a company; prints its id as the last line."""
     from qbdsync.linking import create_company
 
+    _line(name, "NAME")
+    _free_text(description, "--description")
     engine = _engine(_settings())
     print(create_company(engine, name, description, client_id=client))
 
@@ -273,20 +368,23 @@ def _connections_table(
 
 
 @connection_app.command("create")
-def connection_create(
-    company_id: str,
-    out_file: Annotated[Path, typer.Option("--out", help="Where to write the .qwc file.")],
-) -> None:
+def connection_create(company_id: str, out_file: OutOption) -> None:
     """Create a QuickBooks connection, write its .qwc file; prints the password as last line.
 
-    The password is shown once: only its SHA-256 digest is stored.
+    The password is shown once: only its SHA-256 digest is stored. An --out that cannot be
+    written is found before the connection is created.
     """
     from qbdsync.linking import create_connection
 
     settings = _settings()
     engine = _engine(settings)
-    created = create_connection(engine, settings, company_id)
-    out_file.write_text(created.qwc, encoding="utf-8")
+    output = _OutputFile(out_file)
+    try:
+        created = create_connection(engine, settings, company_id)
+    except BaseException:
+        output.discard()
+        raise
+    _write_qwc_or_keep_password(output, created.qwc, created.password, created.connection.id)
     err.print(
         f"Connection {created.connection.id} created; .qwc written to {out_file}. "
         "Give the user the file and the password below (shown only once)."
@@ -413,15 +511,19 @@ def connection_link(
 
 
 @connection_app.command("qwc")
-def connection_qwc(
-    connection_id: str,
-    out_file: Annotated[Path, typer.Option("--out", help="Where to write the .qwc file.")],
-) -> None:
+def connection_qwc(connection_id: str, out_file: OutOption) -> None:
     """Write the .qwc file of an existing connection again (it holds no password)."""
     from qbdsync.linking import connection_qwc as make_qwc
 
     settings = _settings()
-    out_file.write_text(make_qwc(_engine(settings), settings, connection_id), encoding="utf-8")
+    engine = _engine(settings)
+    output = _OutputFile(out_file)
+    try:
+        qwc = make_qwc(engine, settings, connection_id)
+    except BaseException:
+        output.discard()
+        raise
+    output.commit(qwc)
     print(out_file)
 
 
@@ -454,16 +556,19 @@ def connection_resume(connection_id: str) -> None:
 
 
 @connection_app.command("relink")
-def connection_relink(
-    connection_id: str,
-    out_file: Annotated[Path, typer.Option("--out", help="Where to write the .qwc file.")],
-) -> None:
+def connection_relink(connection_id: str, out_file: OutOption) -> None:
     """Link the same company file again (same ids, data kept); prints a new password last."""
     from qbdsync.lifecycle import relink
 
     settings = _settings()
-    created = relink(_engine(settings), settings, connection_id)
-    out_file.write_text(created.qwc, encoding="utf-8")
+    engine = _engine(settings)
+    output = _OutputFile(out_file)
+    try:
+        created = relink(engine, settings, connection_id)
+    except BaseException:
+        output.discard()
+        raise
+    _write_qwc_or_keep_password(output, created.qwc, created.password, connection_id)
     err.print(f"Connection {connection_id} re-linked; .qwc written to {out_file}.")
     print(created.password)
 
@@ -528,6 +633,7 @@ def client_create(name: str) -> None:
     """Create a client (tenant); prints its id as the last line."""
     from qbdsync.store import clients as client_store
 
+    _line(name, "NAME")
     with _engine(_settings()).begin() as conn:
         print(client_store.create_client(conn, name, _now()))
 
@@ -566,6 +672,8 @@ def apikey_create(
     """Create an API key; prints it as the last line (shown once, stored as a digest)."""
     from qbdsync.store import clients as client_store
 
+    _line(name, "--name")
+    _line(new_client, "--new-client")
     engine = _engine(_settings())
     now = _now()
     with engine.begin() as conn:
@@ -689,9 +797,18 @@ def sync_settings_cmd(
     fetch_on_first_link: Annotated[
         bool | None, typer.Option("--fetch-on-first-link/--no-fetch-on-first-link")
     ] = None,
-    schedule: Annotated[int | None, typer.Option(help="Hours between syncs (0 = never).")] = None,
-    order: Annotated[int | None, typer.Option(help="Sync order (lower first).")] = None,
-    months: Annotated[int | None, typer.Option(help="History limit in months.")] = None,
+    # The API's bounds (qbdsync.store.sync_settings): out of them is a usage error.
+    schedule: Annotated[
+        int | None,
+        typer.Option(help="Hours between syncs (0 = never).", min=0, max=SCHEDULE_HOURS_MAX),
+    ] = None,
+    order: Annotated[
+        int | None, typer.Option(help="Sync order (lower first).", min=0, max=SYNC_ORDER_MAX)
+    ] = None,
+    months: Annotated[
+        int | None,
+        typer.Option(help="History limit in months.", min=0, max=MONTHS_TO_SYNC_MAX),
+    ] = None,
     sync_from: Annotated[
         str | None, typer.Option(help="History limit: first date, YYYY-MM-DD.")
     ] = None,
@@ -703,6 +820,8 @@ def sync_settings_cmd(
     from qbdsync.store import sync_settings
     from qbdsync.views import internal_data_type, sync_setting_view
 
+    if sync_from is not None:
+        sync_from = _iso_date(sync_from)
     engine = _engine(_settings())
     with engine.begin() as conn:
         if company_id:
@@ -748,14 +867,44 @@ def sync_settings_cmd(
     out.print(table)
 
 
+def _iso_date(text: str) -> str:
+    """--sync-from as the API stores syncFromUtc: a date (or time) in ISO 8601."""
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{text!r} is not a date; give YYYY-MM-DD", param_hint="--sync-from"
+        ) from None
+    return text
+
+
 # -- running ----------------------------------------------------------------------------------
+
+
+def _check_can_listen(host: str, port: int) -> None:
+    """Bind host:port once now, as uvicorn will: a port in use or an address this machine
+    does not have is one line (exit 1) before the "serving on" banner, not a failure after."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            + (" (another server is using the port)" if exc.errno == errno.EADDRINUSE else "")
+        ) from None
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (default: cores).")] = None,
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=TCP_PORT_MAX)] = 8000,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (default: cores).", min=1, max=1024)
+    ] = None,
 ) -> None:
     """Serve the Web Connector endpoint and the API (uvicorn, uvloop + httptools)."""
     import uvicorn
@@ -763,24 +912,33 @@ def serve(
     settings = _settings()
     _engine(settings).dispose()  # migrate once, before the workers start
     settings.checked_public_url()
+    _check_can_listen(host, port)
     count = workers or os.cpu_count() or 1
     err.print(
         f"qbdsync serving on http://{host}:{port} with {count} worker(s); "
         f"Web Connector URL {mask_url(settings.qbwc_url)}; "
         f"database {mask_database_url(settings.database_url)}"
     )
-    uvicorn.run(
-        "qbdsync.api.app:app_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=count,
-        loop="uvloop",
-        http="httptools",
-        log_level="warning",
-        access_log=False,
-        backlog=4096,
-    )
+    try:
+        uvicorn.run(
+            "qbdsync.api.app:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=count,
+            loop="uvloop",
+            http="httptools",
+            log_level="warning",
+            access_log=False,
+            backlog=4096,
+        )
+    except SystemExit as stopped:
+        # uvicorn exits 3 when it cannot start (its reason is logged above); qbdsync's exit
+        # codes are 0, 1 and 2.
+        if stopped.code not in (0, None):
+            _error("the server could not start or stopped on an error; see the lines above")
+            raise typer.Exit(1) from None
+        raise
 
 
 @app.command()
@@ -810,9 +968,11 @@ def simulate(
         ),
     ] = None,
     size: Annotated[str, typer.Option(help="small (~1k), medium (~20k), large (~200k)")] = "small",
-    seed: Annotated[int, typer.Option(help="Generator seed.")] = 1,
+    seed: Annotated[int, typer.Option(help="Generator seed.", min=0, max=2**63 - 1)] = 1,
     country: Annotated[str, typer.Option(help="US, CA or UK edition.")] = "US",
-    churn: Annotated[int, typer.Option(help="Create/modify/delete N records first.")] = 0,
+    churn: Annotated[
+        int, typer.Option(help="Create/modify/delete N records first.", min=0, max=1_000_000)
+    ] = 0,
     fail: Annotated[
         list[str] | None,
         typer.Option(help="Make QuickBooks fail: CODE:TYPE[:TIMES], e.g. 3175:invoices:1."),
@@ -861,8 +1021,14 @@ def simulate(
         raise typer.BadParameter("give one --company-file for each --qwc")
     if not files:
         files = [default_company_file(path, size=size, seed=seed, country=country) for path in qwcs]
+    for path in files:
+        if not path.parent.is_dir():  # the simulator creates the file, not its directory
+            raise ConfigurationError(f"cannot create --company-file {path}: no such directory")
     failures = parse_failures(fail or [])
-    log = log_file.open("a", encoding="utf-8") if log_file else None
+    try:
+        log = log_file.open("a", encoding="utf-8") if log_file else None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot write --log {log_file}: {exc.strerror or exc}") from None
     failed = 0
     try:
         for qwc_path, secret, path in zip(qwcs, passwords, files, strict=True):
@@ -893,7 +1059,9 @@ def simulate(
 def demo(
     size: Annotated[str, typer.Option(help="small, medium or large simulated company.")] = "small",
     exit_after: Annotated[bool, typer.Option("--exit", help="Exit after the sync.")] = False,
-    port: Annotated[int, typer.Option(help="Port to serve on (0 = any free port).")] = 8000,
+    port: Annotated[
+        int, typer.Option(help="Port to serve on (0 = any free port).", min=0, max=TCP_PORT_MAX)
+    ] = 8000,
 ) -> None:
     """Start the server on SQLite, link a simulated company and sync it over real HTTP."""
     from qbdsync.demo import run_demo
@@ -919,7 +1087,8 @@ def _program() -> str:
 
 
 def _error(message: str) -> None:
-    err.print(Text.assemble(("error: ", "bold red"), message))
+    # Messages may quote a tenant's or QuickBooks's text: shown escaped, as tables show it.
+    err.print(Text.assemble(("error: ", "bold red"), show.printable(message)))
 
 
 def main() -> None:

@@ -5,12 +5,17 @@ id survives an 80-column terminal whole and can be copied; the other columns wra
 The JSON uses the REST API's field names where the API has the same thing (Codat's names),
 never carries a secret (link URLs come only from `qbdsync connection link`), and names every
 object an id points at.
+
+Tables and messages for people show every value as text, never as terminal control: a
+tenant's or QuickBooks's ESC, CR, NUL or bidi override is printed escaped (`\\x1b`, `\\n`),
+and rich markup in a value (`[red]`) is printed as it is.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -18,6 +23,7 @@ from typing import Any
 
 from rich import box
 from rich.table import Column, Table
+from rich.text import Text
 
 from qbdsync.store.clients import ApiKeyRow
 from qbdsync.store.companies import CompanyRow, ConnectionRow
@@ -26,9 +32,53 @@ from qbdsync.views import iso
 ID_WIDTH = 36  # a UUID
 
 
+# Characters a terminal acts on instead of showing: C0 and C1 controls, DEL, and the bidi
+# controls that reorder what follows them (a name could make a line read differently).
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    char = match.group()
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(value: object) -> str:
+    """`value` as text a terminal shows as it is: control characters escaped."""
+    text = value if isinstance(value, str) else str(value)
+    return _UNPRINTABLE.sub(_escape_one, text)
+
+
+def safe_text(value: object) -> Text:
+    """`printable(value)` as a rich Text: rich never reads markup in a Text."""
+    return value if isinstance(value, Text) else Text(printable(value))
+
+
+class SafeTable(Table):
+    """A Table whose string cells are printable, literal Text: every value in a table may come
+    from a tenant or from QuickBooks."""
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        super().add_row(
+            *(safe_text(cell) if isinstance(cell, str) else cell for cell in renderables),
+            **options,
+        )
+
+
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal would act on (it escapes C0
+# itself): written as \\uXXXX, which JSON reads back as the same character.
+_RAW_IN_JSON = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def print_json(value: Any) -> None:
-    """JSON on stdout, not through rich: nothing wrapped, highlighted or cut."""
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+    """JSON on stdout, not through rich: nothing wrapped, highlighted or cut; values exact,
+    with the characters a terminal acts on escaped the JSON way."""
+    text = json.dumps(value, indent=2, ensure_ascii=False)
+    text = _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 
@@ -42,14 +92,14 @@ def time_column(header: str) -> Column:
 
 def table(*columns: str | Column) -> Table:
     # No borders: the width goes to the values.
-    return Table(
+    return SafeTable(
         *columns, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold"
     )
 
 
 def details(rows: Iterable[tuple[str, str]]) -> Table:
     """A two-column "label  value" block for one object (the `show` commands)."""
-    grid = Table.grid(padding=(0, 2))
+    grid = SafeTable.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
     for label, value in rows:

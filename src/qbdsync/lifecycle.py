@@ -117,8 +117,10 @@ def relink(engine: Engine, settings: Settings, connection_id: str) -> NewConnect
         connection = company_store.get_connection(conn, connection_id)
         owner_id = company_store.owner_id(conn)
         company = company_store.get_company(conn, connection.company_id)
+        # Rendered before the commit: a .qwc that cannot be made rolls the new password back
+        # instead of replacing the old one with one nobody was shown.
+        qwc = render_qwc(build_qwc(settings, connection, owner_id, company.name))
     queue_first_link(engine, connection, now)
-    qwc = render_qwc(build_qwc(settings, connection, owner_id, company.name))
     return NewConnection(connection=connection, password=password, qwc=qwc)
 
 

@@ -69,7 +69,9 @@ def create_connection(engine: Engine, settings: Settings, company_id: str) -> Ne
         )
         owner_id = company_store.owner_id(conn)
         company = company_store.get_company(conn, company_id)
-    qwc = render_qwc(build_qwc(settings, connection, owner_id, company.name))
+        # Rendered before the commit: a .qwc that cannot be made (a name XML cannot hold)
+        # leaves no connection whose password nobody was shown.
+        qwc = render_qwc(build_qwc(settings, connection, owner_id, company.name))
     queue_first_link(engine, connection, datetime.now(UTC))
     return NewConnection(connection=connection, password=password, qwc=qwc)
 

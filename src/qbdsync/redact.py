@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -23,9 +23,22 @@ _SECRET_PARAMS = frozenset(
     {"password", "passwd", "pwd", "sslpassword", "token", "secret", "api_key", "apikey", "key"}
 )
 
-# `scheme://user:password@` anywhere in a text. The password stops at "/" so that a port
-# followed by an "@" later in a path is not taken for one.
-_USERINFO = re.compile(r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*):(?P<secret>[^\s@/]*)@")
+# `scheme://user:password@` anywhere in a text. The password runs to the LAST "@" of the
+# word: an unencoded "@" in a password (`S3c@ret`) is common, and stopping at the first one
+# would print the rest of it. (A path with an "@" after a port then loses its port too: more
+# is masked than needed, never less.)
+_USERINFO = re.compile(
+    r"(?P<head>\b[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@'\"]*):(?P<secret>[^\s'\"]*)@"
+)
+# libpq's keyword form (`host=db password=S3cret`, quoted values included), as drivers and
+# operators write it.
+_KEYWORD_SECRET = re.compile(
+    r"(?P<head>(?<![\w?&])(?:password|passwd|pwd|sslpassword)\s*=\s*)"
+    r"(?P<secret>'(?:[^'\\]|\\.)*'?|[^\s&#]+)",
+    re.IGNORECASE,
+)
+# A URL's scheme, to name an unparseable URL without echoing any of it.
+_SCHEME = re.compile(r"^\s*(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://")
 _SECRET_QUERY = re.compile(
     r"(?P<head>[?&](?:" + "|".join(sorted(_SECRET_PARAMS)) + r")=)(?P<secret>[^\s&#]+)",
     re.IGNORECASE,
@@ -35,17 +48,76 @@ _SECRET_QUERY = re.compile(
 _LINK_TOKEN = re.compile(r"(?P<head>/link/)(?P<secret>[A-Za-z0-9_\-]{16,})")
 
 
+def split_userinfo(url: str) -> tuple[str, str, str | None, str] | None:
+    """`scheme://user[:password]@rest` split at the LAST "@" before the query: (scheme, user,
+    password, rest), user and password as typed; None when the URL has no userinfo.
+
+    SQLAlchemy (like libpq) ends the password at its first "@", so `u:S3c@ret@db` would
+    connect to host `ret@db` and print half the password as a host name. RFC 3986 forbids an
+    unencoded "@" in userinfo; read leniently, the last one is the one that ends it.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or rest.startswith("/"):  # sqlite:///path: a path, never userinfo
+        return None
+    authority = rest.partition("?")[0]
+    userinfo, at, host_and_path = authority.rpartition("@")
+    if not at:
+        return None
+    user, colon, password = userinfo.partition(":")
+    query = rest[len(authority) :]
+    return scheme, user, password if colon else None, host_and_path + query
+
+
+def encode_userinfo(url: str) -> str:
+    """`url` with its userinfo (as `split_userinfo` reads it) percent-encoded, so that
+    SQLAlchemy reads the user and password the operator meant. Encoded values stay as they
+    are (decoded first, encoded once)."""
+    parts = split_userinfo(url)
+    if parts is None:
+        return url
+    scheme, user, password, rest = parts
+    userinfo = quote(unquote(user), safe="")
+    if password is not None:
+        userinfo += ":" + quote(unquote(password), safe="")
+    return f"{scheme}://{userinfo}@{rest}"
+
+
+def describe_unparseable(url: str) -> str:
+    """What to print for a URL that does not parse: its scheme only, never the rest (the rest
+    may hold a password SQLAlchemy could not find, e.g. libpq's `password=` keyword form)."""
+    if re.match(r"^\s*[A-Za-z_]+\s*=", url):
+        return "a libpq keyword string (host=… password=…), not a URL"
+    match = _SCHEME.match(url)
+    if match is not None:
+        return f"a {match['scheme']}:// URL that does not parse"
+    return "a value that is not a URL"
+
+
 def mask_database_url(url: str | URL) -> str:
-    """A database URL safe to print: its password (also one given as `?password=`) masked."""
+    """A database URL safe to print: its password (also one given as `?password=`) masked.
+
+    A URL that does not parse is never echoed, only described (`describe_unparseable`).
+    """
     try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return redact_text(str(url))  # not a URL SQLAlchemy knows: mask what looks like one
+        parsed = make_url(encode_userinfo(url) if isinstance(url, str) else url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        return describe_unparseable(str(url))
     secret = {key: MASK for key in parsed.query if key.lower() in _SECRET_PARAMS}
     if secret:
         parsed = parsed.update_query_dict(secret)
     # SQLAlchemy percent-encodes the query's mask; show it as the password's is shown.
     return parsed.render_as_string(hide_password=True).replace(quote(MASK), MASK)
+
+
+def redact_known(text: str, *secrets: str | None) -> str:
+    """`redact_text(text)` with every given secret (as typed, or percent-encoded) masked too,
+    wherever it appears: driver messages quote host names and connection strings in forms
+    no pattern foresees."""
+    for secret in secrets:
+        if secret:
+            for form in {secret, quote(secret, safe="")}:
+                text = text.replace(form, MASK)
+    return redact_text(text)
 
 
 def mask_url(url: str) -> str:
@@ -74,6 +146,7 @@ def redact_text(text: str) -> str:
         return text  # the common case for log lines: nothing to look for
     text = _USERINFO.sub(lambda m: f"{m['head']}:{MASK}@", text)
     text = _SECRET_QUERY.sub(lambda m: f"{m['head']}{MASK}", text)
+    text = _KEYWORD_SECRET.sub(lambda m: f"{m['head']}{MASK}", text)
     return _LINK_TOKEN.sub(lambda m: f"{m['head']}{MASK}", text)
 
 

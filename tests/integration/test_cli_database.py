@@ -86,6 +86,16 @@ def test_postgres_scheme_is_postgresql(pg_url_with_password: URL) -> None:
         (f"mysql://qbdsync:{PASSWORD}@db/qbdsync", "SQLite or PostgreSQL"),
         ("db/qbdsync", "not a database URL"),
         ("sqlite:///{tmp}/no/such/dir/qbdsync.db", "unable to open database file"),
+        # an unencoded "@" in the password: neither half of it is printed as a host
+        (f"postgresql://qbdsync:S3c@{PASSWORD}@127.0.0.1:{{port}}/db", "Connection refused"),
+        (f"host=127.0.0.1 password={PASSWORD}", "not a database URL"),
+        (f"postgresql://qbdsync:{PASSWORD}@127.0.0.1:notaport/db", "not a database URL"),
+        (f"postgresql://qbdsync:{PASSWORD}@[::1/db", "not a database URL"),
+        (f"sqlite://qbdsync:{PASSWORD}@/x.db", "names a file only"),
+        (
+            f"postgresql://qbdsync:{PASSWORD}@127.0.0.1:{{port}}/db?connect_timeout=x",
+            "connect_timeout",
+        ),
     ],
 )
 def test_a_mistyped_database_url_is_one_clear_line(url: str, says: str, tmp_path: Path) -> None:

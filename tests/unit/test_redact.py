@@ -7,7 +7,13 @@ import logging
 
 import pytest
 
-from qbdsync.redact import RedactingFilter, mask_database_url, mask_url, redact_text
+from qbdsync.redact import (
+    RedactingFilter,
+    mask_database_url,
+    mask_url,
+    redact_known,
+    redact_text,
+)
 from qbdsync.settings import Settings
 
 SECRET = "S3cretPW"
@@ -36,6 +42,60 @@ def test_database_urls_are_masked_by_sqlalchemy(url: str, masked: str) -> None:
 
 def test_a_database_url_sqlalchemy_cannot_parse_is_still_masked() -> None:
     assert SECRET not in mask_database_url(f"not a url but pg://u:{SECRET}@h")
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        # an unencoded "@" in the password: the last "@" ends the userinfo
+        (
+            "postgresql://qbdsync:S3c@retPW@127.0.0.1:1/db",
+            "postgresql://qbdsync:***@127.0.0.1:1/db",
+        ),
+        (
+            "postgresql://qbdsync:S3c@ret@PW@db/x?sslmode=require",
+            "postgresql://qbdsync:***@db/x?sslmode=require",
+        ),
+        # a password with "/" and ":" unencoded
+        ("postgresql://qbdsync:S3c/re:tPW@db/x", "postgresql://qbdsync:***@db/x"),
+    ],
+)
+def test_the_password_is_everything_up_to_the_last_at_sign(url: str, masked: str) -> None:
+    assert mask_database_url(url) == masked
+    assert redact_text(f"error: {url} failed") == f"error: {masked} failed"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"host=127.0.0.1 password={SECRET}",
+        f"postgresql://u:{SECRET}@127.0.0.1:notaport/db",
+        f"postgresql://u:{SECRET}@[::1/db",
+        f"db.example.com password={SECRET}",
+    ],
+)
+def test_a_database_url_that_does_not_parse_is_never_echoed(url: str) -> None:
+    masked = mask_database_url(url)
+    assert SECRET not in masked
+    assert "127.0.0.1" not in masked and "db.example.com" not in masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"connection failed: host=db password={SECRET} port=5432",
+        f"dsn 'host=db password='{SECRET} x' user=q'",
+        f"PASSWORD = {SECRET}",
+    ],
+)
+def test_libpq_keyword_passwords_are_masked_in_free_text(text: str) -> None:
+    assert SECRET not in redact_text(text)
+
+
+def test_a_known_secret_is_masked_wherever_a_driver_quotes_it() -> None:
+    message = f"failed to resolve host 'ret{SECRET}@127.0.0.1' (S3c%40ret{SECRET})"
+    clean = redact_known(message, f"S3c@ret{SECRET}", SECRET)
+    assert SECRET not in clean and "127.0.0.1" in clean
 
 
 @pytest.mark.parametrize(

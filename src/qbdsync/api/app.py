@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import Engine
 from starlette.routing import Route
@@ -22,6 +22,7 @@ from qbdsync.api.models import ErrorMessage
 from qbdsync.api.routes import data, link, platform, refresh, webhooks
 from qbdsync.api.routes import settings as settings_routes
 from qbdsync.api.schemas.events import document_webhooks
+from qbdsync.api.text import refuse_control_characters
 from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.qbwc.service import QbwcService
 from qbdsync.redact import install_log_redaction
@@ -101,7 +102,13 @@ def create_app(
     app.state.qbwc_endpoint = qbwc
     app.router.routes.append(Route(QBWC_PATH, endpoint=qbwc))
     for module in (platform, refresh, data, settings_routes, webhooks, link):
-        app.include_router(module.router, responses=ERROR_RESPONSES)
+        # Control characters in a path or query parameter: a 400 before any reaches the
+        # database (PostgreSQL refuses NUL) or an operator's terminal.
+        app.include_router(
+            module.router,
+            responses=ERROR_RESPONSES,
+            dependencies=[Depends(refuse_control_characters)],
+        )
     document_webhooks(app)
 
     @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)

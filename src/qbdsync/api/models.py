@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from qbdsync.api.text import FreeText, Line, Tags
+from qbdsync.store.sync_settings import MONTHS_TO_SYNC_MAX, SCHEDULE_HOURS_MAX, SYNC_ORDER_MAX
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
@@ -90,20 +93,23 @@ class Companies(_Model):
     links: Links = Field(alias="_links")
 
 
+# Request bodies: every text field is a Line or FreeText (qbdsync.api.text), never a bare str.
+
+
 class CompanyRequestBody(_Model):
-    name: str = Field(min_length=1, max_length=255)
-    description: str | None = Field(default=None, max_length=4000)
-    tags: dict[str, str] | None = None
+    name: Line = Field(min_length=1, max_length=255)
+    description: FreeText | None = Field(default=None, max_length=4000)
+    tags: Tags | None = None
 
 
 class CompanyUpdateRequest(_Model):
-    name: str | None = Field(default=None, min_length=1, max_length=255)
-    description: str | None = Field(default=None, max_length=4000)
-    tags: dict[str, str] | None = None
+    name: Line | None = Field(default=None, min_length=1, max_length=255)
+    description: FreeText | None = Field(default=None, max_length=4000)
+    tags: Tags | None = None
 
 
 class ConnectionRequestBody(_Model):
-    platformKey: str
+    platformKey: Line
 
 
 class UpdateConnectionStatus(_Model):
@@ -143,6 +149,18 @@ class SyncSetting(_Model):
     isLocked: bool | None = None
 
 
+class SyncSettingRequest(SyncSetting):
+    """A setting as a request sets it: bounded numbers (the CLI's bounds too), one-line text.
+    (Responses use SyncSetting: what was stored before these bounds still reads.)"""
+
+    dataType: Line
+    syncSchedule: int = Field(ge=0, le=SCHEDULE_HOURS_MAX, description="Hours; 0 = never.")
+    syncOrder: int = Field(ge=0, le=SYNC_ORDER_MAX)
+    syncFromUtc: Line | None = None
+    syncFromWindow: int | None = Field(default=None, ge=0, le=MONTHS_TO_SYNC_MAX)
+    monthsToSync: int | None = Field(default=None, ge=0, le=MONTHS_TO_SYNC_MAX)
+
+
 class CompanySyncSettings(_Model):
     companyId: str
     settings: list[SyncSetting]
@@ -152,6 +170,18 @@ class CompanySyncSettings(_Model):
 class ProfileSyncSettings(_Model):
     clientId: str
     settings: list[SyncSetting]
+    overridesDefaults: bool = True
+
+
+class CompanySyncSettingsRequest(_Model):
+    companyId: Line
+    settings: list[SyncSettingRequest]
+    overridesDefaults: bool = True
+
+
+class ProfileSyncSettingsRequest(_Model):
+    clientId: Line
+    settings: list[SyncSettingRequest]
     overridesDefaults: bool = True
 
 
@@ -187,7 +217,7 @@ class DataStatus(_Model):
 
 
 class CreateApiKey(_Model):
-    name: str | None = Field(default=None, max_length=50)
+    name: Line | None = Field(default=None, max_length=50)
 
 
 class ApiKeyDetails(_Model):

@@ -11,7 +11,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import QueuePool, StaticPool
 
 from qbdsync.errors import ConfigurationError, DatabaseUnavailable
-from qbdsync.redact import mask_database_url, redact_text
+from qbdsync.redact import describe_unparseable, encode_userinfo, mask_database_url, redact_known
 
 _EXPECTED = "expected sqlite:///PATH or postgresql://USER:PASSWORD@HOST[:PORT]/DATABASE"
 
@@ -26,13 +26,17 @@ def database_url(url: str | URL) -> URL:
 
     `postgres://` (Heroku's and many hosts' spelling) and `postgresql://` mean PostgreSQL
     through psycopg 3, the driver qbdsync ships with. Anything but SQLite and PostgreSQL is a
-    ConfigurationError naming the (masked) URL.
+    ConfigurationError naming the (masked) URL. An "@" the operator left unencoded in the
+    password belongs to the password (the last "@" ends the userinfo), not to the host.
     """
     try:
-        parsed = make_url(url)
-    except ArgumentError:
+        # ValueError: a port that is not a number, an unclosed IPv6 bracket.
+        parsed = make_url(encode_userinfo(url) if isinstance(url, str) else url)
+    except (ArgumentError, ValueError):
+        # Never echoed: what does not parse may hold a password nothing could find
+        # (libpq's `host=… password=…` keyword form).
         raise ConfigurationError(
-            f"QBDSYNC_DATABASE_URL {mask_database_url(str(url))!r} is not a database URL; "
+            f"QBDSYNC_DATABASE_URL ({describe_unparseable(str(url))}) is not a database URL; "
             f"{_EXPECTED}"
         ) from None
     backend, _, driver = parsed.drivername.partition("+")
@@ -42,6 +46,13 @@ def database_url(url: str | URL) -> URL:
         raise ConfigurationError(
             f"QBDSYNC_DATABASE_URL {mask_database_url(parsed)!r}: qbdsync stores its data in "
             f"SQLite or PostgreSQL; {_EXPECTED}"
+        )
+    if parsed.username or parsed.password or parsed.host or parsed.port:
+        # SQLite is a file: a user, password or host is a mistyped URL (create_engine would
+        # refuse it with a traceback).
+        raise ConfigurationError(
+            f"QBDSYNC_DATABASE_URL {mask_database_url(parsed)!r}: a SQLite URL names a file "
+            f"only, no user, password or host; {_EXPECTED}"
         )
     return parsed
 
@@ -54,8 +65,13 @@ def make_engine(url: str | URL, *, pool_size: int = 5) -> Engine:
     except (NoSuchModuleError, ImportError) as exc:  # e.g. +psycopg2 without psycopg2
         raise ConfigurationError(
             f"QBDSYNC_DATABASE_URL {mask_database_url(parsed)!r}: its driver is not installed "
-            f"({exc}); "
+            f"({redact_known(str(exc), parsed.password)}); "
             "use postgresql:// (psycopg 3) or sqlite:///"
+        ) from None
+    except (ArgumentError, ValueError, TypeError) as exc:  # e.g. ?pool_size=x, ?connect_timeout=x
+        raise ConfigurationError(
+            f"QBDSYNC_DATABASE_URL {mask_database_url(parsed)!r} cannot be used: "
+            f"{redact_known(str(exc), parsed.password)}; {_EXPECTED}"
         ) from None
 
 
@@ -71,7 +87,8 @@ def check_connection(engine: Engine) -> None:
     except DBAPIError as exc:
         reason = " ".join(str(exc.orig).split()) if exc.orig is not None else str(exc)
         raise DatabaseUnavailable(
-            f"cannot open the database {mask_database_url(engine.url)}: {redact_text(reason)} "
+            f"cannot open the database {mask_database_url(engine.url)}: "
+            f"{redact_known(reason, engine.url.password)} "
             "(check QBDSYNC_DATABASE_URL)"
         ) from None
 

@@ -15,6 +15,13 @@ from qbdsync.sync.datatypes import DEFAULT_SCHEDULE_HOURS, data_types
 PROFILE_PREFIX = "profile:"
 
 
+# Bounds of a setting's numbers, the same for the API and the CLI: a year between scheduled
+# syncs, a hundred years of history; all inside the INTEGER columns of both databases.
+SCHEDULE_HOURS_MAX = 8760
+SYNC_ORDER_MAX = 100_000
+MONTHS_TO_SYNC_MAX = 1200
+
+
 def profile_key(client_id: str) -> str:
     return PROFILE_PREFIX + client_id
 

@@ -134,14 +134,20 @@ def parse_until(text: str, now: datetime) -> datetime:
     text = text.strip()
     units = {"m": 60, "h": 3600, "d": 86400}
     if text and text[-1] in units and text[:-1].replace(".", "", 1).isdigit():
-        return now + timedelta(seconds=float(text[:-1]) * units[text[-1]])
+        try:
+            return now + timedelta(seconds=float(text[:-1]) * units[text[-1]])
+        except OverflowError:  # past year 9999 (or more days than timedelta holds)
+            raise InvalidValue(f"the duration {text!r} ends after the year 9999") from None
     try:
         value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise InvalidValue(
             f"give a duration like 2h / 30m / 1d or an ISO time; got {text!r}"
         ) from exc
-    return _aware(value).astimezone(UTC)
+    try:
+        return _aware(value).astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last UTC datetime
+        raise InvalidValue(f"the time {text!r} is after the year 9999 in UTC") from None
 
 
 def history_start(setting: object, now: datetime) -> str | None:

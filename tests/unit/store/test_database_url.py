@@ -42,6 +42,11 @@ def test_sqlite_stays_as_it_is() -> None:
         ("mysql://u:S3cretPW@db/x", "SQLite or PostgreSQL"),
         ("db.example.com/qbdsync", "not a database URL"),
         ("postgresql+psycopg2://u:S3cretPW@db/x", "driver is not installed"),
+        ("postgresql://u:S3cretPW@127.0.0.1:notaport/db", "not a database URL"),
+        ("postgresql://u:S3cretPW@[::1/db", "not a database URL"),
+        ("host=127.0.0.1 password=S3cretPW", "libpq keyword string"),
+        ("sqlite://u:S3cretPW@/x.db", "names a file only"),
+        ("sqlite://localhost/x.db", "names a file only"),
     ],
 )
 def test_a_url_qbdsync_cannot_use_is_a_configuration_error(given: str, says: str) -> None:
@@ -49,3 +54,22 @@ def test_a_url_qbdsync_cannot_use_is_a_configuration_error(given: str, says: str
         make_engine(given)
     assert says in str(caught.value)
     assert "S3cretPW" not in str(caught.value)
+
+
+def test_an_unencoded_at_sign_belongs_to_the_password() -> None:
+    url = database_url("postgresql://qbdsync:S3c@ret/PW@127.0.0.1:5433/db")
+    assert (url.username, url.password, url.host, url.port, url.database) == (
+        "qbdsync",
+        "S3c@ret/PW",
+        "127.0.0.1",
+        5433,
+        "db",
+    )
+
+
+def test_an_encoded_password_is_decoded_once() -> None:
+    assert database_url("postgresql://u:S3c%40ret%25@db/x").password == "S3c@ret%"
+
+
+def test_a_sqlite_path_with_an_at_sign_is_a_path() -> None:
+    assert database_url("sqlite:////tmp/a@b/q.db").database == "/tmp/a@b/q.db"

@@ -13,9 +13,11 @@ from qbdsync.api.models import (
     ApiKeyDetails,
     ApiKeys,
     CompanySyncSettings,
+    CompanySyncSettingsRequest,
     CreateApiKey,
     ProfileSyncSettings,
-    SyncSetting,
+    ProfileSyncSettingsRequest,
+    SyncSettingRequest,
 )
 from qbdsync.api.shapes import iso
 from qbdsync.store import clients as client_store
@@ -41,7 +43,7 @@ def _views(current: dict[str, sync_settings.SyncSetting]) -> list[dict[str, Any]
     return [_view(s) for s in sorted(shown, key=lambda s: s.sync_order)]
 
 
-def _parse(settings: list[SyncSetting]) -> list[sync_settings.SyncSetting]:
+def _parse(settings: list[SyncSettingRequest]) -> list[sync_settings.SyncSetting]:
     known = data_types()
     parsed = []
     for s in settings:
@@ -89,7 +91,7 @@ def set_company_settings(
     request: Request,
     caller: CallerDep,
     companyId: str,
-    body: CompanySyncSettings,
+    body: CompanySyncSettingsRequest,
 ) -> Response:
     if body.companyId != companyId:
         raise ApiError(400, "companyId in the body must match the path", can_be_retried="False")
@@ -116,7 +118,7 @@ def profile_settings(request: Request, caller: CallerDep) -> dict[str, Any]:
 
 @router.post("/profile/syncSettings", status_code=204, summary="Set default sync settings")
 def set_profile_settings(
-    request: Request, caller: CallerDep, body: ProfileSyncSettings
+    request: Request, caller: CallerDep, body: ProfileSyncSettingsRequest
 ) -> Response:
     with engine_of(request).begin() as conn:
         sync_settings.save(conn, sync_settings.profile_key(caller.client_id), _parse(body.settings))

@@ -11,6 +11,7 @@ from qbdsync.api.auth import CallerDep
 from qbdsync.api.deps import engine_of, now
 from qbdsync.api.errors import ApiError
 from qbdsync.api.shapes import iso
+from qbdsync.api.text import FreeText, Line, Tags
 from qbdsync.errors import ForbiddenDestination, NotFound
 from qbdsync.store import webhooks as webhook_store
 from qbdsync.store.webhooks import DeliveryRow, WebhookRow
@@ -23,12 +24,12 @@ router = APIRouter(tags=["Webhooks"])
 
 class WebhookConsumerPrototype(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(min_length=1, max_length=2048)
+    url: Line = Field(min_length=1, max_length=2048)
     eventTypes: list[Subscription] = Field(
         min_length=1, description='Event names, or "*" for every event.'
     )
-    companyTags: dict[str, str] | None = None
-    description: str | None = Field(default=None, max_length=500)
+    companyTags: Tags | None = None
+    description: FreeText | None = Field(default=None, max_length=500)
     disabled: bool = False
 
 

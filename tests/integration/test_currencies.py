@@ -53,7 +53,7 @@ def test_user_defined_currencies_use_the_company_list_and_a_codeless_one_is_repo
     linked.sync(seed=3)  # a multicurrency company
     with SimulatedCompany.open(linked.company_file) as company:
         _advance(company)
-        bitcoin = _currency(company, "80009001-1700000000", "Bitcoin", "XBT")
+        bitcoin = _currency(company, "80009001-1700000000", "Troy Ounce of Gold", "XAU")
         shells = _currency(company, "80009002-1700000000", "Sea Shells", "S$")
         first, second, third = list(company.records("InvoiceRet"))[:3]
         with company.transaction():
@@ -66,16 +66,17 @@ def test_user_defined_currencies_use_the_company_list_and_a_codeless_one_is_repo
     linked.make_due()
     linked.sync(seed=3)
     paid_in_bitcoin = _invoice(linked, first["TxnID"])
-    assert paid_in_bitcoin["data"]["currency"] == "XBT"  # no table knows "Bitcoin"
+    assert paid_in_bitcoin["data"]["currency"] == "XAU"  # no table knows this name
     assert paid_in_bitcoin["mapping_error"] is None
     in_shells = _invoice(linked, second["TxnID"])
     assert in_shells["data"]["currency"] is None  # "S$" is no ISO code: not passed on
     assert in_shells["data"]["currencyRate"] == 2.0
     assert "'Sea Shells'" in in_shells["mapping_error"]
     assert in_shells["raw"]["CurrencyRef"]["FullName"] == "Sea Shells"
-    (warning,) = [e for e in linked.errors() if "Sea Shells" in e.message]
-    assert warning.dataset == "invoices"
-    assert warning.message.startswith("1 record mapped with a gap")
+    warnings = {e.dataset: e for e in linked.errors() if "Sea Shells" in e.message}
+    assert sorted(warnings) == ["currencies", "invoices"]  # the list's code and its use
+    assert warnings["invoices"].message.startswith("1 record mapped with a gap")
+    assert "'S$'" in warnings["currencies"].message
 
     # Session 3 refreshes invoices only: the list stored in session 2 gives the code.
     with SimulatedCompany.open(linked.company_file) as company:
@@ -84,4 +85,4 @@ def test_user_defined_currencies_use_the_company_list_and_a_codeless_one_is_repo
     queue_sync(sqlite_server.engine, linked.connection.connection.company_id, data_type="invoices")
     result = linked.sync(seed=3)
     assert result.records.get("currencies", 0) == 0, result.records
-    assert _invoice(linked, third["TxnID"])["data"]["currency"] == "XBT"
+    assert _invoice(linked, third["TxnID"])["data"]["currency"] == "XAU"

@@ -794,7 +794,8 @@ class QbwcService:
             outcome = engine.end_response(now=time.time())
             self._update_pulls(conn, engine, ticket, connection_id, now)
             self._save_errors(conn, engine, connection_id, ticket, now)
-            values: dict[str, Any] = {"state": engine.state.to_json()}
+            # Answered (by refusing it): the next sendRequestXML asks the engine, not resends.
+            values: dict[str, Any] = {"state": engine.state.to_json(), "pending_request": None}
             if outcome.done:
                 values["close_message"] = self._finish(conn, engine, connection_id, now)
                 values["status"] = "complete"

@@ -334,6 +334,10 @@ def company_set(
     from qbdsync.lifecycle import CompanySyncOptions, set_company_options
     from qbdsync.store import companies as company_store
 
+    if sync_mode is None and window is None and days is None and timezone is None:
+        raise typer.BadParameter(
+            "nothing to change: give --sync-mode, --window, --days or --timezone"
+        )
     engine = _engine(_settings())
     with engine.connect() as conn:
         company_store.get_company(conn, company_id)

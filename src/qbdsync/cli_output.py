@@ -91,9 +91,12 @@ def time_column(header: str) -> Column:
 
 
 def table(*columns: str | Column) -> Table:
-    # No borders: the width goes to the values.
+    # No borders: the width goes to the values. A value too wide for its column wraps (and a
+    # word longer than the column folds) instead of being cut with an ellipsis: a table at
+    # 80 columns must still say everything it knows.
+    shaped = [Column(c, overflow="fold") if isinstance(c, str) else c for c in columns]
     return SafeTable(
-        *columns, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold"
+        *shaped, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, header_style="bold"
     )
 
 

@@ -146,8 +146,16 @@ def set_company_options(engine: Engine, company_id: str, options: CompanySyncOpt
     if options.timezone is not None:
         SyncWindow.parse("00:00-00:01", None, options.timezone)  # validates the zone
         values["timezone"] = options.timezone or None
-    if values:
-        with engine.begin() as conn:
+    with engine.begin() as conn:
+        if options.sync_window is None and options.sync_window_days is not None:
+            # New days for the window the company already has.
+            window = company_store.get_company(conn, company_id).sync_window
+            if window is None and options.sync_window_days:
+                raise InvalidValue("window days need a sync window: give the window too")
+            if window is not None:
+                SyncWindow.parse(window, options.sync_window_days or None, options.timezone)
+            values["sync_window_days"] = options.sync_window_days or None
+        if values:
             company_store.update_company(conn, company_id, _now(), **values)
 
 

@@ -55,6 +55,7 @@ def test_page_json_reveal_once_and_regeneration(sqlite_url: str, tmp_path: Path)
             second = browser.get(link, headers=JSON).json()
             assert second["password"] is None
             assert "new link" in second["passwordNote"]
+            assert "qbdsync connection link CONNECTION_ID --new" in second["passwordNote"]
             assert browser.post(f"{link}/password").status_code == 409
 
             qwc = browser.get(body["qwcUrl"])

@@ -281,9 +281,12 @@ def test_tables_show_whole_ids_and_names_at_80_columns(
         (("company", "show", company_id), [company_id, connection["id"]]),
         (("connection", "list"), [connection["id"]]),
         (("apikey", "list"), [key["id"]]),
+        (("sync", "status", company_id), []),
     ):
         table = ok(qbdsync(server, *args, columns=80)).stdout
         assert max(len(line.rstrip()) for line in table.splitlines()) <= 80, table
+        if args[0] != "apikey":  # (a key is shown as its prefix and "…", by design)
+            assert "…" not in table, table  # nothing cut: too wide a value wraps
         for object_id in ids:
             assert object_id in table, (args, table)
         if args[0] in ("company", "connection"):
@@ -400,3 +403,27 @@ def test_company_create_for_another_client(sqlite_server: LiveServer) -> None:
     assert [c["id"] for c in seen] == [company_id]
     shown = as_json(invoke(server, "company", "show", company_id, "--json"))
     assert (shown["clientId"], shown["clientName"]) == (row["clientId"], "Tenant B")
+
+
+def test_company_set_changes_what_it_says_and_refuses_a_no_op(sqlite_server: LiveServer) -> None:
+    company_id = last_line(ok(invoke(sqlite_server, "company", "create", "Windowed")).stdout)
+
+    def window() -> tuple[str | None, str | None]:
+        shown = as_json(invoke(sqlite_server, "company", "show", company_id, "--json"))
+        return shown["syncWindow"], shown["syncWindowDays"]
+
+    nothing = invoke(sqlite_server, "company", "set", company_id)
+    assert nothing.returncode == 2
+    assert "nothing to change" in nothing.stderr
+    no_window = invoke(sqlite_server, "company", "set", company_id, "--days", "Sat")
+    assert no_window.returncode == 1
+    assert "need a sync window" in no_window.stderr
+    ok(invoke(sqlite_server, "company", "set", company_id, "--window", "19:00-07:00"))
+    ok(invoke(sqlite_server, "company", "set", company_id, "--days", "Mon-Fri"))
+    assert window() == ("19:00-07:00", "Mon-Fri")
+    # New days for the window already set: the window stays, the days change.
+    ok(invoke(sqlite_server, "company", "set", company_id, "--days", "Sat"))
+    assert window() == ("19:00-07:00", "Sat")
+    bad = invoke(sqlite_server, "company", "set", company_id, "--days", "Someday")
+    assert bad.returncode == 1
+    assert window() == ("19:00-07:00", "Sat")

@@ -105,6 +105,13 @@ def _details(request: Request, token: str, connection: ConnectionRow) -> dict[st
     }
 
 
+# The password is revealed once per link (the page or this JSON, whichever comes first).
+_ALREADY_SHOWN = (
+    "Already shown once for this link. Ask your provider for a new link (operators: "
+    "`qbdsync connection link CONNECTION_ID --new` or POST …/connections/{id}/link)."
+)
+
+
 def _wants_json(request: Request) -> bool:
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -118,9 +125,7 @@ def link_page(request: Request, token: str) -> Response:
         # Scripts get the password in the same call: the first reveal of this link sets it.
         password = reveal_password(engine_of(request), connection.id)
         details["password"] = password
-        details["passwordNote"] = (
-            None if password else "Already shown once for this link; ask for a new link."
-        )
+        details["passwordNote"] = None if password else _ALREADY_SHOWN
         return JSONResponse(details, headers={"Cache-Control": "no-store"})
     page = _PAGE.format(
         company=html.escape(details["companyName"]),

@@ -60,7 +60,7 @@ from qbdsync.store.records import RecordRow, SyncErrorRow
 from qbdsync.sync.availability import idle_reason
 from qbdsync.sync.datasets import DATASETS
 from qbdsync.sync.datatypes import data_types, datasets_for
-from qbdsync.sync.engine import Deletion, Summary, SyncEngine
+from qbdsync.sync.engine import Deletion, ResponseOutcome, Summary, SyncEngine
 from qbdsync.sync.outcomes import type_outcome
 from qbdsync.sync.schedule import due_types, history_start, next_due
 from qbdsync.sync.state import SessionState
@@ -693,17 +693,7 @@ class QbwcService:
                         company_store.update_connection(conn, connection_id, last_error=message)
                         return -1
                 outcome = engine.end_response(received, now=time.time())
-                record_store.set_watermarks(conn, connection_id, outcome.watermarks, now)
-                self._update_pulls(conn, engine, ticket, connection_id, now)
-                self._save_errors(conn, engine, connection_id, ticket, now)
-                values: dict[str, Any] = {"state": engine.state.to_json(), "pending_request": None}
-                if outcome.done:
-                    values["close_message"] = self._finish(conn, engine, connection_id, now)
-                    values["status"] = "complete"
-                # Answered now: the silence before the next call is measured from here, not
-                # from when the (possibly long) ingest began.
-                session_store.save_session(conn, ticket, self._clock(), **values)
-                return outcome.progress
+                return self._settle(conn, engine, outcome, ticket, connection_id, now)
         except RecordTooLarge as exc:
             return self._reject_response(ticket, exc, now)
         except InvalidXML as exc:
@@ -792,15 +782,30 @@ class QbwcService:
             connection_id = session.connection_id
             engine.reject_response(error.request_id, message)
             outcome = engine.end_response(now=time.time())
-            self._update_pulls(conn, engine, ticket, connection_id, now)
-            self._save_errors(conn, engine, connection_id, ticket, now)
-            # Answered (by refusing it): the next sendRequestXML asks the engine, not resends.
-            values: dict[str, Any] = {"state": engine.state.to_json(), "pending_request": None}
-            if outcome.done:
-                values["close_message"] = self._finish(conn, engine, connection_id, now)
-                values["status"] = "complete"
-            session_store.save_session(conn, ticket, self._clock(), **values)
-            return outcome.progress
+            return self._settle(conn, engine, outcome, ticket, connection_id, now)
+
+    def _settle(
+        self,
+        conn: Connection,
+        engine: SyncEngine,
+        outcome: ResponseOutcome,
+        ticket: str,
+        connection_id: str,
+        now: datetime,
+    ) -> int:
+        """Commit what an answered response changed; the progress to give QBWC."""
+        record_store.set_watermarks(conn, connection_id, outcome.watermarks, now)
+        self._update_pulls(conn, engine, ticket, connection_id, now)
+        self._save_errors(conn, engine, connection_id, ticket, now)
+        # Answered: the next sendRequestXML asks the engine instead of resending this request.
+        values: dict[str, Any] = {"state": engine.state.to_json(), "pending_request": None}
+        if outcome.done:
+            values["close_message"] = self._finish(conn, engine, connection_id, now)
+            values["status"] = "complete"
+        # The silence before the next call is measured from now, not from when the (possibly
+        # long) ingest began.
+        session_store.save_session(conn, ticket, self._clock(), **values)
+        return outcome.progress
 
     def _ingest(
         self,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from qbdsync.linking import link_url
+from qbdsync.link_tokens import link_url
 from qbdsync.settings import Settings
 from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.pulls import PullRow

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -117,7 +117,7 @@ class SessionCore:
             if active.in_flight
             else self._settings.session_call_silence_seconds
         )
-        return _aware(active.updated_at) + timedelta(seconds=silence)
+        return active.updated_at + timedelta(seconds=silence)
 
     def live_holder(self, connection_id: str) -> session_store.Liveness | None:
         """The connection's active session, if it is not yet silent long enough to take over."""
@@ -138,8 +138,8 @@ class SessionCore:
         )
         return (
             f"{session_store.BUSY_PREFIX} another Web Connector is syncing this connection "
-            f"(session started {_aware(active.created_at):%Y-%m-%d %H:%M} UTC, last heard from "
-            f"{_aware(active.updated_at):%H:%M:%S} UTC; {doing}), so this update did nothing. "
+            f"(session started {active.created_at:%Y-%m-%d %H:%M} UTC, last heard from "
+            f"{active.updated_at:%H:%M:%S} UTC; {doing}), so this update did nothing. "
             "If that Web Connector has stopped, the first update after "
             f"{self.takeover_at(active):%Y-%m-%d %H:%M:%S} UTC takes over."
         )
@@ -246,8 +246,8 @@ class SessionCore:
         if previous is None:
             return
         message = (
-            f"The Web Connector session started {_aware(previous.created_at):%Y-%m-%d %H:%M} "
-            f"UTC went silent at {_aware(previous.updated_at):%H:%M:%S} UTC (a crashed or "
+            f"The Web Connector session started {previous.created_at:%Y-%m-%d %H:%M} "
+            f"UTC went silent at {previous.updated_at:%H:%M:%S} UTC (a crashed or "
             "stopped Web Connector); the next update took over and resumed its work."
         )
         if not session_store.abandon(conn, previous, message, now):
@@ -416,7 +416,7 @@ class SessionCore:
         )
         if now >= self.takeover_at(liveness):
             return (
-                f"qbdsync: this session went silent at {_aware(session.updated_at):%H:%M:%S} UTC, "
+                f"qbdsync: this session went silent at {session.updated_at:%H:%M:%S} UTC, "
                 "longer than the Web Connector's calls allow, so it was ended and nothing more "
                 "is stored from it. The next update resumes where it stopped."
             ), None
@@ -851,9 +851,3 @@ def _company_currencies(conn: Connection, connection_id: str) -> list[CompanyCur
 def _write(conn: Connection, changes: list[PullChange]) -> None:
     for change in changes:
         pull_store.update_pull(conn, change.pull_id, **change.values)
-
-
-def _aware(value: datetime) -> datetime:
-    # Until the store's UTC column type lands, SQLite returns naive datetimes for aware
-    # columns; everything stored is UTC. (Moved from the Web Connector service, not new.)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -14,7 +14,7 @@ and a data type fed by the registry without an entry there stops the import.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -574,11 +574,12 @@ SERVED: dict[str, Served] = {
 }
 
 
-def _check_served() -> None:
-    """Every data type the registry feeds is served, and nothing else is."""
-    fed = {d.data_type for d in _REGISTRY} | {v.data_type for d in _REGISTRY for v in d.derived}
-    missing = fed - set(SERVED)
-    unfed = set(SERVED) - fed - {COMPANY_INFO}
+def check_served(registry: Iterable[Dataset], served: Mapping[str, Served]) -> None:
+    """Every data type the registry feeds is served, and nothing else is (ValueError)."""
+    registry = tuple(registry)
+    fed = {d.data_type for d in registry} | {v.data_type for d in registry for v in d.derived}
+    missing = fed - set(served)
+    unfed = set(served) - fed - {COMPANY_INFO}
     if missing or unfed:
         raise ValueError(
             f"dataset registry and SERVED disagree: not served {sorted(missing)}, "
@@ -586,7 +587,7 @@ def _check_served() -> None:
         )
 
 
-_check_served()
+check_served(_REGISTRY, SERVED)
 
 
 def sync_order(names: Iterable[str]) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from qbdsync.qbwc.qwc import parse_qwc
+from qbdsync.session.processor import OpenedCompany
 from qbdsync.simulator.catalogue import CATALOGUE, codat_type_of_query
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.quickbooks import SimulatedQuickBooks
@@ -38,7 +39,7 @@ class CountingQuickBooks:
     repeated: Counter[tuple[str, str]] = field(default_factory=Counter)
     requests: int = 0
 
-    def begin_session(self) -> Any:
+    def begin_session(self) -> OpenedCompany:
         # The company record travels in the Web Connector's first-call HCP response.
         self.records["company"] = 1
         return self.inner.begin_session()

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from qbdsync.linking import link_url
 from qbdsync.settings import Settings
 from qbdsync.store.companies import CompanyRow, ConnectionRow
+from qbdsync.store.link_tokens import link_url
 from qbdsync.store.pulls import PullRow
 from qbdsync.store.sync_settings import SyncSetting
 

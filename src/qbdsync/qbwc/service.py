@@ -56,12 +56,12 @@ from qbdsync.store import records as record_store
 from qbdsync.store import sessions as session_store
 from qbdsync.store import sync_settings
 from qbdsync.store.companies import CompanyRow
-from qbdsync.store.records import RecordRow, SyncErrorRow
 from qbdsync.sync.availability import idle_reason
 from qbdsync.sync.datasets import DATASETS
 from qbdsync.sync.datatypes import data_types, datasets_for
 from qbdsync.sync.engine import Deletion, ResponseOutcome, Summary, SyncEngine
 from qbdsync.sync.outcomes import type_outcome
+from qbdsync.sync.output import RecordRow, SyncErrorRow
 from qbdsync.sync.schedule import due_types, history_start, next_due
 from qbdsync.sync.state import SessionState
 from qbdsync.untrusted import quote_untrusted

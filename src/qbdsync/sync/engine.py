@@ -37,9 +37,14 @@ from qbdsync.qbxml.values import (
     wall_at,
     wall_minus,
 )
-from qbdsync.store.records import RecordRow, SyncErrorRow
-from qbdsync.store.tables import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
 from qbdsync.sync.datasets import DATASETS, Dataset, FilterValue, sync_order
+from qbdsync.sync.output import (
+    EDIT_SEQUENCE_CHARS,
+    RECORD_ID_CHARS,
+    SOURCE_MODIFIED_CHARS,
+    RecordRow,
+    SyncErrorRow,
+)
 from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
 from qbdsync.untrusted import quote_untrusted
 

@@ -16,6 +16,7 @@ from enum import StrEnum
 class PullStatus(StrEnum):
     """A pull operation's status: Codat's values, as its API shows them."""
 
+    INITIAL = "Initial"  # shown, never stored: a queued pull on a paused connection
     QUEUED = "Queued"
     FETCHING = "Fetching"
     COMPLETE = "Complete"
@@ -31,9 +32,18 @@ class PullStatus(StrEnum):
 
 # A pull operation still to be worked on (queued, or being fetched in a session).
 ACTIVE_PULL_STATUSES: tuple[PullStatus, ...] = (PullStatus.QUEUED, PullStatus.FETCHING)
-# A pull operation that is over: nothing changes it any more.
-FINAL_PULL_STATUSES: tuple[PullStatus, ...] = tuple(
-    s for s in PullStatus if s not in ACTIVE_PULL_STATUSES
+# What Codat's isCompleted and isErrored flags of a pull operation say.
+COMPLETED_PULL_STATUSES: frozenset[PullStatus] = frozenset(
+    {PullStatus.COMPLETE, PullStatus.NOT_SUPPORTED}
+)
+ERRORED_PULL_STATUSES: frozenset[PullStatus] = frozenset(
+    {
+        PullStatus.FETCH_ERROR,
+        PullStatus.MAP_ERROR,
+        PullStatus.INTERNAL_ERROR,
+        PullStatus.AUTH_ERROR,
+        PullStatus.PERMISSIONS_ERROR,
+    }
 )
 
 
@@ -44,6 +54,12 @@ class ConnectionStatus(StrEnum):
     LINKED = "Linked"  # the Web Connector has synced with it
     UNLINKED = "Unlinked"  # the operator unlinked it: it authenticates no more
     DEAUTHORIZED = "Deauthorized"  # a one-time sync finished: it syncs no more
+
+
+# A connection the operator (or a finished one-time sync) ended: it syncs no more.
+INACTIVE_CONNECTION_STATUSES: frozenset[ConnectionStatus] = frozenset(
+    {ConnectionStatus.UNLINKED, ConnectionStatus.DEAUTHORIZED}
+)
 
 
 class SessionStatus(StrEnum):

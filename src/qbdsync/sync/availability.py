@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from qbdsync.errors import InvalidValue
+from qbdsync.statuses import INACTIVE_CONNECTION_STATUSES
 from qbdsync.sync.schedule import SyncWindow
-
-INACTIVE_STATUSES = frozenset({"Deauthorized", "Unlinked"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +34,7 @@ def idle_reason(
     now: datetime,
 ) -> Idle | None:
     """None when a sync may start now."""
-    if status in INACTIVE_STATUSES:
+    if status in INACTIVE_CONNECTION_STATUSES:
         return Idle(
             "inactive",
             "qbdsync: this connection is no longer active, so nothing will sync. You can remove "

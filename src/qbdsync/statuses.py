@@ -68,6 +68,7 @@ class SessionStatus(StrEnum):
     ACTIVE = "active"  # at most one per connection (the database enforces it)
     COMPLETE = "complete"  # every request answered; the Web Connector has not closed it yet
     CLOSED = "closed"  # the Web Connector closed it (closeConnection), or it was ended early
+    FAILED = "failed"  # ended by a failure (QuickBooks refused, or its answer was unreadable)
     ABANDONED = "abandoned"  # silent too long: taken over by a newer session
 
 

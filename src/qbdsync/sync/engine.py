@@ -846,4 +846,8 @@ _RUN_STATUS_FOR: dict[Recovery, RunStatus] = {
     Recovery.VALIDATION: RunStatus.FAILED,
     Recovery.FATAL_REQUEST: RunStatus.FAILED,
     Recovery.PERMISSION: RunStatus.FAILED,
+    # Write outcomes: a read query never meets them, and one that did was refused.
+    Recovery.REREAD_AND_RETRY: RunStatus.FAILED,
+    Recovery.NAME_IN_USE: RunStatus.FAILED,
+    Recovery.CLOSED_PERIOD: RunStatus.FAILED,
 }

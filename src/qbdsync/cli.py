@@ -471,8 +471,9 @@ def connection_link(
     The link is a secret: whoever opens it gets the .qwc file and can reveal a Web Connector
     password once (which replaces the current one). A new link makes the old one stop working.
     """
-    from qbdsync.linking import link_url, new_link
+    from qbdsync.linking import new_link
     from qbdsync.store import companies as company_store
+    from qbdsync.store.link_tokens import link_url
 
     settings = _settings()
     engine = _engine(settings)

@@ -5,15 +5,12 @@ Used by the CLI now and the REST API later, so both create exactly the same thin
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from qbdsync.errors import NotFound
 from qbdsync.qbwc.credentials import digest_password, generate_password, generate_username
@@ -24,6 +21,10 @@ from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
 from qbdsync.store import sync_settings
 from qbdsync.store.companies import ConnectionRow
+from qbdsync.store.link_tokens import link_secret as _link_secret
+from qbdsync.store.link_tokens import link_token as _token
+from qbdsync.store.link_tokens import link_url
+from qbdsync.store.link_tokens import token_digest as _token_digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,21 +150,6 @@ def queue_first_link(engine: Engine, connection: ConnectionRow, now: datetime) -
         company_store.update_connection(conn, connection.id, next_sync_at=None)
 
 
-def _token_digest(token: str) -> bytes:
-    return hashlib.sha256(token.encode("utf-8")).digest()
-
-
-def _link_secret(conn: Connection, settings: Settings) -> bytes:
-    if settings.secret_key:
-        return settings.secret_key.encode("utf-8")
-    return company_store.ticket_secret(conn)
-
-
-def _token(secret: bytes, connection_id: str, nonce: str) -> str:
-    mac = hmac.new(secret, f"link:{connection_id}:{nonce}".encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode("ascii")
-
-
 def new_link(engine: Engine, settings: Settings, connection_id: str) -> str:
     """A fresh link URL for a connection (the old one stops working).
 
@@ -185,15 +171,6 @@ def new_link(engine: Engine, settings: Settings, connection_id: str) -> str:
             password_revealed_at=None,
         )
         return link_url(conn, settings, connection_id) or ""
-
-
-def link_url(conn: Connection, settings: Settings, connection_id: str) -> str | None:
-    """The current link URL of a connection, or None if it has none."""
-    nonce = company_store.link_nonce(conn, connection_id)
-    if nonce is None:
-        return None
-    token = _token(_link_secret(conn, settings), connection_id, nonce)
-    return f"{settings.checked_public_url()}/link/{token}"
 
 
 def resolve_link(engine: Engine, token: str) -> ConnectionRow:

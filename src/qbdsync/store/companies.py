@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from qbdsync.errors import NotFound
-from qbdsync.qbwc.credentials import braced_guid
+from qbdsync.guids import braced_guid
 from qbdsync.store.tables import companies, connections, meta
 
 OWNER_ID_KEY = "qbwc_owner_id"

@@ -24,6 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+# The widest key values a record row holds, as the engine checks them (see sync/output.py).
+from qbdsync.sync.output import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -152,13 +155,6 @@ qbwc_sessions = Table(
         postgresql_where=text("status = 'active'"),
     ),
 )
-
-# The widest key values a record row holds (PostgreSQL refuses longer ones, SQLite would keep
-# them): the engine checks QuickBooks' values against these before a row is made, so both
-# databases behave the same. QuickBooks' ListIDs/TxnIDs are ~20 characters, EditSequences ~10.
-RECORD_ID_CHARS = 64
-EDIT_SEQUENCE_CHARS = 32
-SOURCE_MODIFIED_CHARS = 32
 
 records = Table(
     "records",

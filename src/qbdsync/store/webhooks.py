@@ -21,11 +21,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from qbdsync.errors import DeliveryInFlight, NotFound
+from qbdsync.statuses import DeliveryStatus
 from qbdsync.store.tables import webhook_deliveries, webhooks
-
-PENDING = "pending"
-SUCCEEDED = "succeeded"
-FAILED = "failed"
 
 
 def _utc(value: datetime) -> datetime:
@@ -203,7 +200,7 @@ def enqueue(
             event_id=event_id,
             event_type=event_type,
             payload=body,
-            status=PENDING,
+            status=DeliveryStatus.PENDING,
             attempts=0,
             next_attempt_at=at,
             created_at=at,
@@ -233,7 +230,10 @@ def claim_due(
     the rows it really changed, as RETURNING reports them, are ours.
     """
     at = _utc(now)
-    due = and_(webhook_deliveries.c.status == PENDING, webhook_deliveries.c.next_attempt_at <= at)
+    due = and_(
+        webhook_deliveries.c.status == DeliveryStatus.PENDING,
+        webhook_deliveries.c.next_attempt_at <= at,
+    )
     oldest_first = (webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.created_at)
     if one_per_consumer:
         # Two steps because PostgreSQL locks no rows of a grouped query: pick the consumers,
@@ -293,7 +293,7 @@ def record_success(conn: Connection, delivery_id: str, *, status_code: int, now:
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id == delivery_id)
         .values(
-            status=SUCCEEDED,
+            status=DeliveryStatus.SUCCEEDED,
             attempts=webhook_deliveries.c.attempts + 1,
             next_attempt_at=None,
             last_status_code=status_code,
@@ -317,7 +317,7 @@ def record_failure(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id == delivery_id)
         .values(
-            status=PENDING if retry_at is not None else FAILED,
+            status=DeliveryStatus.PENDING if retry_at is not None else DeliveryStatus.FAILED,
             attempts=webhook_deliveries.c.attempts + 1,
             next_attempt_at=_utc(retry_at) if retry_at is not None else None,
             last_status_code=status_code,
@@ -383,7 +383,7 @@ def replay(conn: Connection, client_id: str, delivery_id: str, *, now: datetime)
             )
         )
         .values(
-            status=PENDING,
+            status=DeliveryStatus.PENDING,
             attempts=0,
             next_attempt_at=at,
             delivered_at=None,
@@ -405,6 +405,6 @@ def release(conn: Connection, delivery_ids: Sequence[str], *, now: datetime) -> 
     conn.execute(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id.in_(list(delivery_ids)))
-        .where(webhook_deliveries.c.status == PENDING)
+        .where(webhook_deliveries.c.status == DeliveryStatus.PENDING)
         .values(next_attempt_at=_utc(now), leased_until=None)
     )

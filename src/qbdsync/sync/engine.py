@@ -37,10 +37,16 @@ from qbdsync.qbxml.values import (
     wall_at,
     wall_minus,
 )
-from qbdsync.store.records import RecordRow, SyncErrorRow
-from qbdsync.store.tables import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
+from qbdsync.statuses import FINISHED_RUN_STATUSES, RunStatus
 from qbdsync.sync.datasets import DATASETS, Dataset, Derivation, FilterValue, sync_order
-from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
+from qbdsync.sync.output import (
+    EDIT_SEQUENCE_CHARS,
+    RECORD_ID_CHARS,
+    SOURCE_MODIFIED_CHARS,
+    RecordRow,
+    SyncErrorRow,
+)
+from qbdsync.sync.state import DatasetRun, InFlight, SessionState
 from qbdsync.untrusted import quote_untrusted
 
 # A stale iterator (3391) restarts its dataset from the watermark once per session; a second one
@@ -194,13 +200,13 @@ class SyncEngine:
         state = self.state
         if state.in_flight:
             raise RuntimeError("next_request called before the previous response was handled")
-        active = [r for r in state.runs if r.status not in FINISHED]
+        active = [r for r in state.runs if r.status not in FINISHED_RUN_STATUSES]
         if not active:
             return None
         state.asked_at = now
         self._ceilings.clear()
         requests: list[QueryRequest] = []
-        running = [r for r in active if r.status == "running"]
+        running = [r for r in active if r.status == RunStatus.RUNNING]
         if running:
             requests.append(self._continue(running[0]))
         else:
@@ -228,7 +234,7 @@ class SyncEngine:
 
     def _start(self, run: DatasetRun) -> list[QueryRequest]:
         dataset = DATASETS[run.name]
-        run.status = "running"
+        run.status = RunStatus.RUNNING
         run.iterator_id = None
         run.remaining = None
         self._distrust_future_watermark(run)
@@ -325,7 +331,7 @@ class SyncEngine:
         if isinstance(event, ResponseStatus):
             self._on_status(run, flight, event)
             return []
-        if run.status != "running":
+        if run.status != RunStatus.RUNNING:
             return []
         if flight.role == "deleted":
             return self._on_deleted(run, event)
@@ -385,15 +391,15 @@ class SyncEngine:
             self._error(run.name, status.code, None, recovery, said, said, cause=cause)
             return
         self._error(run.name, status.code, None, recovery, said, said, cause=cause)
-        if run.status != "running":
+        if run.status != RunStatus.RUNNING:
             return
         if recovery is Recovery.RESTART_DATASET and run.restarts < MAX_RESTARTS_PER_SESSION:
             run.restarts += 1
-            run.status = "pending"
+            run.status = RunStatus.PENDING
             run.iterator_id = None
             run.message = "Iterator expired; restarting from the watermark"
             return
-        run.status = _RUN_STATUS_FOR.get(recovery, "failed")
+        run.status = _RUN_STATUS_FOR.get(recovery, RunStatus.FAILED)
         run.message = f"QuickBooks status {status.code}: {said}"
 
     def _on_record(self, run: DatasetRun, record: Record) -> list[RecordRow | Deletion]:
@@ -701,14 +707,14 @@ class SyncEngine:
         refused = info.recovery in (Recovery.FATAL_REQUEST, Recovery.VALIDATION)
         for flight in self.state.in_flight.values():
             run = self.state.run(flight.dataset)
-            if run.status != "running":
+            if run.status != RunStatus.RUNNING:
                 continue
             if refused and len(batched) > 1 and not run.solo:
-                run.status = "pending"
+                run.status = RunStatus.PENDING
                 run.solo = True
                 run.message = f"{info.name} on a batched request; asking again on its own"
                 continue
-            run.status = _RUN_STATUS_FOR.get(info.recovery, "retry")
+            run.status = _RUN_STATUS_FOR.get(info.recovery, RunStatus.RETRY)
             run.message = f"{info.name}: {info.user_message}"
         # One row per data set, so that an operator's "errors of dataset X" finds it (and the
         # dataset column holds one name, as everywhere else).
@@ -732,17 +738,17 @@ class SyncEngine:
         failed: set[str] = set()
         for flight in self.state.in_flight.values():
             run = self.state.run(flight.dataset)
-            if run.status != "running":
+            if run.status != RunStatus.RUNNING:
                 continue
             if culprit is not None and flight.dataset != culprit.dataset:
-                run.status = "pending"
+                run.status = RunStatus.PENDING
                 run.message = "asked again: another answer in the same response was too large"
             elif culprit is None and len(batched) > 1 and not run.solo:
-                run.status = "pending"
+                run.status = RunStatus.PENDING
                 run.solo = True
                 run.message = "a record in a batched response was too large; asking again alone"
             else:
-                run.status = "failed"
+                run.status = RunStatus.FAILED
                 run.message = message
                 failed.add(run.name)
         self._error(",".join(sorted(failed)) or None, None, None, Recovery.FATAL_REQUEST, message)
@@ -761,16 +767,16 @@ class SyncEngine:
             if flight.role != "main":
                 continue
             run = self.state.run(flight.dataset)
-            if run.status != "running":
+            if run.status != RunStatus.RUNNING:
                 continue
             if not flight.status_seen:
-                run.status = "retry"
+                run.status = RunStatus.RETRY
                 run.message = "QuickBooks' response had no answer to this query"
                 self._error(run.name, None, None, Recovery.RETRY_NEXT_SESSION, run.message)
                 continue
             exhausted = not DATASETS[run.name].iterator or not run.remaining
             if exhausted:
-                run.status = "done"
+                run.status = RunStatus.DONE
                 newest = _later(run.watermark, run.high_water)
                 if newest is not None and newest != run.watermark:
                     watermarks[run.name] = newest
@@ -778,7 +784,7 @@ class SyncEngine:
         if now is not None:
             self._defer_if_over_budget(now)
         self._seal_errors()
-        done = all(r.status in FINISHED for r in self.state.runs)
+        done = all(r.status in FINISHED_RUN_STATUSES for r in self.state.runs)
         return ResponseOutcome(watermarks=watermarks, progress=self.progress(), done=done)
 
     def _defer_if_over_budget(self, now: float) -> None:
@@ -792,14 +798,14 @@ class SyncEngine:
         if state.deadline is None or now < state.deadline:
             return
         hard = state.hard_deadline is not None and now >= state.hard_deadline
-        if not hard and not any(run.status in FINISHED for run in state.runs):
+        if not hard and not any(run.status in FINISHED_RUN_STATUSES for run in state.runs):
             return  # every session finishes at least one dataset, or nothing would progress
         for run in state.runs:
-            if run.status == "pending":
-                run.status = "deferred"
+            if run.status == RunStatus.PENDING:
+                run.status = RunStatus.DEFERRED
                 run.message = "Session time budget reached; resumes next session"
-            elif hard and run.status == "running":
-                run.status = "deferred"
+            elif hard and run.status == RunStatus.RUNNING:
+                run.status = RunStatus.DEFERRED
                 run.message = "Session hard time limit reached; restarts next session"
 
     def _adapt_page_size(self, response_bytes: int) -> None:
@@ -819,9 +825,9 @@ class SyncEngine:
 
     def progress(self) -> int:
         runs = self.state.runs
-        if not runs or all(r.status in FINISHED for r in runs):
+        if not runs or all(r.status in FINISHED_RUN_STATUSES for r in runs):
             return 100
-        finished = sum(1 for r in runs if r.status in FINISHED)
+        finished = sum(1 for r in runs if r.status in FINISHED_RUN_STATUSES)
         return min(99, max(1, finished * 100 // len(runs)))
 
     def take_errors(self) -> list[SyncErrorRow]:
@@ -880,15 +886,19 @@ class SyncEngine:
             deleted={r.name: r.deleted for r in runs if r.deleted},
             round_trips=self.state.round_trips,
             statuses={r.name: r.status for r in runs},
-            problems={r.name: r.message for r in runs if r.message and r.status != "done"},
+            problems={r.name: r.message for r in runs if r.message and r.status != RunStatus.DONE},
         )
 
 
 _RUN_STATUS_FOR: dict[Recovery, RunStatus] = {
-    Recovery.RETRY_NEXT_SESSION: "retry",
-    Recovery.RESTART_DATASET: "retry",
-    Recovery.NOT_SUPPORTED: "not_supported",
-    Recovery.VALIDATION: "failed",
-    Recovery.FATAL_REQUEST: "failed",
-    Recovery.PERMISSION: "failed",
+    Recovery.RETRY_NEXT_SESSION: RunStatus.RETRY,
+    Recovery.RESTART_DATASET: RunStatus.RETRY,
+    Recovery.NOT_SUPPORTED: RunStatus.NOT_SUPPORTED,
+    Recovery.VALIDATION: RunStatus.FAILED,
+    Recovery.FATAL_REQUEST: RunStatus.FAILED,
+    Recovery.PERMISSION: RunStatus.FAILED,
+    # Write outcomes: a read query never meets them, and one that did was refused.
+    Recovery.REREAD_AND_RETRY: RunStatus.FAILED,
+    Recovery.NAME_IN_USE: RunStatus.FAILED,
+    Recovery.CLOSED_PERIOD: RunStatus.FAILED,
 }

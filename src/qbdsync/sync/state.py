@@ -10,22 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-RunStatus = Literal[
-    "pending",  # not asked for yet in this session
-    "running",  # asked for; an iterator may be open
-    "done",  # complete; its watermark was committed
-    "retry",  # a transient QuickBooks problem: try again next session
-    "failed",  # QuickBooks refused our request: recorded, not resent
-    "not_supported",  # the edition or version lacks it
-    "deferred",  # the session's time budget ran out first: next session resumes
-]
-FINISHED: frozenset[str] = frozenset({"done", "retry", "failed", "not_supported", "deferred"})
+from qbdsync.statuses import RunStatus
 
 
 @dataclass
 class DatasetRun:
     name: str
-    status: RunStatus = "pending"
+    status: RunStatus = RunStatus.PENDING
     # The committed watermark when the session started (QuickBooks' TimeModified text).
     watermark: str | None = None
     # The newest TimeModified seen during this run; becomes the watermark once complete.
@@ -98,7 +89,9 @@ class SessionState:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> SessionState:
         values = dict(data)
-        values["runs"] = [DatasetRun(**r) for r in data["runs"]]
+        values["runs"] = [
+            DatasetRun(**{**r, "status": RunStatus(r["status"])}) for r in data["runs"]
+        ]
         values["in_flight"] = {k: InFlight(**v) for k, v in data["in_flight"].items()}
         return cls(**values)
 

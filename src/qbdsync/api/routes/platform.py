@@ -27,6 +27,7 @@ from qbdsync.api.query import shape_of_model
 from qbdsync.api.shapes import INTEGRATION_ID, PLATFORM_KEY, PLATFORM_NAME, company_view
 from qbdsync.api.shapes import connection_view as _connection_view
 from qbdsync.linking import create_company, create_linkable_connection, new_link
+from qbdsync.statuses import ConnectionStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store.companies import CompanyRow
 from qbdsync.views import connection_event_payload
@@ -278,7 +279,7 @@ def unlink(
     connectionId: str,
     body: UpdateConnectionStatus,
 ) -> dict[str, Any]:
-    if body.status != "Unlinked":
+    if body.status != ConnectionStatus.UNLINKED:
         raise ApiError(400, 'Only {"status": "Unlinked"} can be set.', can_be_retried="False")
     engine, settings = engine_of(request), settings_of(request)
     row = lifecycle.unlink_connection(

@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from qbdsync.store.types import UtcDateTime
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -32,7 +33,8 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
-UTC_DATETIME = DateTime(timezone=True)
+# Every moment is stored and read as aware UTC, on SQLite as on PostgreSQL (see store/types.py).
+UTC_DATETIME = UtcDateTime()
 # JSONB on PostgreSQL so API queries can index into records; JSON text on SQLite.
 JSON_DOC = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 

@@ -4,6 +4,7 @@ QbdsyncError
 ├── RetryLater            transient: the same work succeeds in a later session
 │   ├── QuickBooksBusy        QuickBooks is locked / record in use (3170, 3175, 3176, 1000)
 │   ├── StaleIterator         an iterator died with its session (3391): restart from watermark
+│   ├── UnreadableState       stored session state of an unknown schema: end it, start afresh
 │   └── DeliveryInFlight      a webhook delivery being posted now: replay it after that attempt
 ├── SkipDataset           this data type cannot be read here; the others go on
 │   ├── NotSupported          the edition or qbXML version lacks it (3250, 501-550)
@@ -45,6 +46,16 @@ class SessionNotStarted(RetryLater):
 
 class StaleIterator(RetryLater):
     """A QuickBooks iterator is no longer valid; restart the dataset from its watermark."""
+
+
+class UnreadableState(RetryLater):
+    """Stored session state this qbdsync cannot read: written by a newer version (a schema it
+    does not know) or not in the shape of any schema. End the session it belongs to; the next
+    session plans afresh from the committed watermarks, so nothing is lost."""
+
+    def __init__(self, message: str, *, schema: object = None) -> None:
+        super().__init__(message)
+        self.schema = schema  # the schema version found, as stored (None when absent)
 
 
 class DeliveryInFlight(RetryLater):

@@ -41,7 +41,7 @@ from qbdsync.qbxml.values import (
 from qbdsync.store.records import RecordRow, SyncErrorRow
 from qbdsync.store.tables import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
 from qbdsync.sync.datasets import DATASETS, Dataset, FilterValue, sync_order
-from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
+from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, Role, RunStatus, SessionState
 from qbdsync.untrusted import quote_untrusted
 
 # A stale iterator (3391) restarts its dataset from the watermark once per session; a second one
@@ -175,7 +175,7 @@ class SyncEngine:
         ]
         return cls(
             SessionState(
-                version=version,
+                qbxml_version=version,
                 home_currency=home_currency,
                 country=country,
                 max_returned=max_returned,
@@ -216,12 +216,12 @@ class SyncEngine:
             for run in batch:
                 requests.extend(self._start(run))
         state.round_trips += 1
-        return build_message_set(state.version, requests, on_error="continueOnError")
+        return build_message_set(state.qbxml_version, requests, on_error="continueOnError")
 
-    def _new_id(self, run: DatasetRun, role: str) -> str:
+    def _new_id(self, run: DatasetRun, role: Role) -> str:
         request_id = f"{self.state.next_request_id}"
         self.state.next_request_id += 1
-        self.state.in_flight[request_id] = InFlight(dataset=run.name, role=role)  # type: ignore[arg-type]
+        self.state.in_flight[request_id] = InFlight(dataset=run.name, role=role)
         return request_id
 
     def _from_wall(self, run: DatasetRun) -> str | None:
@@ -404,7 +404,6 @@ class SyncEngine:
             if recovery is Recovery.KEEP_WARN:
                 self._error(run.name, status.code, None, recovery, said, said, cause=cause)
             if flight.role == "main":
-                run.pages += 1
                 run.iterator_id = status.iterator_id
                 run.remaining = 0 if recovery is Recovery.EMPTY else status.remaining
             return

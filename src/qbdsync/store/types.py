@@ -38,8 +38,12 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)  # SQLite: stored as UTC, read without a zone
-        return value.astimezone(UTC)
+        return None if value is None else stored_utc(value)
+
+
+def stored_utc(value: datetime) -> datetime:
+    """A datetime read from a UTC column, as aware UTC: for the few reads that go straight to
+    the driver (the idle-poll hot path) and so bypass UtcDateTime."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # SQLite: stored as UTC, read without a zone
+    return value.astimezone(UTC)

@@ -24,13 +24,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final, NamedTuple
 
+from qbdsync.simulator.catalogue import LIST_QUERIES, NO_ITERATOR_QUERIES, TXN_QUERIES
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.factories import Record
 from qbdsync.simulator.queries import (
-    LIST_QUERIES,
-    NO_ITERATOR_QUERIES,
     NO_MATCH_MESSAGE,
-    TXN_QUERIES,
     Key,
     QueryStatus,
     deleted_records,

@@ -481,10 +481,7 @@ def connection_link(
         row = company_store.get_connection(conn, connection_id)
         company = company_store.get_company(conn, row.company_id)
         expires = row.link_expires_at
-        valid = (
-            expires is not None
-            and (expires if expires.tzinfo is not None else expires.replace(tzinfo=UTC)) > _now()
-        )
+        valid = expires is not None and expires > _now()
         url = link_url(conn, settings, connection_id) if valid and not new else None
     made = url is None
     if url is None:

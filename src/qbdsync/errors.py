@@ -7,6 +7,7 @@ pulls, sessions and connections are the enums of `qbdsync.statuses`.
 QbdsyncError
 ├── RetryLater            transient: the same work succeeds later
 │   ├── SessionNotStarted     the connection already has an active session (or was deleted)
+│   ├── UnreadableState       stored session state of an unknown schema: end it, start afresh
 │   └── DeliveryInFlight      a webhook delivery being posted now: replay it after that attempt
 ├── NotSupported          the QuickBooks edition or qbXML version lacks what is needed
 ├── RejectedInput         input from outside is wrong; nothing is stored, the sender is told
@@ -38,6 +39,16 @@ class RetryLater(QbdsyncError):
 class SessionNotStarted(RetryLater):
     """The database refused a new Web Connector session: the connection already has an active
     one (another Web Connector won the race) or it was deleted meanwhile."""
+
+
+class UnreadableState(RetryLater):
+    """Stored session state this qbdsync cannot read: written by a newer version (a schema it
+    does not know) or not in the shape of any schema. End the session it belongs to; the next
+    session plans afresh from the committed watermarks, so nothing is lost."""
+
+    def __init__(self, message: str, *, schema: object = None) -> None:
+        super().__init__(message)
+        self.schema = schema  # the schema version found, as stored (None when absent)
 
 
 class DeliveryInFlight(RetryLater):

@@ -180,10 +180,8 @@ def resolve_link(engine: Engine, token: str) -> ConnectionRow:
     if connection is None:
         raise NotFound("This link is not valid. Ask your provider for a new one.")
     expires = connection.link_expires_at
-    if expires is not None:
-        expires = expires if expires.tzinfo is not None else expires.replace(tzinfo=UTC)
-        if expires <= datetime.now(UTC):
-            raise NotFound("This link has expired. Ask your provider for a new one.")
+    if expires is not None and expires <= datetime.now(UTC):
+        raise NotFound("This link has expired. Ask your provider for a new one.")
     return connection
 
 

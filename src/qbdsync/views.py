@@ -18,8 +18,7 @@ from qbdsync.store.sync_settings import SyncSetting
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # Codat calls the chart of accounts "chartOfAccounts" wherever a data type is a value (dataStatus,
@@ -60,10 +59,8 @@ def pull_view(
     now = now or datetime.now(UTC)
     status, description = row.status, row.status_description
     paused = connection.paused_until if connection is not None else None
-    if status == PullStatus.QUEUED and paused is not None:
-        until = paused if paused.tzinfo is not None else paused.replace(tzinfo=UTC)
-        if until > now:
-            status, description = PullStatus.INITIAL, f"Paused until {iso(until)}"
+    if status == PullStatus.QUEUED and paused is not None and paused > now:
+        status, description = PullStatus.INITIAL, f"Paused until {iso(paused)}"
     return {
         "id": row.id,
         "companyId": row.company_id,

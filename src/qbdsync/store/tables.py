@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from qbdsync.store.types import UtcDateTime
+
 # The widest key values a record row holds, as the engine checks them (see sync/output.py).
 from qbdsync.sync.output import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
 
@@ -35,7 +36,8 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
-UTC_DATETIME = DateTime(timezone=True)
+# Every moment is stored and read as aware UTC, on SQLite as on PostgreSQL (see store/types.py).
+UTC_DATETIME = UtcDateTime()
 # JSONB on PostgreSQL so API queries can index into records; JSON text on SQLite.
 JSON_DOC = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from qbdsync.errors import InvalidValue
@@ -28,11 +28,6 @@ class Idle:
     text: str
 
 
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; we store only UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def idle_reason(
     *,
     status: str,
@@ -50,8 +45,8 @@ def idle_reason(
             "qbdsync: this connection is no longer active, so nothing will sync. You can remove "
             "this entry from the Web Connector.",
         )
-    if paused_until is not None and _aware(paused_until) > now:
-        return Idle(IdleReason.PAUSED, f"Paused until {_aware(paused_until):%Y-%m-%d %H:%M} UTC.")
+    if paused_until is not None and paused_until > now:
+        return Idle(IdleReason.PAUSED, f"Paused until {paused_until:%Y-%m-%d %H:%M} UTC.")
     if sync_window:
         try:
             window = SyncWindow.parse(sync_window, sync_window_days, timezone)
@@ -64,9 +59,9 @@ def idle_reason(
                 f"qbdsync: outside the sync window {window.describe()}; the next sync starts "
                 f"after {opens:%Y-%m-%d %H:%M} UTC.",
             )
-    if next_sync_at is not None and _aware(next_sync_at) > now:
+    if next_sync_at is not None and next_sync_at > now:
         return Idle(
             IdleReason.UP_TO_DATE,
-            f"qbdsync: up to date. Next sync after {_aware(next_sync_at):%Y-%m-%d %H:%M} UTC.",
+            f"qbdsync: up to date. Next sync after {next_sync_at:%Y-%m-%d %H:%M} UTC.",
         )
     return None

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, assert_never
 
 from qbdsync.errors import InvalidValue
 from qbdsync.mapping.common import MappingContext
 from qbdsync.mapping.currencies import CompanyCurrency, CurrencyCodes, company_currency
 from qbdsync.qbxml.hostinfo import HOST_QUERY_REQUEST_IDS
+from qbdsync.qbxml.message_sets import MessageSetOutcome
 from qbdsync.qbxml.parser import Event, MessageSetStatus, Record, ResponseStatus
 from qbdsync.qbxml.requests import QueryRequest, build_message_set
 from qbdsync.qbxml.status import HResultInfo, Recovery
@@ -46,7 +47,7 @@ from qbdsync.sync.output import (
     RecordRow,
     SyncErrorRow,
 )
-from qbdsync.sync.state import DatasetRun, InFlight, SessionState
+from qbdsync.sync.state import DatasetRun, InFlight, Role, SessionState
 from qbdsync.untrusted import quote_untrusted
 
 # A stale iterator (3391) restarts its dataset from the watermark once per session; a second one
@@ -148,6 +149,9 @@ class SyncEngine:
         # (dataset, cause) → [records, ret name, first record id, first note]: a mapping gap is
         # recorded once per response and cause, however many records (and values) share it.
         self._gaps: dict[tuple[str, str], list[Any]] = {}
+        # The messageSetStatusCode of the response being handled, when QuickBooks sent one that
+        # says the set was not run: its unanswered queries are settled by it.
+        self._unprocessed_set: MessageSetOutcome | None = None
 
     @classmethod
     def plan(
@@ -177,7 +181,7 @@ class SyncEngine:
         ]
         return cls(
             SessionState(
-                version=version,
+                qbxml_version=version,
                 home_currency=home_currency,
                 country=country,
                 max_returned=max_returned,
@@ -218,12 +222,12 @@ class SyncEngine:
             for run in batch:
                 requests.extend(self._start(run))
         state.round_trips += 1
-        return build_message_set(state.version, requests, on_error="continueOnError")
+        return build_message_set(state.qbxml_version, requests, on_error="continueOnError")
 
-    def _new_id(self, run: DatasetRun, role: str) -> str:
+    def _new_id(self, run: DatasetRun, role: Role) -> str:
         request_id = f"{self.state.next_request_id}"
         self.state.next_request_id += 1
-        self.state.in_flight[request_id] = InFlight(dataset=run.name, role=role)  # type: ignore[arg-type]
+        self.state.in_flight[request_id] = InFlight(dataset=run.name, role=role)
         return request_id
 
     def _from_wall(self, run: DatasetRun) -> str | None:
@@ -322,7 +326,10 @@ class SyncEngine:
     def receive(self, event: Event) -> list[RecordRow | Deletion]:
         """Take one parser event; return what the store must write for it (often nothing)."""
         if isinstance(event, MessageSetStatus):
-            return []  # message-set recovery is for adds and mods; queries are simply re-asked
+            self._on_message_set(event)
+            return []
+        if not isinstance(event, ResponseStatus | Record):
+            assert_never(event)
         flight = self.state.in_flight.get(event.request_id or "")
         if flight is None:
             self._stray(event)
@@ -336,6 +343,27 @@ class SyncEngine:
         if flight.role == "deleted":
             return self._on_deleted(run, event)
         return self._on_record(run, event)
+
+    def _on_message_set(self, event: MessageSetStatus) -> None:
+        """The message set's own status, reported before any of its answers.
+
+        qbdsync's read sessions send no message-set IDs, so QuickBooks has no reason to send a
+        code other than 0; when it does, each query it answered is still settled by its own
+        status, and the ones it did not answer by this code (in end_response).
+        """
+        outcome = event.outcome
+        if outcome.recovery is Recovery.OK:
+            return
+        if outcome.processed:
+            self._error(
+                None,
+                outcome.code,
+                None,
+                outcome.recovery,
+                f"messageSetStatusCode {outcome.code}: {outcome.meaning}",
+            )
+            return
+        self._unprocessed_set = outcome
 
     def _stray(self, event: ResponseStatus | Record) -> None:
         """An answer to no request in flight: a repeated response, or a client's mistake."""
@@ -382,7 +410,6 @@ class SyncEngine:
             if recovery is Recovery.KEEP_WARN:
                 self._error(run.name, status.code, None, recovery, said, said, cause=cause)
             if flight.role == "main":
-                run.pages += 1
                 run.iterator_id = status.iterator_id
                 run.remaining = 0 if recovery is Recovery.EMPTY else status.remaining
             return
@@ -723,6 +750,7 @@ class SyncEngine:
         for dataset in datasets:
             self._error(dataset, None, f"0x{info.code:08X}", info.recovery, text)
         self.state.in_flight.clear()
+        self._unprocessed_set = None
 
     def reject_response(self, request_id: str | None, message: str) -> None:
         """QuickBooks' response could not be read (a record past the size limits), so nothing
@@ -753,6 +781,7 @@ class SyncEngine:
                 failed.add(run.name)
         self._error(",".join(sorted(failed)) or None, None, None, Recovery.FATAL_REQUEST, message)
         self.state.in_flight.clear()
+        self._unprocessed_set = None
 
     def end_response(self, response_bytes: int = 0, now: float | None = None) -> ResponseOutcome:
         """Close the round trip: finished datasets commit their watermarks with their rows.
@@ -761,6 +790,7 @@ class SyncEngine:
         follow the records' real size.
         """
         watermarks: dict[str, str] = {}
+        unanswered = False
         self._record_gaps()
         self._adapt_page_size(response_bytes)
         for flight in self.state.in_flight.values():
@@ -770,9 +800,8 @@ class SyncEngine:
             if run.status != RunStatus.RUNNING:
                 continue
             if not flight.status_seen:
-                run.status = RunStatus.RETRY
-                run.message = "QuickBooks' response had no answer to this query"
-                self._error(run.name, None, None, Recovery.RETRY_NEXT_SESSION, run.message)
+                self._unanswered(run)
+                unanswered = True
                 continue
             exhausted = not DATASETS[run.name].iterator or not run.remaining
             if exhausted:
@@ -780,12 +809,39 @@ class SyncEngine:
                 newest = _later(run.watermark, run.high_water)
                 if newest is not None and newest != run.watermark:
                     watermarks[run.name] = newest
+        outcome, self._unprocessed_set = self._unprocessed_set, None
+        if outcome is not None and not unanswered:
+            # Every query was answered all the same: their statuses stand; the code is noted.
+            self._error(
+                None,
+                outcome.code,
+                None,
+                Recovery.KEEP_WARN,
+                f"messageSetStatusCode {outcome.code} ({outcome.meaning}), yet every query of "
+                "the message set was answered; the answers were kept",
+            )
         self.state.in_flight.clear()
         if now is not None:
             self._defer_if_over_budget(now)
         self._seal_errors()
         done = all(r.status in FINISHED_RUN_STATUSES for r in self.state.runs)
         return ResponseOutcome(watermarks=watermarks, progress=self.progress(), done=done)
+
+    def _unanswered(self, run: DatasetRun) -> None:
+        """A query of this response got no ``…Rs``: it is asked again next session, or, when
+        the message set's code says the set itself was refused as built, it fails."""
+        outcome = self._unprocessed_set
+        if outcome is None:
+            run.status = RunStatus.RETRY
+            run.message = "QuickBooks' response had no answer to this query"
+            self._error(run.name, None, None, Recovery.RETRY_NEXT_SESSION, run.message)
+            return
+        run.status = _RUN_STATUS_FOR.get(outcome.recovery, RunStatus.RETRY)
+        run.message = (
+            f"QuickBooks did not run this query: messageSetStatusCode {outcome.code} "
+            f"({outcome.meaning})"
+        )
+        self._error(run.name, outcome.code, None, outcome.recovery, run.message)
 
     def _defer_if_over_budget(self, now: float) -> None:
         """Once the time budget is spent, start nothing new: the rest waits for the next session.

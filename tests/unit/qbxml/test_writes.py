@@ -140,9 +140,9 @@ def test_delete_requests() -> None:
 
 
 def test_version_dependent_elements() -> None:
-    with pytest.raises(RequestBug, match="qbXML 8.0"):
+    with pytest.raises(RequestBug, match=r"qbXML 8\.0"):
         build_write_set("7.0", [AddRequest("Customer", "1", (("Name", "a"),), GUID)])
-    with pytest.raises(RequestBug, match="qbXML 12.0"):
+    with pytest.raises(RequestBug, match=r"qbXML 12\.0"):
         build_write_set("11.0", [AddRequest("Transfer", "1", (("Amount", "1.00"),))])
     with pytest.raises(RequestBug, match="not a qbXML version"):
         build_write_set("16", [])

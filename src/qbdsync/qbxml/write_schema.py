@@ -3,9 +3,17 @@
 QuickBooks validates a request against its ``xsd:sequence`` before running it: one child out of
 order rejects the whole message set (hresult 0x80040400). The write builder (``qbxml.writes``)
 sorts what it is given by these tables and the simulator refuses what breaks them, so both sides
-agree by construction. The orders are facts from Intuit's qbXML 13.0/16.0 reference for the US
-edition (CA/UK-only elements such as ``TaxAmount`` are listed where they sit), written down as our
-own data; elements qbdsync never sends are left out, and a builder refuses anything not listed.
+agree by construction. Elements qbdsync never sends are left out, and a builder refuses anything
+not listed; CA/UK/AU-only elements (``TaxAmount``, ``IsTaxIncluded``) are listed where they sit.
+
+Checked against facts, written down as our own data: every order, choice, repetition, since-version
+and length here was compared with Intuit's annotated qbXML request data (the ``qbxmlops*.xml``
+sample files of the qbXML SDK, versions 2.0 through 14.0, which the QuickBooks PHP DevKit's
+``QBXML/Schema/Object`` classes are generated from) and with those DevKit schema objects, which
+cover qbXML up to about 7.0 plus a few hand additions. Where the two disagree (the DevKit puts
+``PreferredDeliveryMethod`` after ``PriceLevelRef`` in CustomerAdd, and merges the two alternatives
+of ``DepositLineAdd``), Intuit's data is followed. qbXML 15.0 and 16.0 published no new sample
+data for these requests; their order is taken as 14.0's.
 
 A :class:`Child` is one position of a sequence: one element, or a choice of several, optionally
 repeating. Aggregates are the names in :data:`WRITE_ORDER`, every ``…Ref`` (ListID, FullName) and
@@ -44,8 +52,10 @@ def _seq(*parts: str | Child) -> tuple[Child, ...]:
     return tuple(_one(part) if isinstance(part, str) else part for part in parts)
 
 
+# Addr1..Addr5, City, State, PostalCode, Country, Note. (A customer's repeating ShipToAddress,
+# qbXML 12.0, also carries Name and DefaultShipTo; qbdsync does not send it.)
 ADDRESS_AGGREGATES: Final[frozenset[str]] = frozenset(
-    {"BillAddress", "ShipAddress", "VendorAddress", "Address", "ShipToAddress"}
+    {"BillAddress", "ShipAddress", "VendorAddress", "Address"}
 )
 
 # -- lines ------------------------------------------------------------------------------------
@@ -160,8 +170,8 @@ _CUSTOMER_TAIL: Final = (
     "PreferredDeliveryMethod",
     "PriceLevelRef",
 )
+# IsTaxAgency is only in VendorRet: QuickBooks sets it, a VendorAdd/Mod cannot.
 _VENDOR_BODY: Final = (
-    "IsTaxAgency",
     "CompanyName",
     "Salutation",
     "FirstName",
@@ -243,8 +253,7 @@ _SALES_RECEIPT_HEAD: Final = (
 _PURCHASE_ORDER_HEAD: Final = (
     "VendorRef",
     "ClassRef",
-    "InventorySiteRef",
-    "ShipToEntityRef",
+    _choice("InventorySiteRef", "ShipToEntityRef"),
     "TemplateRef",
     "TxnDate",
     "RefNumber",
@@ -274,7 +283,10 @@ _PURCHASE_LINES_MOD: Final = (
 )
 _SERVICE_PRICES: Final = (_choice("SalesOrPurchase", "SalesAndPurchase"),)
 _SERVICE_PRICES_MOD: Final = (_choice("SalesOrPurchaseMod", "SalesAndPurchaseMod"),)
-_ITEM_HEAD: Final = ("Name", "BarCodeValue", "IsActive", "ClassRef", "ParentRef")
+# The bar code is an aggregate (BarCode: BarCodeValue, AssignEvenIfUsed, AllowOverride, 12.0).
+# ItemNonInventoryAdd alone has ParentRef before ClassRef; its Mod and the other kinds do not.
+_ITEM_HEAD: Final = ("Name", "BarCode", "IsActive", "ClassRef", "ParentRef")
+_NON_INVENTORY_ADD_HEAD: Final = ("Name", "BarCode", "IsActive", "ParentRef", "ClassRef")
 
 # The children of every write aggregate qbdsync sends, in order.
 WRITE_ORDER: Final[dict[str, tuple[Child, ...]]] = {
@@ -339,7 +351,7 @@ WRITE_ORDER: Final[dict[str, tuple[Child, ...]]] = {
         "OpenBalanceDate",
         "BillingRateRef",
         "ExternalGUID",
-        "PrefillAccountRef",
+        _many("PrefillAccountRef"),
         "CurrencyRef",
     ),
     "VendorMod": _seq(
@@ -350,7 +362,7 @@ WRITE_ORDER: Final[dict[str, tuple[Child, ...]]] = {
         "ClassRef",
         *_VENDOR_BODY,
         "BillingRateRef",
-        "PrefillAccountRef",
+        _many("PrefillAccountRef"),
         "CurrencyRef",
     ),
     "ItemServiceAdd": _seq(
@@ -372,7 +384,7 @@ WRITE_ORDER: Final[dict[str, tuple[Child, ...]]] = {
         *_SERVICE_PRICES_MOD,
     ),
     "ItemNonInventoryAdd": _seq(
-        *_ITEM_HEAD,
+        *_NON_INVENTORY_ADD_HEAD,
         "ManufacturerPartNumber",
         "UnitOfMeasureSetRef",
         "IsTaxIncluded",
@@ -445,6 +457,7 @@ WRITE_ORDER: Final[dict[str, tuple[Child, ...]]] = {
         "ReorderPoint",
         "Max",
     ),
+    "BarCode": _seq("BarCodeValue", "AssignEvenIfUsed", "AllowOverride"),
     "SalesOrPurchase": _seq("Desc", _choice("Price", "PricePercent"), "AccountRef"),
     "SalesAndPurchase": _seq(
         "SalesDesc",
@@ -691,6 +704,19 @@ WRITE_ORDER: Final[dict[str, tuple[Child, ...]]] = {
         "ExternalGUID",
         *_PURCHASE_LINES_ADD,
     ),
+    "CreditCardChargeMod": _seq(
+        "TxnID",
+        "EditSequence",
+        "AccountRef",
+        "PayeeEntityRef",
+        "TxnDate",
+        "RefNumber",
+        "Memo",
+        "IsTaxIncluded",
+        "SalesTaxCodeRef",
+        "ExchangeRate",
+        *_PURCHASE_LINES_MOD,
+    ),
     "DepositAdd": _seq(
         "TxnDate",
         "DepositToAccountRef",
@@ -769,7 +795,7 @@ for _address in ADDRESS_AGGREGATES:
     WRITE_ORDER[_address] = _seq(*ADDRESS_ORDER)
 
 # Add/Mod requests by record kind ("Invoice" → InvoiceAddRq / InvoiceModRq). A kind without a
-# Mod here cannot be modified through qbXML (BillPaymentCreditCard, CreditCardCharge as sent).
+# Mod here cannot be modified through qbXML (BillPaymentCreditCard has no Mod request).
 ADD_KINDS: Final[frozenset[str]] = frozenset(
     name.removesuffix("Add")
     for name in WRITE_ORDER
@@ -793,15 +819,395 @@ LIST_KINDS: Final[frozenset[str]] = frozenset(
 )
 # Transfer is no TxnDelType: QuickBooks cannot delete a transfer through qbXML.
 TXN_DEL_KINDS: Final[frozenset[str]] = frozenset(ADD_KINDS - LIST_KINDS - {"Transfer"})
-# The qbXML version that introduced a request or an element; older versions refuse them.
-SINCE_VERSION: Final[dict[str, tuple[int, int]]] = {
-    "ExternalGUID": (8, 0),
-    "TransferAdd": (12, 0),
-    "TransferMod": (12, 0),
-    "BillPaymentCreditCardAdd": (2, 0),
-}
 MESSAGE_SET_ID_MAX: Final[int] = 24
 EDIT_SEQUENCE_MAX: Final[int] = 16
+
+# -- versions ---------------------------------------------------------------------------------
+# The qbXML version (major, minor) that introduced a request, and a child within its parent; a
+# session that speaks an older version is refused them. A request or child not listed is as old
+# as qbXML itself (1.0/2.0). ExternalGUID came in 8.0 for list records and 9.0 for transactions.
+Version = tuple[int, int]
+
+REQUEST_SINCE: Final[dict[str, Version]] = {
+    "AccountMod": (6, 0),
+    "ItemOtherChargeMod": (3, 0),
+    "InvoiceMod": (2, 1),
+    "CreditMemoMod": (3, 0),
+    "SalesReceiptMod": (5, 0),
+    "ReceivePaymentAdd": (1, 1),
+    "ReceivePaymentMod": (6, 0),
+    "BillMod": (3, 0),
+    "VendorCreditMod": (8, 0),
+    "BillPaymentCheckAdd": (2, 0),
+    "BillPaymentCheckMod": (6, 0),
+    "BillPaymentCreditCardAdd": (2, 0),
+    "PurchaseOrderMod": (2, 1),
+    "CheckMod": (6, 0),
+    "CreditCardChargeMod": (6, 0),
+    "DepositAdd": (2, 0),
+    "DepositMod": (7, 0),
+    "TransferAdd": (12, 0),
+    "TransferMod": (12, 0),
+    "JournalEntryMod": (6, 0),
+    "ListDelRq": (1, 1),
+    "TxnDelRq": (1, 1),
+}
+
+_ADDRESS_SINCE: Final[dict[str, Version]] = {"Addr4": (2, 0), "Addr5": (6, 0), "Note": (6, 0)}
+_CUSTOMER_SINCE: Final[dict[str, Version]] = {
+    "ClassRef": (12, 0),
+    "JobTitle": (12, 0),
+    "Cc": (12, 0),
+    "PreferredPaymentMethodRef": (3, 0),
+    "Notes": (3, 0),
+    "PreferredDeliveryMethod": (12, 0),
+    "PriceLevelRef": (4, 0),
+    "CurrencyRef": (8, 0),
+}
+# CustomerMod and VendorMod gained these in 3.0 (the Add had them from the start).
+_CUSTOMER_MOD_SINCE: Final[dict[str, Version]] = {
+    **_CUSTOMER_SINCE,
+    **dict.fromkeys(
+        (
+            "IsActive",
+            "ParentRef",
+            "CustomerTypeRef",
+            "TermsRef",
+            "SalesRepRef",
+            "SalesTaxCodeRef",
+            "ItemSalesTaxRef",
+            "ResaleNumber",
+            "CreditLimit",
+            "JobStatus",
+            "JobStartDate",
+            "JobProjectedEndDate",
+            "JobEndDate",
+            "JobDesc",
+            "JobTypeRef",
+        ),
+        (3, 0),
+    ),
+}
+_VENDOR_SINCE: Final[dict[str, Version]] = {
+    "ClassRef": (12, 0),
+    "JobTitle": (12, 0),
+    "ShipAddress": (11, 0),
+    "Cc": (12, 0),
+    "Notes": (3, 0),
+    "BillingRateRef": (6, 0),
+    "PrefillAccountRef": (8, 0),
+    "CurrencyRef": (8, 0),
+}
+_VENDOR_MOD_SINCE: Final[dict[str, Version]] = {
+    **_VENDOR_SINCE,
+    **dict.fromkeys(
+        (
+            "IsActive",
+            "VendorTypeRef",
+            "TermsRef",
+            "CreditLimit",
+            "VendorTaxIdent",
+            "IsVendorEligibleFor1099",
+        ),
+        (3, 0),
+    ),
+}
+_ITEM_SINCE: Final[dict[str, Version]] = {
+    "BarCode": (12, 0),
+    "ClassRef": (12, 0),
+    "ManufacturerPartNumber": (7, 0),
+    "UnitOfMeasureSetRef": (7, 0),
+    "ForceUOMChange": (7, 0),
+    "IsTaxIncluded": (6, 0),
+    "PurchaseTaxCodeRef": (6, 0),
+    "Max": (13, 0),
+}
+_ITEM_ADD_SINCE: Final[dict[str, Version]] = {**_ITEM_SINCE, "ExternalGUID": (8, 0)}
+_SALES_HEAD_SINCE: Final[dict[str, Version]] = {
+    "TemplateRef": (3, 0),
+    "IsToBeEmailed": (6, 0),
+    "IsTaxIncluded": (6, 0),
+    "Other": (6, 0),
+    "ExchangeRate": (8, 0),
+}
+_SALES_ADD_SINCE: Final[dict[str, Version]] = {**_SALES_HEAD_SINCE, "ExternalGUID": (9, 0)}
+_SALES_LINE_SINCE: Final[dict[str, Version]] = {
+    "UnitOfMeasure": (7, 0),
+    "OverrideUOMSetRef": (7, 0),
+    "PriceLevelRef": (4, 0),
+    "TaxAmount": (6, 1),
+    "InventorySiteRef": (10, 0),
+    "OverrideItemAccountRef": (2, 0),
+    "Other1": (6, 0),
+    "Other2": (6, 0),
+}
+_PURCHASE_HEAD_SINCE: Final[dict[str, Version]] = {
+    "IsTaxIncluded": (6, 0),
+    "SalesTaxCodeRef": (6, 0),
+    "ExchangeRate": (8, 0),
+}
+_PURCHASE_ADD_SINCE: Final[dict[str, Version]] = {**_PURCHASE_HEAD_SINCE, "ExternalGUID": (9, 0)}
+_BILL_SINCE: Final[dict[str, Version]] = {
+    **_PURCHASE_HEAD_SINCE,
+    "APAccountRef": (2, 0),
+    "VendorAddress": (13, 0),
+}
+_VENDOR_CREDIT_SINCE: Final[dict[str, Version]] = {
+    "APAccountRef": (2, 0),
+    "IsTaxIncluded": (8, 0),
+    "SalesTaxCodeRef": (8, 0),
+    "ExchangeRate": (8, 0),
+}
+_EXPENSE_LINE_SINCE: Final[dict[str, Version]] = {
+    "TaxAmount": (6, 1),
+    "SalesTaxCodeRef": (6, 0),
+    "BillableStatus": (2, 0),
+}
+_ITEM_LINE_SINCE: Final[dict[str, Version]] = {
+    **_EXPENSE_LINE_SINCE,
+    "InventorySiteRef": (10, 0),
+    "UnitOfMeasure": (7, 0),
+    "OverrideItemAccountRef": (2, 0),
+}
+_BILL_PAYMENT_SINCE: Final[dict[str, Version]] = {"Memo": (3, 0), "ExchangeRate": (8, 0)}
+_PURCHASE_ORDER_SINCE: Final[dict[str, Version]] = {
+    "InventorySiteRef": (10, 0),
+    "TemplateRef": (3, 0),
+    "IsToBeEmailed": (6, 0),
+    "IsTaxIncluded": (6, 0),
+    "SalesTaxCodeRef": (6, 0),
+    "Other1": (6, 0),
+    "Other2": (6, 0),
+    "ExchangeRate": (8, 0),
+}
+_PURCHASE_ORDER_LINE_SINCE: Final[dict[str, Version]] = {
+    "ManufacturerPartNumber": (7, 0),
+    "UnitOfMeasure": (7, 0),
+    "OverrideUOMSetRef": (7, 0),
+    "SalesTaxCodeRef": (6, 0),
+    "OverrideItemAccountRef": (2, 0),
+    "Other1": (6, 0),
+    "Other2": (6, 0),
+}
+_DEPOSIT_SINCE: Final[dict[str, Version]] = {"CurrencyRef": (8, 0), "ExchangeRate": (8, 0)}
+_JOURNAL_SINCE: Final[dict[str, Version]] = {
+    "IsAdjustment": (3, 0),
+    "IsHomeCurrencyAdjustment": (8, 0),
+    "IsAmountsEnteredInHomeCurrency": (8, 0),
+    "CurrencyRef": (8, 0),
+    "ExchangeRate": (8, 0),
+}
+_JOURNAL_LINE_SINCE: Final[dict[str, Version]] = {
+    "TaxAmount": (6, 1),
+    "ItemSalesTaxRef": (6, 0),
+    "BillableStatus": (3, 0),
+}
+
+ELEMENT_SINCE: Final[dict[str, dict[str, Version]]] = {
+    "AccountAdd": {"SalesTaxCodeRef": (6, 0), "TaxLineID": (7, 0), "CurrencyRef": (8, 0)},
+    "AccountMod": {"SalesTaxCodeRef": (6, 0), "TaxLineID": (7, 0), "CurrencyRef": (8, 0)},
+    "CustomerAdd": {**_CUSTOMER_SINCE, "ExternalGUID": (8, 0)},
+    "CustomerMod": _CUSTOMER_MOD_SINCE,
+    "VendorAdd": {**_VENDOR_SINCE, "ExternalGUID": (8, 0)},
+    "VendorMod": _VENDOR_MOD_SINCE,
+    "ItemServiceAdd": _ITEM_ADD_SINCE,
+    "ItemServiceMod": _ITEM_SINCE,
+    "ItemNonInventoryAdd": _ITEM_ADD_SINCE,
+    "ItemNonInventoryMod": _ITEM_SINCE,
+    "ItemOtherChargeAdd": _ITEM_ADD_SINCE,
+    "ItemOtherChargeMod": _ITEM_SINCE,
+    "ItemInventoryAdd": _ITEM_ADD_SINCE,
+    # ItemInventoryMod could not change the income account before 7.0.
+    "ItemInventoryMod": {**_ITEM_SINCE, "IncomeAccountRef": (7, 0)},
+    "SalesAndPurchase": {"PurchaseTaxCodeRef": (6, 0)},
+    "SalesOrPurchaseMod": {"AccountRef": (7, 0)},
+    "SalesAndPurchaseMod": {
+        "IncomeAccountRef": (7, 0),
+        "ExpenseAccountRef": (7, 0),
+        "PurchaseTaxCodeRef": (6, 0),
+    },
+    "InvoiceAdd": {**_SALES_ADD_SINCE, "LinkToTxnID": (6, 0)},
+    "InvoiceMod": _SALES_HEAD_SINCE,
+    "CreditMemoAdd": _SALES_ADD_SINCE,
+    "CreditMemoMod": _SALES_HEAD_SINCE,
+    "SalesReceiptAdd": _SALES_ADD_SINCE,
+    "SalesReceiptMod": _SALES_HEAD_SINCE,
+    **dict.fromkeys(
+        (
+            "InvoiceLineAdd",
+            "InvoiceLineMod",
+            "CreditMemoLineAdd",
+            "CreditMemoLineMod",
+            "SalesReceiptLineAdd",
+            "SalesReceiptLineMod",
+        ),
+        _SALES_LINE_SINCE,
+    ),
+    "ReceivePaymentAdd": {"ExchangeRate": (8, 0), "ExternalGUID": (9, 0)},
+    "ReceivePaymentMod": {"ExchangeRate": (8, 0)},
+    "AppliedToTxnAdd": {"DiscountClassRef": (11, 0)},
+    "AppliedToTxnMod": {"DiscountClassRef": (11, 0)},
+    "BillAdd": {**_BILL_SINCE, "ExternalGUID": (9, 0), "LinkToTxnID": (4, 0)},
+    "BillMod": _BILL_SINCE,
+    "ExpenseLineAdd": _EXPENSE_LINE_SINCE,
+    "ExpenseLineMod": _EXPENSE_LINE_SINCE,
+    "ItemLineAdd": _ITEM_LINE_SINCE,
+    "ItemLineMod": _ITEM_LINE_SINCE,
+    "VendorCreditAdd": {**_VENDOR_CREDIT_SINCE, "ExternalGUID": (9, 0)},
+    "VendorCreditMod": _VENDOR_CREDIT_SINCE,
+    "BillPaymentCheckAdd": {**_BILL_PAYMENT_SINCE, "ExternalGUID": (9, 0)},
+    "BillPaymentCheckMod": _BILL_PAYMENT_SINCE,
+    "BillPaymentCreditCardAdd": {**_BILL_PAYMENT_SINCE, "ExternalGUID": (9, 0)},
+    "PurchaseOrderAdd": {**_PURCHASE_ORDER_SINCE, "ExternalGUID": (9, 0)},
+    "PurchaseOrderMod": _PURCHASE_ORDER_SINCE,
+    "PurchaseOrderLineAdd": _PURCHASE_ORDER_LINE_SINCE,
+    "PurchaseOrderLineMod": _PURCHASE_ORDER_LINE_SINCE,
+    "CheckAdd": _PURCHASE_ADD_SINCE,
+    "CheckMod": _PURCHASE_HEAD_SINCE,
+    "CreditCardChargeAdd": _PURCHASE_ADD_SINCE,
+    "CreditCardChargeMod": _PURCHASE_HEAD_SINCE,
+    "DepositAdd": {**_DEPOSIT_SINCE, "ExternalGUID": (9, 0)},
+    "DepositMod": _DEPOSIT_SINCE,
+    "JournalEntryAdd": {**_JOURNAL_SINCE, "ExternalGUID": (9, 0)},
+    "JournalEntryMod": _JOURNAL_SINCE,
+    "JournalDebitLine": _JOURNAL_LINE_SINCE,
+    "JournalCreditLine": _JOURNAL_LINE_SINCE,
+    "JournalLineMod": _JOURNAL_LINE_SINCE,
+    **dict.fromkeys(ADDRESS_AGGREGATES, _ADDRESS_SINCE),
+}
+
+
+def since_version(parent: str, child: str | None = None) -> Version | None:
+    """The qbXML version that introduced request ``parent`` (no ``child``) or ``child`` in it."""
+    if child is None:
+        return REQUEST_SINCE.get(parent)
+    return ELEMENT_SINCE.get(parent, {}).get(child)
+
+
+# -- lengths ----------------------------------------------------------------------------------
+# The longest text QuickBooks Desktop (US, CA, UK, AU alike) stores in a field, in characters,
+# by aggregate with its Add/Mod suffix dropped (an Add and its Mod agree). Fields not listed are
+# references, amounts, dates, flags or enumerations. Names are 41 for customers and vendors but
+# 31 for accounts and items; a bill's RefNumber (the supplier's number) is 20, an invoice's 11.
+_PERSON_LENGTHS: Final[dict[str, int]] = {
+    "Name": 41,
+    "CompanyName": 41,
+    "Salutation": 15,
+    "FirstName": 25,
+    "MiddleName": 5,
+    "LastName": 25,
+    "JobTitle": 41,
+    "Phone": 21,
+    "AltPhone": 21,
+    "Fax": 21,
+    "Email": 1023,
+    "Cc": 1023,
+    "Contact": 41,
+    "AltContact": 41,
+    "AccountNumber": 99,
+    "Notes": 4095,
+}
+_SALES_LENGTHS: Final[dict[str, int]] = {
+    "RefNumber": 11,
+    "PONumber": 25,
+    "FOB": 13,
+    "Memo": 4095,
+    "Other": 29,
+}
+_SALES_LINE_LENGTHS: Final[dict[str, int]] = {
+    "Desc": 4095,
+    "UnitOfMeasure": 31,
+    "Other1": 29,
+    "Other2": 29,
+}
+_MEMO: Final[dict[str, int]] = {"Memo": 4095}
+_MEMO_REF_11: Final[dict[str, int]] = {"Memo": 4095, "RefNumber": 11}
+_MEMO_REF_20: Final[dict[str, int]] = {"Memo": 4095, "RefNumber": 20}
+ADDRESS_MAX_LENGTH: Final[dict[str, int]] = {
+    "Addr1": 41,
+    "Addr2": 41,
+    "Addr3": 41,
+    "Addr4": 41,
+    "Addr5": 41,
+    "City": 31,
+    "State": 21,
+    "PostalCode": 13,
+    "Country": 31,
+    "Note": 41,
+}
+MAX_LENGTH: Final[dict[str, dict[str, int]]] = {
+    "Account": {"Name": 31, "AccountNumber": 7, "BankNumber": 25, "Desc": 200},
+    "Customer": {**_PERSON_LENGTHS, "ResaleNumber": 15, "JobDesc": 99},
+    "Vendor": {**_PERSON_LENGTHS, "NameOnCheck": 41, "VendorTaxIdent": 15},
+    "ItemService": {"Name": 31},
+    "ItemNonInventory": {"Name": 31, "ManufacturerPartNumber": 31},
+    "ItemOtherCharge": {"Name": 31},
+    "ItemInventory": {
+        "Name": 31,
+        "ManufacturerPartNumber": 31,
+        "SalesDesc": 4095,
+        "PurchaseDesc": 4095,
+    },
+    "BarCode": {"BarCodeValue": 50},
+    "SalesOrPurchase": {"Desc": 4095},
+    "SalesAndPurchase": {"SalesDesc": 4095, "PurchaseDesc": 4095},
+    "Invoice": _SALES_LENGTHS,
+    "CreditMemo": _SALES_LENGTHS,
+    "SalesReceipt": {**_SALES_LENGTHS, "CheckNumber": 25},
+    "InvoiceLine": _SALES_LINE_LENGTHS,
+    "CreditMemoLine": _SALES_LINE_LENGTHS,
+    "SalesReceiptLine": _SALES_LINE_LENGTHS,
+    "ReceivePayment": _MEMO_REF_20,
+    "Bill": _MEMO_REF_20,
+    "VendorCredit": _MEMO_REF_20,
+    "ExpenseLine": _MEMO,
+    "ItemLine": {"Desc": 4095, "UnitOfMeasure": 31},
+    "BillPaymentCheck": _MEMO_REF_11,
+    "BillPaymentCreditCard": _MEMO_REF_11,
+    "PurchaseOrder": {**_MEMO_REF_11, "FOB": 13, "VendorMsg": 99, "Other1": 25, "Other2": 29},
+    "PurchaseOrderLine": {**_SALES_LINE_LENGTHS, "ManufacturerPartNumber": 31},
+    "Check": _MEMO_REF_11,
+    "CreditCardCharge": _MEMO_REF_11,
+    "Deposit": _MEMO,
+    "DepositLine": {"Memo": 4095, "CheckNumber": 11},
+    "Transfer": _MEMO,
+    "JournalEntry": {"RefNumber": 11},
+    "JournalDebitLine": _MEMO,
+    "JournalCreditLine": _MEMO,
+    "JournalLine": _MEMO,
+    **dict.fromkeys(ADDRESS_AGGREGATES, ADDRESS_MAX_LENGTH),
+}
+
+
+def max_length(parent: str, child: str) -> int | None:
+    """How many characters QuickBooks stores in text ``child`` of aggregate ``parent``."""
+    if child == "EditSequence":
+        return EDIT_SEQUENCE_MAX
+    kind = parent.removesuffix("Add") if parent.endswith("Add") else parent.removesuffix("Mod")
+    return MAX_LENGTH.get(kind, {}).get(child)
+
+
+# -- alternatives a sequence cannot express ---------------------------------------------------
+# JournalEntryAdd has a choice between IsHomeCurrencyAdjustment and the group
+# (IsAmountsEnteredInHomeCurrency, CurrencyRef, ExchangeRate): one side or the other, not both.
+EXCLUSIVE: Final[dict[str, tuple[tuple[frozenset[str], frozenset[str]], ...]]] = {
+    "JournalEntryAdd": (
+        (
+            frozenset({"IsHomeCurrencyAdjustment"}),
+            frozenset({"IsAmountsEnteredInHomeCurrency", "CurrencyRef", "ExchangeRate"}),
+        ),
+    ),
+}
+
+
+def exclusion_violation(parent: str, tags: list[str]) -> str | None:
+    """Why ``tags`` mix two alternatives of ``parent`` that exclude each other, or None."""
+    present = set(tags)
+    for one_side, other_side in EXCLUSIVE.get(parent, ()):
+        mine, theirs = sorted(present & one_side), sorted(present & other_side)
+        if mine and theirs:
+            return f"<{mine[0]}> and <{theirs[0]}> are alternatives in <{parent}>; give only one."
+    return None
 
 
 def is_aggregate(name: str) -> bool:
@@ -850,4 +1256,4 @@ def sequence_violation(parent: str, tags: list[str]) -> str | None:
                 return f"<{tag}> may appear only once in <{parent}>."
             return f"<{tag}> and <{last_tag}> are alternatives in <{parent}>; give only one."
         last_index, last_tag = index, tag
-    return None
+    return exclusion_violation(parent, tags)

@@ -27,10 +27,11 @@ from qbdsync.qbxml.write_schema import (
     LIST_KINDS,
     MESSAGE_SET_ID_MAX,
     MOD_KINDS,
-    SINCE_VERSION,
     TXN_DEL_KINDS,
     children_of,
+    exclusion_violation,
     is_aggregate,
+    since_version,
 )
 
 Value = str | tuple["Field", ...]
@@ -103,16 +104,20 @@ class _Renderer:
         self.version = version
         self.out = out
 
-    def check_since(self, name: str) -> None:
-        since = SINCE_VERSION.get(name)
+    def supports(self, parent: str, child: str | None = None) -> bool:
+        since = since_version(parent, child)
+        return since is None or self.version >= since
+
+    def check_since(self, parent: str, child: str | None = None) -> None:
+        since = since_version(parent, child)
         if since is not None and self.version < since:
+            where = f"<{parent}>" if child is None else f"<{child}> in <{parent}>"
             raise RequestBug(
-                f"<{name}> needs qbXML {since[0]}.{since[1]} or later"
+                f"{where} needs qbXML {since[0]}.{since[1]} or later"
                 f" (this session speaks {self.version[0]}.{self.version[1]})"
             )
 
     def aggregate(self, name: str, fields: Sequence[Field]) -> None:
-        self.check_since(name)
         order = children_of(name)
         position: dict[str, int] = {}
         for slot_index, child in enumerate(order):
@@ -133,9 +138,13 @@ class _Renderer:
                     )
                 if any(index == k for k, _ in keyed):
                     raise RequestBug(f"<{name}>: <{child_name}> may appear only once")
+            self.check_since(name, child_name)
             keyed.append((index, given))
         if not keyed:
             raise RequestBug(f"<{name}> needs at least one child element")
+        excluded = exclusion_violation(name, [child_name for child_name, _ in fields])
+        if excluded is not None:
+            raise RequestBug(excluded)
         keyed.sort()  # stable within a slot: lines keep the order they were given in
         self.out.append(f"<{name}>")
         for _index, given in keyed:
@@ -144,7 +153,6 @@ class _Renderer:
         self.out.append(f"</{name}>")
 
     def element(self, name: str, value: Value) -> None:
-        self.check_since(name)
         if is_aggregate(name):
             if isinstance(value, str):
                 raise RequestBug(f"<{name}> holds elements, not text")
@@ -167,10 +175,14 @@ def _render(renderer: _Renderer, request: WriteRequest) -> None:
         if request.kind not in ADD_KINDS:
             raise RequestBug(f"no Add request is known for {request.kind!r}")
         body = f"{request.kind}Add"
+        renderer.check_since(body)
         fields = list(request.fields)
         if any(name == "ExternalGUID" for name, _ in fields):
             raise RequestBug(f"{body}: pass the ExternalGUID as external_guid")
-        takes_guid = any("ExternalGUID" in child.names for child in children_of(body))
+        has_guid_slot = any("ExternalGUID" in child.names for child in children_of(body))
+        # An Add whose session version predates its ExternalGUID (8.0 lists, 9.0 transactions)
+        # goes without one; one given anyway is refused below as too new for the version.
+        takes_guid = has_guid_slot and renderer.supports(body, "ExternalGUID")
         if takes_guid:
             if request.external_guid is None:
                 raise RequestBug(f"{body} takes an ExternalGUID: every Add must carry one")
@@ -178,7 +190,9 @@ def _render(renderer: _Renderer, request: WriteRequest) -> None:
                 raise RequestBug(f"{request.external_guid!r} is not a {{GUID}}")
             fields.append(("ExternalGUID", request.external_guid))
         elif request.external_guid is not None:
-            raise RequestBug(f"{body} has no ExternalGUID")
+            if not has_guid_slot:
+                raise RequestBug(f"{body} has no ExternalGUID")
+            renderer.check_since(body, "ExternalGUID")
         out.append(f'<{body}Rq requestID="{request_id}">')
         renderer.aggregate(body, fields)
         out.append(f"</{body}Rq>")
@@ -190,6 +204,7 @@ def _render(renderer: _Renderer, request: WriteRequest) -> None:
         if not request.edit_sequence or len(request.edit_sequence) > EDIT_SEQUENCE_MAX:
             raise RequestBug(f"{request.kind}: bad EditSequence {request.edit_sequence!r}")
         body = f"{request.kind}Mod"
+        renderer.check_since(body)
         id_name = "ListID" if request.kind in LIST_KINDS else "TxnID"
         head: list[Field] = [(id_name, request.object_id), ("EditSequence", request.edit_sequence)]
         if any(name in (id_name, "EditSequence") for name, _ in request.fields):

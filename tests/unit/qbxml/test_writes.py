@@ -6,10 +6,11 @@ import pytest
 from lxml import etree
 
 from qbdsync.errors import RequestBug
-from qbdsync.qbxml.write_schema import WRITE_ORDER, sequence_violation
+from qbdsync.qbxml.write_schema import WRITE_ORDER, max_length, sequence_violation
 from qbdsync.qbxml.writes import (
     AddRequest,
     DelRequest,
+    Field,
     ModRequest,
     build_recovery_clear,
     build_recovery_query,
@@ -165,3 +166,139 @@ def test_every_add_with_a_guid_slot_puts_it_before_lines() -> None:
             assert name.endswith("Add")
             after = names[names.index("ExternalGUID") + 1 :]
             assert all(not n.endswith("Ret") for n in after)
+
+
+# -- facts checked against Intuit's qbXML request data ------------------------------------------
+
+
+def _add_tags(version: str, request: AddRequest) -> list[str]:
+    return _tags(_root(build_write_set(version, [request]))[0][0][0])
+
+
+def test_item_heads_put_class_and_parent_where_each_kind_has_them() -> None:
+    given = (
+        ("ParentRef", ref(full_name="Parts")),
+        ("ClassRef", ref(full_name="East")),
+        ("BarCode", (("BarCodeValue", "0123456789012"),)),
+        ("Name", "Widget"),
+    )
+    non_inventory = _add_tags("16.0", AddRequest("ItemNonInventory", "1", given, GUID))
+    assert non_inventory[:4] == ["Name", "BarCode", "ParentRef", "ClassRef"]
+    service = _add_tags("16.0", AddRequest("ItemService", "1", given, GUID))
+    assert service[:4] == ["Name", "BarCode", "ClassRef", "ParentRef"]
+    with pytest.raises(RequestBug, match="no child element <BarCodeValue>"):
+        build_write_set("16.0", [AddRequest("ItemService", "1", (("BarCodeValue", "1"),), GUID)])
+    with pytest.raises(RequestBug, match=r"<BarCode> in <ItemServiceAdd> needs qbXML 12\.0"):
+        build_write_set("11.0", [AddRequest("ItemService", "1", given[2:], GUID)])
+
+
+def test_vendor_writes_take_no_tax_agency_flag_and_several_prefill_accounts() -> None:
+    with pytest.raises(RequestBug, match="no child element <IsTaxAgency>"):
+        build_write_set("16.0", [AddRequest("Vendor", "1", (("IsTaxAgency", "true"),), GUID)])
+    tags = _add_tags(
+        "16.0",
+        AddRequest(
+            "Vendor",
+            "1",
+            (
+                ("PrefillAccountRef", ref(full_name="Rent")),
+                ("Name", "Landlord"),
+                ("PrefillAccountRef", ref(full_name="Utilities")),
+            ),
+            GUID,
+        ),
+    )
+    assert tags == ["Name", "ExternalGUID", "PrefillAccountRef", "PrefillAccountRef"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [
+        (
+            "PurchaseOrder",
+            (
+                ("InventorySiteRef", ref(full_name="Main")),
+                ("ShipToEntityRef", ref(full_name="A Customer")),
+            ),
+        ),
+        (
+            "JournalEntry",
+            (("IsHomeCurrencyAdjustment", "true"), ("CurrencyRef", ref(full_name="Euro"))),
+        ),
+    ],
+)
+def test_schema_alternatives_are_refused_together(kind: str, fields: tuple[Field, ...]) -> None:
+    with pytest.raises(RequestBug, match="alternatives"):
+        build_write_set("16.0", [AddRequest(kind, "1", fields, GUID)])
+    names = [name for name, _ in fields]
+    violation = sequence_violation(f"{kind}Add", names)
+    assert violation is not None and "alternatives" in violation
+
+
+def test_external_guid_versions_differ_for_lists_and_transactions() -> None:
+    invoice = (("CustomerRef", ref(full_name="A")),)
+    # 8.0 has no ExternalGUID on transactions: the Add goes without, and one given is refused.
+    assert "ExternalGUID" not in _add_tags("8.0", AddRequest("Invoice", "1", invoice))
+    with pytest.raises(RequestBug, match=r"<ExternalGUID> in <InvoiceAdd> needs qbXML 9\.0"):
+        build_write_set("8.0", [AddRequest("Invoice", "1", invoice, GUID)])
+    with pytest.raises(RequestBug, match="every Add must carry one"):
+        build_write_set("9.0", [AddRequest("Invoice", "1", invoice)])
+    assert "ExternalGUID" in _add_tags("8.0", AddRequest("Customer", "1", (("Name", "A"),), GUID))
+    with pytest.raises(RequestBug, match="every Add must carry one"):
+        build_write_set("8.0", [AddRequest("Customer", "1", (("Name", "A"),))])
+
+
+def test_elements_newer_than_the_session_are_refused() -> None:
+    bill = (
+        ("VendorRef", ref(full_name="V")),
+        ("VendorAddress", (("Addr1", "1 High St"),)),
+    )
+    with pytest.raises(RequestBug, match=r"<VendorAddress> in <BillAdd> needs qbXML 13\.0"):
+        build_write_set("12.0", [AddRequest("Bill", "1", bill, GUID)])
+    assert "VendorAddress" in _add_tags("13.0", AddRequest("Bill", "1", bill, GUID))
+    with pytest.raises(RequestBug, match=r"<Addr5> in <BillAddress> needs qbXML 6\.0"):
+        build_write_set(
+            "5.0",
+            [AddRequest("Invoice", "1", (("BillAddress", (("Addr5", "x"),)),))],
+        )
+    with pytest.raises(RequestBug, match=r"<VendorCreditMod> needs qbXML 8\.0"):
+        build_write_set("7.0", [ModRequest("VendorCredit", "1", "5A-1", "1", (("Memo", "m"),))])
+
+
+def test_credit_card_charges_can_be_modified() -> None:
+    document = build_write_set(
+        "16.0", [ModRequest("CreditCardCharge", "1", "5A-1", "9", (("Memo", "fuel"),))]
+    )
+    mod = _root(document)[0][0][0]
+    assert mod.tag == "CreditCardChargeMod"
+    assert _tags(mod) == ["TxnID", "EditSequence", "Memo"]
+
+
+@pytest.mark.parametrize(
+    ("parent", "child", "length"),
+    [
+        ("CustomerAdd", "Name", 41),
+        ("VendorMod", "Name", 41),
+        ("AccountAdd", "Name", 31),
+        ("ItemServiceAdd", "Name", 31),
+        ("InvoiceAdd", "RefNumber", 11),
+        ("BillAdd", "RefNumber", 20),
+        ("VendorCreditMod", "RefNumber", 20),
+        ("ReceivePaymentAdd", "RefNumber", 20),
+        ("CheckAdd", "RefNumber", 11),
+        ("BillAddress", "Addr1", 41),
+        ("VendorAddress", "City", 31),
+        ("ShipAddress", "State", 21),
+        ("Address", "PostalCode", 13),
+        ("InvoiceLineAdd", "Desc", 4095),
+        ("InvoiceMod", "EditSequence", 16),
+    ],
+)
+def test_max_lengths_are_quickbooks_desktop_limits(parent: str, child: str, length: int) -> None:
+    assert max_length(parent, child) == length
+
+
+def test_references_amounts_and_dates_have_no_length() -> None:
+    assert max_length("InvoiceAdd", "CustomerRef") is None
+    assert max_length("InvoiceLineAdd", "Amount") is None
+    assert max_length("BillAdd", "TxnDate") is None

@@ -322,6 +322,49 @@ def test_out_of_order_element_rejects_the_whole_set(quickbooks: SimulatedQuickBo
     assert quickbooks.company.count("InvoiceRet") == before
 
 
+def test_credit_card_charge_mod_changes_the_charge(quickbooks: SimulatedQuickBooks) -> None:
+    charge = first(quickbooks.company, "CreditCardChargeRet")
+    rs = send(
+        quickbooks,
+        ModRequest(
+            "CreditCardCharge", "1", charge["TxnID"], charge["EditSequence"], (("Memo", "fuel"),)
+        ),
+    )
+    assert rs.status == 0, rs.attributes
+    stored = quickbooks.company.get("CreditCardChargeRet", charge["TxnID"])
+    assert stored["Memo"] == "fuel" and stored["EditSequence"] != charge["EditSequence"]
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        # IsTaxAgency is in VendorRet only: QuickBooks does not take it in a VendorAdd.
+        (
+            "<VendorAdd><Name>Tax Office</Name><IsTaxAgency>true</IsTaxAgency></VendorAdd>",
+            "not allowed",
+        ),
+        (
+            "<JournalEntryAdd><IsHomeCurrencyAdjustment>true</IsHomeCurrencyAdjustment>"
+            "<ExchangeRate>1.2</ExchangeRate></JournalEntryAdd>",
+            "alternatives",
+        ),
+        (
+            "<ItemNonInventoryAdd><Name>N</Name><ClassRef><FullName>C</FullName></ClassRef>"
+            "<ParentRef><FullName>P</FullName></ParentRef></ItemNonInventoryAdd>",
+            "out of order",
+        ),
+    ],
+)
+def test_requests_outside_the_schema_are_refused(
+    quickbooks: SimulatedQuickBooks, body: str, why: str
+) -> None:
+    rq = body[1 : body.index(">")] + "Rq"
+    with pytest.raises(QuickBooksHResultError) as raised:
+        quickbooks.process(qbxml(f'<{rq} requestID="1">{body}</{rq}>'))
+    assert raised.value.hresult == "0x80040400"
+    assert why in raised.value.message
+
+
 def test_payment_settles_invoice_and_deleting_it_reopens(quickbooks: SimulatedQuickBooks) -> None:
     company = quickbooks.company
     customer = top_customer(company)

@@ -411,6 +411,55 @@ def test_bank_transactions_belong_to_their_account(data: Data) -> None:
     _assert_error(data.api.get(missing), 404)
 
 
+def test_a_transfer_between_two_bank_accounts_is_in_both_accounts_transactions(
+    data: Data,
+) -> None:
+    """Money out of the "from" account and into the "to" account, each listed under its own
+    account, with ids of their own."""
+    banks = {a["id"] for a in fetch_all(data.api, f"{data.connection}/data/bankAccounts")}
+    between_banks = [
+        t
+        for t in fetch_all(data.api, f"{data.connection}/data/transfers")
+        if t["from"]["accountRef"]["id"] in banks and t["to"]["accountRef"]["id"] in banks
+    ]
+    assert between_banks, "the simulated company has no transfer between two bank accounts"
+
+    def transactions_of(account_id: str) -> dict[str, dict[str, Any]]:
+        path = f"{data.connection}/data/bankAccounts/{account_id}/bankTransactions"
+        return {t["id"]: t for t in fetch_all(data.api, path, page_size=500)}
+
+    by_account: dict[str, dict[str, dict[str, Any]]] = {}
+    for transfer in between_banks[:5]:
+        source, target = transfer["from"]["accountRef"]["id"], transfer["to"]["accountRef"]["id"]
+        for account_id in (source, target):
+            if account_id not in by_account:
+                by_account[account_id] = transactions_of(account_id)
+        out = by_account[source][f"{transfer['id']}-from"]
+        into = by_account[target][f"{transfer['id']}-to"]
+        amount = transfer["from"]["amount"]
+        assert (out["accountId"], out["amount"], out["transactionType"]) == (
+            source,
+            -amount,
+            "Xfer",
+        )
+        assert (into["accountId"], into["amount"], into["transactionType"]) == (
+            target,
+            amount,
+            "Xfer",
+        )
+        # Neither side is listed under the other account, nor under the transfer's own id.
+        assert f"{transfer['id']}-to" not in by_account[source]
+        assert f"{transfer['id']}-from" not in by_account[target]
+        assert transfer["id"] not in by_account[source]
+        # The account transactions are two as well, both pointing at the transfer.
+        for side, account_id in (("-from", source), ("-to", target)):
+            one = data.api.get(f"{data.base}/data/accountTransactions/{transfer['id']}{side}")
+            assert one.status_code == 200, one.text
+            body = one.json()
+            assert body["bankAccountRef"]["id"] == account_id
+            assert body["transactionId"] == transfer["id"]
+
+
 def test_company_info(data: Data) -> None:
     info = data.api.get(f"{data.base}/data/info")
     assert info.status_code == 200

@@ -106,7 +106,7 @@ def assert_store_matches(linked: Linked) -> None:
 # -- every data type: ground truth from the simulator, compared with the store -----------------
 
 # Where a money-moving transaction names its bank or credit-card account (QuickBooks' element
-# names; a transfer names two and is served in the first that is a bank account).
+# names). A transfer names two: it is a bank transaction in each that is a bank account.
 MONEY_ACCOUNT_REFS: dict[str, tuple[str, ...]] = {
     "CheckRet": ("AccountRef",),
     "CreditCardChargeRet": ("AccountRef",),
@@ -119,6 +119,8 @@ MONEY_ACCOUNT_REFS: dict[str, tuple[str, ...]] = {
 }
 BANK_ACCOUNT_TYPES = ("Bank", "CreditCard")
 MONEY_MOVE_TYPES = ("accountTransactions", "bankTransactions")
+# The id suffix of each side of a transfer's derived rows, by the element naming its account.
+TRANSFER_SIDES = {"TransferFromAccountRef": "-from", "TransferToAccountRef": "-to"}
 
 
 def record_id(raw: dict[str, Any]) -> str:
@@ -150,14 +152,24 @@ class GroundTruth:
     deleted: dict[str, dict[str, dict[str, Any]]]  # type → id → last raw version
     undetectable: dict[str, set[str]]  # type → ids deleted where QuickBooks cannot say so
     bank_account_ids: set[str]
+    # Derived bank/account transaction id → (its account, the sign of its amount).
+    money_sides: dict[str, tuple[str, int]]
 
 
-def _money_account(ret: str, raw: dict[str, Any], bank_ids: set[str]) -> str | None:
+# Records that put money into the account they name; the others take it out.
+MONEY_IN_RETS = frozenset({"DepositRet", "ReceivePaymentRet", "SalesReceiptRet"})
+
+
+def money_rows(ret: str, raw: dict[str, Any], bank_ids: set[str]) -> dict[str, tuple[str, int]]:
+    """The derived rows a record makes: row id → (the bank/credit-card account it is in, the
+    sign of its amount: money out of the account is negative)."""
+    rows: dict[str, tuple[str, int]] = {}
     for element in MONEY_ACCOUNT_REFS.get(ret, ()):
         account = raw.get(element)
         if isinstance(account, dict) and account.get("ListID") in bank_ids:
-            return str(account["ListID"])
-    return None
+            sign = 1 if ret in MONEY_IN_RETS or element == "TransferToAccountRef" else -1
+            rows[record_id(raw) + TRANSFER_SIDES.get(element, "")] = (str(account["ListID"]), sign)
+    return rows
 
 
 def ground_truth(company: SimulatedCompany) -> GroundTruth:
@@ -186,14 +198,16 @@ def ground_truth(company: SimulatedCompany) -> GroundTruth:
     }
     for derived in MONEY_MOVE_TYPES:
         live[derived], deleted[derived] = {}, {}
+    money_sides: dict[str, tuple[str, int]] = {}
     for _data_type, ret, raw, is_deleted in sources:
-        if _money_account(ret, raw, bank_ids) is None:
-            continue
-        for derived in MONEY_MOVE_TYPES:
-            (deleted if is_deleted else live)[derived][record_id(raw)] = raw
-            if is_deleted and ret in hidden:
-                undetectable.setdefault(derived, set()).add(record_id(raw))
-    return GroundTruth(live, deleted, undetectable, bank_ids)
+        rows = money_rows(ret, raw, bank_ids)
+        money_sides.update(rows)
+        for row_id in rows:
+            for derived in MONEY_MOVE_TYPES:
+                (deleted if is_deleted else live)[derived][row_id] = raw
+                if is_deleted and ret in hidden:
+                    undetectable.setdefault(derived, set()).add(row_id)
+    return GroundTruth(live, deleted, undetectable, bank_ids, money_sides)
 
 
 def assert_every_type_matches(linked: Linked) -> GroundTruth:
@@ -382,15 +396,21 @@ def _transfers(raw: dict[str, Any], data: dict[str, Any], *_: Any) -> None:
 def _bank_transactions(
     raw: dict[str, Any], data: dict[str, Any], truth: GroundTruth, _: Stored
 ) -> None:
-    assert data["accountId"] in truth.bank_account_ids
+    account, sign = truth.money_sides[data["id"]]
+    assert data["accountId"] == account
     amount = raw.get("Amount") or raw.get("TotalAmount") or raw.get("DepositTotal")
-    assert abs(money(data["amount"])) == money(amount)
+    assert money(data["amount"]) == sign * money(amount)
 
 
 def _account_transactions(
     raw: dict[str, Any], data: dict[str, Any], truth: GroundTruth, _: Stored
 ) -> None:
-    assert data["bankAccountRef"]["id"] in truth.bank_account_ids
+    account, sign = truth.money_sides[data["id"]]
+    assert data["bankAccountRef"]["id"] == account
+    assert money(data["totalAmount"]) == sign * money(
+        raw.get("Amount") or raw.get("TotalAmount") or raw.get("DepositTotal")
+    )
+    assert data["transactionId"] == record_id(raw)
 
 
 _VALUE_CHECKS: dict[str, ValueCheck] = {

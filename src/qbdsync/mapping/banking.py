@@ -2,8 +2,10 @@
 
 Direct costs (CheckRet, CreditCardChargeRet), direct incomes (SalesReceiptRet, DepositRet) and
 transfers (TransferRet) are mapped from their own queries. Account transactions and bank
-transactions are derived from those and from payments: one per record that moves money in a
-bank or credit-card account, found by :func:`bank_movements`.
+transactions are derived from those and from payments: one per bank or credit-card account a
+record moves money in, found by :func:`bank_movements`. A transfer between two bank accounts is
+a movement in each, so it derives two rows, told apart by the side suffixed to its TxnID
+(:func:`transfer_row_ids`).
 """
 
 from __future__ import annotations
@@ -177,6 +179,18 @@ def map_transfer(raw: Raw, ctx: MappingContext) -> Mapped:
     }
 
 
+# The two sides of a transfer, as suffixes of the transfer's TxnID: the derived rows need ids
+# of their own (one store key per row), stable from one sync to the next.
+TRANSFER_FROM = "-from"
+TRANSFER_TO = "-to"
+
+
+def transfer_row_ids(txn_id: str) -> tuple[str, ...]:
+    """Every id a transfer's derived rows may have. The bare TxnID is listed too: rows stored
+    under it (when only the "from" side was served) are deleted when the transfer syncs again."""
+    return (txn_id + TRANSFER_FROM, txn_id + TRANSFER_TO, txn_id)
+
+
 @dataclass(frozen=True, slots=True)
 class BankMovement:
     """Money in (+) or out (-) of one account, as one source record shows it."""
@@ -186,6 +200,7 @@ class BankMovement:
     transaction_type: str  # Codat BankTransactionType
     counterparty: str | None
     data_type: str  # the Codat data type the source record is served as
+    side: str = ""  # suffix of the source's id for this movement's rows (a transfer's side)
 
 
 # ret name → (account ref element, amount element, sign, Codat type, counterparty ref, data type,
@@ -259,10 +274,13 @@ def bank_movements(raw: Raw, ctx: MappingContext) -> list[BankMovement]:
     """Every bank/credit-card account the record moves money in (two for a transfer)."""
     if ctx.ret_name == "TransferRet":
         value = decimal(raw, "Amount") or Decimal(0)
-        sides = (("TransferFromAccountRef", -value), ("TransferToAccountRef", value))
+        sides = (
+            ("TransferFromAccountRef", -value, TRANSFER_FROM),
+            ("TransferToAccountRef", value, TRANSFER_TO),
+        )
         return [
-            BankMovement(account, signed, "Xfer", None, "transfers")
-            for name, signed in sides
+            BankMovement(account, signed, "Xfer", None, "transfers", side)
+            for name, signed, side in sides
             if (account := ref(raw, name)) is not None and _is_bank(account, ctx, False)
         ]
     source = _SOURCES.get(ctx.ret_name)
@@ -306,18 +324,10 @@ def _account_lines(raw: Raw, movement: BankMovement) -> list[dict[str, Any]]:
     ]
 
 
-def map_account_transaction(raw: Raw, ctx: MappingContext) -> Mapped | None:
-    """Codat AccountTransaction for the first bank/credit-card account the record touches.
-
-    A transfer between two bank accounts touches both; the record keeps one id, so only the
-    "from" side is served here (see :func:`bank_movements` for both).
-    """
-    movements = bank_movements(raw, ctx)
-    if not movements:
-        return None
-    movement = movements[0]
+def _account_transaction(raw: Raw, ctx: MappingContext, movement: BankMovement) -> Mapped:
     return {
-        "id": required(raw, "TxnID"),
+        "id": required(raw, "TxnID") + movement.side,
+        # The source record, whichever side of it this is.
         "transactionId": text(raw, "TxnID"),
         "note": text(raw, "Memo"),
         "date": text(raw, "TxnDate"),
@@ -331,9 +341,15 @@ def map_account_transaction(raw: Raw, ctx: MappingContext) -> Mapped | None:
     }
 
 
+def map_account_transactions(raw: Raw, ctx: MappingContext) -> list[Mapped]:
+    """One Codat AccountTransaction per bank/credit-card account the record moves money in
+    (none when it touches no such account; both sides of a transfer between two)."""
+    return [_account_transaction(raw, ctx, m) for m in bank_movements(raw, ctx)]
+
+
 def _bank_transaction(raw: Raw, movement: BankMovement) -> Mapped:
     return {
-        "id": required(raw, "TxnID"),
+        "id": required(raw, "TxnID") + movement.side,
         "accountId": movement.account.get("id"),
         "date": text(raw, "TxnDate"),
         "clearedOnDate": None,
@@ -348,13 +364,8 @@ def _bank_transaction(raw: Raw, movement: BankMovement) -> Mapped:
     }
 
 
-def map_bank_transaction(raw: Raw, ctx: MappingContext) -> Mapped | None:
-    """Codat BankTransaction in the first bank/credit-card account the record touches."""
-    movements = bank_movements(raw, ctx)
-    return _bank_transaction(raw, movements[0]) if movements else None
-
-
 def map_bank_transactions(raw: Raw, ctx: MappingContext) -> list[Mapped]:
-    """One BankTransaction per bank/credit-card account touched (both sides of a transfer);
-    the same id serves in each account, as Codat lists bank transactions per account."""
+    """One Codat BankTransaction per bank/credit-card account the record moves money in: a
+    transfer between two bank accounts is money out of the "from" account (negative) and into
+    the "to" account (positive), each listed under its own account."""
     return [_bank_transaction(raw, movement) for movement in bank_movements(raw, ctx)]

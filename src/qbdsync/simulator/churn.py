@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Final
 
+from qbdsync.simulator.catalogue import BY_RET
 from qbdsync.simulator.clock import DAY
 from qbdsync.simulator.factories import (
     CustomerEntry,
@@ -158,9 +159,6 @@ _SETTLING: Final[dict[str, str]] = {
     "BillPaymentCheckRet": "BillRet",
     "BillPaymentCreditCardRet": "BillRet",
 }
-_LIST_KINDS: Final[frozenset[str]] = frozenset(
-    {"CustomerRet", "VendorRet", "EmployeeRet", "ClassRet", "ItemServiceRet", "AccountRet"}
-)
 
 
 @dataclass(frozen=True)
@@ -408,7 +406,7 @@ class _Day:
 
     def create(self, moment: int) -> None:
         ret_type = self.weighted(_CREATE_WEIGHTS)
-        if ret_type in _LIST_KINDS:
+        if not BY_RET[ret_type].txn:
             record: Record | None = self.new_list_record(ret_type, moment)
         else:
             record = self.new_transaction(ret_type, moment)

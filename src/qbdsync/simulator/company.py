@@ -18,14 +18,13 @@ from typing import Any, Final
 
 import orjson
 
+from qbdsync.simulator.catalogue import CODAT_TYPES, RECORD_TYPES, TXN_RET_TYPES
 from qbdsync.simulator.churn import ChurnSummary, apply_churn
 from qbdsync.simulator.clock import WALL_LENGTH, CompanyClock, parse_wall, wall
 from qbdsync.simulator.factories import Record, Setup
 from qbdsync.simulator.generator import (
     CLOCK_START,
     HISTORY,
-    RECORD_TYPES,
-    TXN_RET_TYPES,
     Country,
     Size,
     generate,
@@ -61,46 +60,6 @@ CREATE INDEX records_by_time ON records (type, deleted, time_modified_wall, id);
 CREATE INDEX records_by_link ON records (type, link);
 CREATE INDEX records_by_name ON records (type, name);
 """
-ITEM_RET_TYPES: Final[tuple[str, ...]] = (
-    "ItemServiceRet",
-    "ItemNonInventoryRet",
-    "ItemInventoryRet",
-    "ItemInventoryAssemblyRet",
-    "ItemOtherChargeRet",
-    "ItemDiscountRet",
-    "ItemPaymentRet",
-    "ItemSubtotalRet",
-    "ItemGroupRet",
-    "ItemFixedAssetRet",
-)
-# The Codat data types of docs/TYPES: which QuickBooks records each one is read from.
-# "bankAccounts" is derived (Bank and CreditCard accounts) and counted separately.
-CODAT_TYPES: Final[dict[str, tuple[str, ...]]] = {
-    "accounts": ("AccountRet",),
-    "customers": ("CustomerRet",),
-    "suppliers": ("VendorRet",),
-    "employees": ("EmployeeRet",),
-    "items": ITEM_RET_TYPES,
-    "taxRates": ("SalesTaxCodeRet", "ItemSalesTaxRet", "ItemSalesTaxGroupRet"),
-    "trackingCategories": ("ClassRet", "InventorySiteRet"),
-    "paymentMethods": ("PaymentMethodRet",),
-    "terms": ("StandardTermsRet", "DateDrivenTermsRet"),
-    "currencies": ("CurrencyRet",),
-    "invoices": ("InvoiceRet",),
-    "creditNotes": ("CreditMemoRet",),
-    "payments": ("ReceivePaymentRet",),
-    "salesOrders": ("SalesOrderRet",),
-    "estimates": ("EstimateRet",),
-    "bills": ("BillRet",),
-    "billCreditNotes": ("VendorCreditRet",),
-    "billPayments": ("BillPaymentCheckRet", "BillPaymentCreditCardRet"),
-    "purchaseOrders": ("PurchaseOrderRet",),
-    "itemReceipts": ("ItemReceiptRet",),
-    "journalEntries": ("JournalEntryRet",),
-    "directCosts": ("CheckRet", "CreditCardChargeRet"),
-    "directIncomes": ("SalesReceiptRet", "DepositRet"),
-    "transfers": ("TransferRet",),
-}
 TXN_TYPES: Final[frozenset[str]] = frozenset(TXN_RET_TYPES)
 # The header element naming a transaction's customer/vendor (EntityFilter, deletion checks).
 _ENTITY_ELEMENTS: Final[tuple[str, ...]] = ("CustomerRef", "VendorRef", "PayeeEntityRef")

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from qbdsync.simulator.catalogue import LIST_RET_TYPES
 from qbdsync.simulator.chart import BALANCE_SHEET_TYPES, CHART
 from qbdsync.simulator.clock import (
     DAY,
@@ -160,51 +161,6 @@ _TAX_AGENCIES: Final[dict[str, str]] = {
     "CA": "Receiver General",
     "UK": "HM Revenue & Customs",
 }
-LIST_RET_TYPES: Final[tuple[str, ...]] = (
-    "AccountRet",
-    "CustomerRet",
-    "VendorRet",
-    "EmployeeRet",
-    "ClassRet",
-    "StandardTermsRet",
-    "DateDrivenTermsRet",
-    "PaymentMethodRet",
-    "SalesTaxCodeRet",
-    "ItemSalesTaxRet",
-    "ItemSalesTaxGroupRet",
-    "ItemServiceRet",
-    "ItemNonInventoryRet",
-    "ItemInventoryRet",
-    "ItemInventoryAssemblyRet",
-    "ItemOtherChargeRet",
-    "ItemDiscountRet",
-    "ItemPaymentRet",
-    "ItemSubtotalRet",
-    "ItemGroupRet",
-    "ItemFixedAssetRet",
-    "CurrencyRet",
-    "InventorySiteRet",
-)
-TXN_RET_TYPES: Final[tuple[str, ...]] = (
-    "InvoiceRet",
-    "ReceivePaymentRet",
-    "CreditMemoRet",
-    "SalesReceiptRet",
-    "SalesOrderRet",
-    "EstimateRet",
-    "BillRet",
-    "VendorCreditRet",
-    "BillPaymentCheckRet",
-    "BillPaymentCreditCardRet",
-    "PurchaseOrderRet",
-    "ItemReceiptRet",
-    "JournalEntryRet",
-    "CheckRet",
-    "CreditCardChargeRet",
-    "DepositRet",
-    "TransferRet",
-)
-RECORD_TYPES: Final[tuple[str, ...]] = LIST_RET_TYPES + TXN_RET_TYPES
 
 # Shares of the transactions (percent of all records, before lists are taken out).
 _TXN_WEIGHTS: Final[dict[str, float]] = {

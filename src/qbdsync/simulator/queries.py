@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
+from qbdsync.simulator.catalogue import LIST_QUERIES, TXN_QUERIES
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.factories import Record, cents_of
 from qbdsync.simulator.request_parser import QueryRequest
@@ -22,79 +23,6 @@ Predicate = Callable[[Record], bool]
 
 NO_MATCH_MESSAGE: Final[str] = "A query request did not find a matching object in QuickBooks"
 
-# Which record types each query reads; ItemQueryRq reads every item kind the company has.
-_ITEM_KINDS: Final[tuple[str, ...]] = (
-    "ItemServiceRet",
-    "ItemNonInventoryRet",
-    "ItemInventoryRet",
-    "ItemInventoryAssemblyRet",
-    "ItemOtherChargeRet",
-    "ItemDiscountRet",
-    "ItemPaymentRet",
-    "ItemSubtotalRet",
-    "ItemGroupRet",
-    "ItemFixedAssetRet",
-    "ItemSalesTaxRet",
-    "ItemSalesTaxGroupRet",
-)
-LIST_QUERIES: Final[dict[str, tuple[str, ...]]] = {
-    "AccountQueryRq": ("AccountRet",),
-    "CustomerQueryRq": ("CustomerRet",),
-    "VendorQueryRq": ("VendorRet",),
-    "EmployeeQueryRq": ("EmployeeRet",),
-    "ItemQueryRq": _ITEM_KINDS,
-    **{kind[:-3] + "QueryRq": (kind,) for kind in _ITEM_KINDS},
-    "ClassQueryRq": ("ClassRet",),
-    "TermsQueryRq": ("StandardTermsRet", "DateDrivenTermsRet"),
-    "StandardTermsQueryRq": ("StandardTermsRet",),
-    "DateDrivenTermsQueryRq": ("DateDrivenTermsRet",),
-    "PaymentMethodQueryRq": ("PaymentMethodRet",),
-    "SalesTaxCodeQueryRq": ("SalesTaxCodeRet",),
-    "CurrencyQueryRq": ("CurrencyRet",),
-    "InventorySiteQueryRq": ("InventorySiteRet",),
-}
-TXN_QUERIES: Final[dict[str, tuple[str, ...]]] = {
-    kind[:-3] + "QueryRq": (kind,)
-    for kind in (
-        "InvoiceRet",
-        "ReceivePaymentRet",
-        "CreditMemoRet",
-        "SalesReceiptRet",
-        "SalesOrderRet",
-        "EstimateRet",
-        "BillRet",
-        "VendorCreditRet",
-        "BillPaymentCheckRet",
-        "BillPaymentCreditCardRet",
-        "PurchaseOrderRet",
-        "ItemReceiptRet",
-        "JournalEntryRet",
-        "CheckRet",
-        "CreditCardChargeRet",
-        "DepositRet",
-        "TransferRet",
-    )
-}
-# Queries QuickBooks answers whole: an iterator attribute on them is ignored.
-NO_ITERATOR_QUERIES: Final[frozenset[str]] = frozenset(
-    {
-        "AccountQueryRq",
-        "EmployeeQueryRq",
-        "ClassQueryRq",
-        "TermsQueryRq",
-        "StandardTermsQueryRq",
-        "DateDrivenTermsQueryRq",
-        "PaymentMethodQueryRq",
-        "SalesTaxCodeQueryRq",
-        "CurrencyQueryRq",
-        "InventorySiteQueryRq",
-        "ListDeletedQueryRq",
-        "TxnDeletedQueryRq",
-        "HostQueryRq",
-        "CompanyQueryRq",
-        "PreferencesQueryRq",
-    }
-)
 # The header account an AccountFilter matches, per transaction kind.
 _ACCOUNT_ELEMENTS: Final[tuple[str, ...]] = (
     "ARAccountRef",

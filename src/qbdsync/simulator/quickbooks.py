@@ -22,16 +22,15 @@ import random
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Final, NamedTuple
+from typing import Final
 
+from qbdsync.session.processor import OpenedCompany
+from qbdsync.simulator.catalogue import LIST_QUERIES, NO_ITERATOR_QUERIES, TXN_QUERIES
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.factories import Record
 from qbdsync.simulator.message_sets import DropWrite, MessageSetStore, WriteFaults
 from qbdsync.simulator.queries import (
-    LIST_QUERIES,
-    NO_ITERATOR_QUERIES,
     NO_MATCH_MESSAGE,
-    TXN_QUERIES,
     Key,
     QueryStatus,
     deleted_records,
@@ -166,18 +165,9 @@ class QuickBooksHResultError(Exception):
         self.message = message
 
 
-class HostSession(NamedTuple):
-    """What the Web Connector learns when it opens the company file.
-
-    A named tuple so it also unpacks as ``(hcp_response, company_file, country, major, minor)``,
-    the shape the Web Connector simulator's ``QuickBooksSide`` protocol expects.
-    """
-
-    hcp_response: str
-    company_file: str
-    country: str
-    major: str
-    minor: str
+# What QuickBooks answers when a session opens the company file: the session core's type, under
+# the name the simulator's callers know.
+HostSession = OpenedCompany
 
 
 @dataclass

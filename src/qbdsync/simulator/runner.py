@@ -15,33 +15,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from qbdsync.qbwc.qwc import parse_qwc
+from qbdsync.session.processor import OpenedCompany
+from qbdsync.simulator.catalogue import CATALOGUE, codat_type_of_query
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.quickbooks import SimulatedQuickBooks
 from qbdsync.simulator.webconnector import run_session
 
-
-# Records are counted under their Codat data type names.
-def _codat_types_of_rets() -> dict[str, str]:
-    """Ret name → Codat data type, from the dataset registry (derived types are not counted:
-    they travel inside their source records)."""
-    from qbdsync.sync.datasets import DATASETS
-
-    return {ret: d.data_type for d in DATASETS.values() for ret in d.ret_names}
-
-
-def _queries_of_rets() -> dict[str, frozenset[str]]:
-    """Ret name → the qbXML queries whose own records they are."""
-    from qbdsync.sync.datasets import DATASETS
-
-    found: dict[str, set[str]] = {}
-    for dataset in DATASETS.values():
-        for ret in dataset.ret_names:
-            found.setdefault(ret, set()).add(dataset.query.removesuffix("Rq"))
-    return {ret: frozenset(queries) for ret, queries in found.items()}
-
-
-CODAT_TYPE_OF_RET: dict[str, str] = _codat_types_of_rets()
-_QUERIES_OF_RET = _queries_of_rets()
+# Records are counted under their Codat data type names (derived types are not counted: they
+# travel inside their source records).
+CODAT_TYPE_OF_RET: dict[str, str] = {t.ret: t.codat_type for t in CATALOGUE}
 # A response's query sections (<ItemQueryRs …>) and the records in them, in document order.
 _RS_OR_RET_TAG = re.compile(r"<(\w+Query)Rs\b|<(\w+Ret)>")
 
@@ -57,7 +39,7 @@ class CountingQuickBooks:
     repeated: Counter[tuple[str, str]] = field(default_factory=Counter)
     requests: int = 0
 
-    def begin_session(self) -> Any:
+    def begin_session(self) -> OpenedCompany:
         # The company record travels in the Web Connector's first-call HCP response.
         self.records["company"] = 1
         return self.inner.begin_session()
@@ -75,7 +57,7 @@ class CountingQuickBooks:
             if codat is None:
                 continue
             self.records[codat] += 1
-            if query and query not in _QUERIES_OF_RET[match[2]]:
+            if query and codat_type_of_query(f"{query}Rq") != codat:
                 self.repeated[(codat, f"{query}Rq")] += 1
         return response
 

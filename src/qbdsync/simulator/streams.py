@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
+from qbdsync.simulator.catalogue import TXN_ID_ORDER
 from qbdsync.simulator.clock import DAY, FIRST_TXN_COUNTER
 from qbdsync.simulator.factories import (
     CustomerEntry,
@@ -54,27 +55,8 @@ _INVOICE_GROUPS: Final[tuple[int, ...]] = (1, 1, 2, 2, 3, 3, 4)
 _BILL_GROUPS: Final[tuple[int, ...]] = (1, 1, 1, 2, 2, 3)
 _PARTIAL_SHARE: Final[float] = 0.12
 
-# Transaction kinds in the order their TxnID counters are allocated, with the first RefNumber
-# of each (None: QuickBooks leaves it empty or the builder picks one).
-TXN_ORDER: Final[tuple[str, ...]] = (
-    "InvoiceRet",
-    "ReceivePaymentRet",
-    "BillRet",
-    "BillPaymentCheckRet",
-    "BillPaymentCreditCardRet",
-    "CheckRet",
-    "SalesReceiptRet",
-    "CreditMemoRet",
-    "VendorCreditRet",
-    "DepositRet",
-    "TransferRet",
-    "PurchaseOrderRet",
-    "SalesOrderRet",
-    "ItemReceiptRet",
-    "EstimateRet",
-    "CreditCardChargeRet",
-    "JournalEntryRet",
-)
+# The first RefNumber of each transaction kind (None: QuickBooks leaves it empty or the
+# builder picks one).
 FIRST_REF: Final[dict[str, int]] = {
     "InvoiceRet": 1001,
     "CheckRet": 10001,
@@ -185,7 +167,7 @@ class Allocation:
 
     def __post_init__(self) -> None:
         counter, number = FIRST_TXN_COUNTER, 1
-        for kind in TXN_ORDER:
+        for kind in TXN_ID_ORDER:
             self.counter[kind] = counter
             self.txn_number[kind] = number
             counter += self.counts.get(kind, 0) * COUNTER_BLOCK

@@ -1,7 +1,7 @@
 """A Web Connector simulator: drives a qbdsync server over real HTTP + SOAP, in QBWC's order.
 
 It plays the part of Intuit's QBWC on the user's PC: it polls the server, hands each qbXML request
-to a `QuickBooksSide` (the simulated QuickBooks, or a test fake) and posts the answers back, with
+to a `RequestProcessor` (the simulated QuickBooks, or a test fake) and posts the answers back, with
 the same decisions QBWC takes on each reply (reference/qbwc.md):
 
     serverVersion → clientVersion → authenticate
@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol, TextIO
+from typing import TextIO
 
 import httpx
 from lxml import etree
@@ -31,6 +31,11 @@ from qbdsync.errors import InvalidXML, SoapFault
 from qbdsync.qbwc.soap import escape_text, refuse_doctype
 from qbdsync.qbwc.wsdl import INTUIT_NS
 from qbdsync.redact import mask_url, redact_text
+from qbdsync.session.processor import (
+    OpenedCompany,
+    RequestProcessor,
+    quickbooks_failure,
+)
 
 CLIENT_VERSION = "2.3.0.215"
 _SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -40,31 +45,9 @@ _STREAM_ABOVE_CHARS = 1024 * 1024
 _SLICE_CHARS = 256 * 1024
 
 
-class QuickBooksSide(Protocol):
-    """What the Web Connector talks to on the PC: QuickBooks, through its request processor.
-
-    `begin_session` opens the company file and answers the host/company/preferences query that
-    QBWC sends as `strHCPResponse`. `begin_session` and `process` signal QuickBooks-side failures
-    by raising an exception with string attributes `hresult` and `message` (e.g. hresult
-    "0x80040400" for a request QuickBooks could not parse).
-    """
-
-    def begin_session(self) -> tuple[str, str, str, str, str]:
-        """-> (hcp_response, company_file, country, qbxml_major, qbxml_minor)."""
-        ...
-
-    def process(self, request_xml: str) -> str: ...
-
-    def end_session(self) -> None: ...
-
-
-class QuickBooksError(Exception):
-    """A QuickBooks-side failure for fakes to raise (any exception with hresult/message works)."""
-
-    def __init__(self, hresult: str, message: str) -> None:
-        super().__init__(f"{hresult}: {message}")
-        self.hresult = hresult
-        self.message = message
+# What the Web Connector talks to on the PC: QuickBooks' request processor (the session core's
+# interface; the simulated QuickBooks is one, a test fake another).
+QuickBooksSide = RequestProcessor
 
 
 @dataclass
@@ -88,14 +71,6 @@ class SessionResult:
 
 class _Fault(Exception):
     """The server answered a SOAP fault (QBWC logs it and ends the session)."""
-
-
-def _quickbooks_failure(exc: Exception) -> tuple[str, str] | None:
-    hresult = getattr(exc, "hresult", None)
-    if isinstance(hresult, str):
-        message = getattr(exc, "message", None)
-        return hresult, message if isinstance(message, str) else str(exc)
-    return None
 
 
 class WebConnector:
@@ -269,12 +244,12 @@ class WebConnector:
 
     def _open_quickbooks(
         self, ticket: str, quickbooks: QuickBooksSide, result: SessionResult
-    ) -> tuple[str, str, str, str, str] | None:
+    ) -> OpenedCompany | None:
         for attempt in (1, 2):
             try:
                 return quickbooks.begin_session()
             except Exception as exc:
-                failure = _quickbooks_failure(exc)
+                failure = quickbooks_failure(exc)
                 if failure is None:
                     raise
                 hresult, message = failure
@@ -294,7 +269,7 @@ class WebConnector:
     def _exchange(
         self,
         ticket: str,
-        opened: tuple[str, str, str, str, str],
+        opened: OpenedCompany,
         quickbooks: QuickBooksSide,
         result: SessionResult,
         *,
@@ -365,7 +340,7 @@ class WebConnector:
         try:
             return quickbooks.process(request), "", ""
         except Exception as exc:
-            failure = _quickbooks_failure(exc)
+            failure = quickbooks_failure(exc)
             if failure is None:
                 raise
             result.errors.append(f"{failure[0]}: {failure[1]}")

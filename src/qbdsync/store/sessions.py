@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -80,7 +80,10 @@ def get_session(conn: Connection, ticket: str, *, for_update: bool = False) -> S
         # Two calls for one ticket never interleave across server processes.
         query = query.with_for_update()
     row = conn.execute(query).first()
-    return SessionRow(*row) if row is not None else None
+    if row is None:
+        return None
+    found = SessionRow(*row)
+    return replace(found, created_at=_utc(found.created_at), updated_at=_utc(found.updated_at))
 
 
 def save_session(conn: Connection, ticket: str, now: datetime, **values: Any) -> None:
@@ -117,7 +120,10 @@ def active_session_for(conn: Connection, connection_id: str) -> Liveness | None:
         .where(qbwc_sessions.c.status == "active")
         .limit(1)
     ).first()
-    return Liveness(*row) if row is not None else None
+    if row is None:
+        return None
+    ticket, created_at, updated_at, in_flight = row
+    return Liveness(ticket, _utc(created_at), _utc(updated_at), in_flight)
 
 
 BUSY_PREFIX = "qbdsync: busy:"
@@ -161,3 +167,9 @@ def note_busy(
     conn.execute(
         update(connections).where(connections.c.id == connection_id).values(last_error=message)
     )
+
+
+def _utc(value: datetime) -> datetime:
+    # SQLite hands back naive datetimes for the aware columns (everything stored is UTC): the
+    # one fix-up for sessions, at the read, until the store's UTC column type replaces it.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -6,21 +6,26 @@ which mapper turns its records into the Codat shape, and which further Codat typ
 from the same records (bank accounts from accounts, bank transactions from checks…). Several
 datasets may feed one Codat data type (billPayments = BillPaymentCheck + BillPaymentCreditCard).
 The engine knows nothing type-specific beyond this.
+
+How the API serves each data type (its path, the name of one record) is declared here too, in
+SERVED: the data routes, their id parameters and the operator's list of types are built from it,
+and a data type fed by the registry without an entry there stops the import.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from qbdsync.mapping.accounts import map_account, map_bank_account
 from qbdsync.mapping.banking import (
-    map_account_transaction,
-    map_bank_transaction,
+    map_account_transactions,
+    map_bank_transactions,
     map_direct_cost,
     map_direct_income,
     map_transfer,
+    transfer_row_ids,
 )
 from qbdsync.mapping.common import MappingContext
 from qbdsync.mapping.contacts import map_customer, map_employee, map_supplier
@@ -45,16 +50,57 @@ from qbdsync.mapping.tax import map_tax_rate
 from qbdsync.mapping.tracking import map_tracking_category
 
 Mapper = Callable[[dict[str, Any], MappingContext], dict[str, Any]]
-DerivedMapper = Callable[[dict[str, Any], MappingContext], dict[str, Any] | None]
+# The rows of a derived type one source record makes: none, one, or several with distinct ids.
+DerivedMapper = Callable[[dict[str, Any], MappingContext], list[dict[str, Any]]]
 FilterValue = str | tuple[tuple[str, str], ...]
+
+
+def _own_id(record_id: str) -> tuple[str, ...]:
+    return (record_id,)
 
 
 @dataclass(frozen=True, slots=True)
 class Derivation:
-    """A further Codat type made from the same records (None from the mapper = not this one)."""
+    """A further Codat type made from the same records.
+
+    ``row_ids`` names every id the rows of one source record may have: a row the mapper no
+    longer makes (a receipt moved out of the bank, one side of a transfer) is deleted, and all
+    of them are when the source record is deleted.
+    """
 
     data_type: str
     mapper: DerivedMapper
+    row_ids: Callable[[str], tuple[str, ...]] = _own_id
+
+
+def _at_most_one(
+    mapper: Callable[[dict[str, Any], MappingContext], dict[str, Any] | None],
+) -> DerivedMapper:
+    """A derived mapper for a type of at most one row per record, under the record's id."""
+
+    def rows(raw: dict[str, Any], ctx: MappingContext) -> list[dict[str, Any]]:
+        mapped = mapper(raw, ctx)
+        return [] if mapped is None else [mapped]
+
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """How the data API serves one data type, in Codat's paths."""
+
+    # One record as Codat's SDKs name it in paths: "invoice" → /data/invoices/{invoiceId}.
+    singular: str
+    # "company": /companies/{id}/data/<type> (and one record below it), and the same per
+    # connection; "bankAccount": per bank account of a connection, as Codat lists bank
+    # transactions; "info": the one record at /companies/{id}/data/info.
+    scope: Literal["company", "bankAccount", "info"] = "company"
+    # False: kept (raw and lightly mapped) for operators, though Codat has no such data type.
+    in_codat: bool = True
+
+    @property
+    def id_name(self) -> str:
+        return f"{self.singular}Id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +146,13 @@ _ITEM_KINDS = (
 # Transactions that move money in a bank or credit-card account also become
 # accountTransactions and bankTransactions.
 _MONEY_MOVES = (
-    Derivation("accountTransactions", map_account_transaction),
-    Derivation("bankTransactions", map_bank_transaction),
+    Derivation("accountTransactions", map_account_transactions),
+    Derivation("bankTransactions", map_bank_transactions),
+)
+# A transfer between two bank accounts moves money in both: a row for each side.
+_TRANSFER_MOVES = (
+    Derivation("accountTransactions", map_account_transactions, transfer_row_ids),
+    Derivation("bankTransactions", map_bank_transactions, transfer_row_ids),
 )
 # Records that carry a currency are mapped after the company's Currency list, whose codes they
 # use (see mapping/currencies.py).
@@ -178,7 +229,7 @@ _REGISTRY: tuple[Dataset, ...] = (
         map_account,
         iterator=False,
         deleted=("Account",),
-        derived=(Derivation("bankAccounts", map_bank_account),),
+        derived=(Derivation("bankAccounts", _at_most_one(map_bank_account)),),
         depends_on=_CURRENCIES,
     ),
     _list(
@@ -469,7 +520,7 @@ _REGISTRY: tuple[Dataset, ...] = (
         deleted=(),
         filters=(),
         record_bytes=700,
-        derived=_MONEY_MOVES,
+        derived=_TRANSFER_MOVES,
         depends_on=("accounts",),
     ),
     _txn(
@@ -485,6 +536,58 @@ _REGISTRY: tuple[Dataset, ...] = (
 )
 
 DATASETS: dict[str, Dataset] = {d.name: d for d in _REGISTRY}
+
+# The company record: from the host and company queries every session begins with, no dataset.
+COMPANY_INFO = "company"
+
+# Every data type the API serves, in the order its routes are listed (Codat's data types
+# first).
+SERVED: dict[str, Served] = {
+    "accounts": Served("account"),
+    "billCreditNotes": Served("billCreditNote"),
+    "billPayments": Served("billPayment"),
+    "bills": Served("bill"),
+    "creditNotes": Served("creditNote"),
+    "customers": Served("customer"),
+    "invoices": Served("invoice"),
+    "items": Served("item"),
+    "journalEntries": Served("journalEntry"),
+    "paymentMethods": Served("paymentMethod"),
+    "payments": Served("payment"),
+    "purchaseOrders": Served("purchaseOrder"),
+    "salesOrders": Served("salesOrder"),
+    "suppliers": Served("supplier"),
+    "taxRates": Served("taxRate"),
+    "trackingCategories": Served("trackingCategory"),
+    "directCosts": Served("directCost"),
+    "directIncomes": Served("directIncome"),
+    "transfers": Served("transfer"),
+    "bankAccounts": Served("account"),  # Codat names a bank account's id accountId
+    "accountTransactions": Served("accountTransaction"),
+    "itemReceipts": Served("itemReceipt"),
+    "employees": Served("employee", in_codat=False),
+    "terms": Served("term", in_codat=False),
+    "currencies": Served("currency", in_codat=False),
+    "estimates": Served("estimate", in_codat=False),
+    "bankTransactions": Served("bankTransaction", scope="bankAccount"),
+    COMPANY_INFO: Served("company", scope="info"),
+}
+
+
+def check_served(registry: Iterable[Dataset], served: Mapping[str, Served]) -> None:
+    """Every data type the registry feeds is served, and nothing else is (ValueError)."""
+    registry = tuple(registry)
+    fed = {d.data_type for d in registry} | {v.data_type for d in registry for v in d.derived}
+    missing = fed - set(served)
+    unfed = set(served) - fed - {COMPANY_INFO}
+    if missing or unfed:
+        raise ValueError(
+            f"dataset registry and SERVED disagree: not served {sorted(missing)}, "
+            f"served but fed by no dataset {sorted(unfed)}"
+        )
+
+
+check_served(_REGISTRY, SERVED)
 
 
 def sync_order(names: Iterable[str]) -> list[str]:

@@ -9,12 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from qbdsync.sync.datasets import DATASETS
+from qbdsync.sync.datasets import COMPANY_INFO, DATASETS, SERVED, Served
 
 DEFAULT_SCHEDULE_HOURS = 24
-# Types qbdsync keeps (raw and lightly mapped) for operators although Codat's API has no data
-# type for them.
-RAW_ONLY = frozenset({"employees", "terms", "currencies", "estimates"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +19,7 @@ class DataType:
     name: str
     datasets: tuple[str, ...]  # the datasets that must run to refresh it
     sync_order: int
+    served: Served  # how the API serves it
     derived: bool = False
 
     @property
@@ -30,13 +28,14 @@ class DataType:
 
     @property
     def raw_only(self) -> bool:
-        return self.name in RAW_ONLY
+        """Kept for operators although Codat's API has no data type for it."""
+        return not self.served.in_codat
 
 
 @cache
 def data_types() -> dict[str, DataType]:
     """Every readable Codat data type ('company' included), in dependency-respecting order."""
-    feeding: dict[str, list[str]] = {"company": []}
+    feeding: dict[str, list[str]] = {COMPANY_INFO: []}
     derived: set[str] = set()
     for dataset in DATASETS.values():
         feeding.setdefault(dataset.data_type, []).append(dataset.name)
@@ -44,7 +43,7 @@ def data_types() -> dict[str, DataType]:
             feeding.setdefault(derivation.data_type, []).append(dataset.name)
             derived.add(derivation.data_type)
     return {
-        name: DataType(name, tuple(sets), order, derived=name in derived)
+        name: DataType(name, tuple(sets), order, SERVED[name], derived=name in derived)
         for order, (name, sets) in enumerate(feeding.items())
     }
 

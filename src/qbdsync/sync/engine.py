@@ -39,7 +39,7 @@ from qbdsync.qbxml.values import (
 )
 from qbdsync.store.records import RecordRow, SyncErrorRow
 from qbdsync.store.tables import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
-from qbdsync.sync.datasets import DATASETS, Dataset, FilterValue, sync_order
+from qbdsync.sync.datasets import DATASETS, Dataset, Derivation, FilterValue, sync_order
 from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
 from qbdsync.untrusted import quote_untrusted
 
@@ -481,20 +481,65 @@ class SyncEngine:
                     f"{record_id}: {exc}",
                 )
                 continue
-            if derived is None:
-                # Not (or no longer) this derived type, e.g. a receipt moved out of the bank:
-                # a row made from an earlier version must not stay live.
-                rows.append(Deletion(data_type=derivation.data_type, record_id=record_id))
-            else:
-                rows.append(
-                    replace(row, data_type=derivation.data_type, data=derived, mapping_error=gaps)
+            rows.extend(self._derived_rows(run, row, derivation, derived, gaps))
+        return rows
+
+    def _derived_rows(
+        self,
+        run: DatasetRun,
+        source: RecordRow,
+        derivation: Derivation,
+        derived: list[dict[str, Any]],
+        gaps: str | None,
+    ) -> list[RecordRow | Deletion]:
+        """The rows one source record derives for one type; every id it may derive rows under
+        and did not this time is deleted, so a row made from an earlier version (a receipt
+        moved out of the bank, a transfer side no longer in a bank account) does not stay live."""
+        possible = derivation.row_ids(source.record_id)
+        made: list[str] = []
+        rows: list[RecordRow | Deletion] = []
+        for data in derived:
+            row_id = data.get("id")
+            if not isinstance(row_id, str) or row_id not in possible or row_id in made:
+                raise ValueError(
+                    f"{derivation.data_type} row id {row_id!r} from {source.record_id} is not "
+                    f"one of its declared ids {possible} (or repeats)"
                 )
-                run.derived[derivation.data_type] = run.derived.get(derivation.data_type, 0) + 1
-                if derivation.data_type == "bankAccounts" and record_id not in self._bank_ids:
-                    # Later transactions in this session must know it is a bank account.
-                    self._bank_ids.add(record_id)
-                    self.state.bank_account_ids.append(record_id)
-                    self._contexts.clear()
+            if len(row_id) > RECORD_ID_CHARS:
+                self._error(
+                    run.name,
+                    None,
+                    None,
+                    Recovery.KEEP_WARN,
+                    f"{derivation.data_type} rows whose id is longer than {RECORD_ID_CHARS} "
+                    "characters were skipped",
+                    quote_untrusted(row_id, 80),
+                )
+                continue
+            made.append(row_id)
+            rows.append(
+                replace(
+                    source,
+                    data_type=derivation.data_type,
+                    record_id=row_id,
+                    data=data,
+                    mapping_error=gaps,
+                )
+            )
+        rows.extend(
+            Deletion(data_type=derivation.data_type, record_id=i) for i in possible if i not in made
+        )
+        if made:
+            run.derived[derivation.data_type] = run.derived.get(derivation.data_type, 0) + len(made)
+        if (
+            derivation.data_type == "bankAccounts"
+            and made
+            and source.record_id not in self._bank_ids
+        ):
+            # Later transactions in this session must know it is a bank account.
+            self._bank_ids.add(source.record_id)
+            self.state.bank_account_ids.append(source.record_id)
+            self._contexts.clear()
         return rows
 
     def _edit_sequence(
@@ -637,8 +682,14 @@ class SyncEngine:
         if not isinstance(record_id, str):
             return []
         run.deleted += 1
-        types = (dataset.data_type, *(d.data_type for d in dataset.derived))
-        return [Deletion(data_type=t, record_id=record_id) for t in types]
+        return [
+            Deletion(data_type=dataset.data_type, record_id=record_id),
+            *(
+                Deletion(data_type=derivation.data_type, record_id=row_id)
+                for derivation in dataset.derived
+                for row_id in derivation.row_ids(record_id)
+            ),
+        ]
 
     def fail_response(self, info: HResultInfo, message: str) -> None:
         """QuickBooks sent no response, only an hresult, for the whole message set.

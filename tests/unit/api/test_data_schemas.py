@@ -97,8 +97,7 @@ def _mapped(company: SimulatedCompany, country: str) -> Iterator[tuple[str, dict
                 for raw in company.records(ret_name, include_deleted=True):
                     yield dataset.data_type, dataset.mapper(raw, ctx)
                     for derivation in dataset.derived:
-                        derived = derivation.mapper(raw, ctx)
-                        if derived is not None:
+                        for derived in derivation.mapper(raw, ctx):
                             yield derivation.data_type, derived
     yield (
         "company",

@@ -230,8 +230,7 @@ def mapped_records(tmp_path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
                         for raw in company.records(ret_name):
                             yield dataset.data_type, dataset.mapper(raw, ctx)
                             for derivation in dataset.derived:
-                                derived = derivation.mapper(raw, ctx)
-                                if derived is not None:
+                                for derived in derivation.mapper(raw, ctx):
                                     yield derivation.data_type, derived
 
 

@@ -1,15 +1,17 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from qbdsync.errors import InvalidValue
 from qbdsync.mapping.banking import (
-    map_account_transaction,
-    map_bank_transaction,
+    map_account_transactions,
     map_bank_transactions,
     map_direct_cost,
     map_direct_income,
     map_transfer,
+    transfer_row_ids,
 )
 from qbdsync.mapping.journals import map_journal_entry
 
@@ -122,9 +124,16 @@ def test_transfer() -> None:
     assert mapped["to"]["accountRef"]["id"] == "A11"
 
 
+def one(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The only row derived (None for none); fails if several were."""
+    assert len(rows) <= 1, rows
+    return rows[0] if rows else None
+
+
 def test_account_and_bank_transactions_from_a_check() -> None:
-    account_txn = map_account_transaction(CHECK, ctx("CheckRet"))
+    account_txn = one(map_account_transactions(CHECK, ctx("CheckRet")))
     assert account_txn is not None
+    assert (account_txn["id"], account_txn["transactionId"]) == ("CK-1", "CK-1")
     assert account_txn["bankAccountRef"] == {"id": "A1", "name": "Checking"}
     assert account_txn["totalAmount"] == -85.0
     assert account_txn["lines"] == [
@@ -134,9 +143,9 @@ def test_account_and_bank_transactions_from_a_check() -> None:
             "amount": -85.0,
         }
     ]
-    bank_txn = map_bank_transaction(CHECK, ctx("CheckRet"))
+    bank_txn = one(map_bank_transactions(CHECK, ctx("CheckRet")))
     assert bank_txn is not None
-    assert bank_txn["accountId"] == "A1"
+    assert (bank_txn["id"], bank_txn["accountId"]) == ("CK-1", "A1")
     assert bank_txn["amount"] == -85.0
     assert bank_txn["transactionType"] == "Check"
     assert bank_txn["counterparty"] == "Acme Supplies"
@@ -145,14 +154,14 @@ def test_account_and_bank_transactions_from_a_check() -> None:
 
 
 def test_deposit_lines_point_at_deposited_payments() -> None:
-    mapped = map_account_transaction(DEPOSIT, ctx("DepositRet"))
+    mapped = one(map_account_transactions(DEPOSIT, ctx("DepositRet")))
     assert mapped is not None
     assert mapped["totalAmount"] == 350.0
     assert [line["recordRef"] for line in mapped["lines"]] == [
         {"id": "4D-1", "dataType": "payments"},
         {"id": "DP-1", "dataType": "directIncomes"},
     ]
-    bank_txn = map_bank_transaction(DEPOSIT, ctx("DepositRet"))
+    bank_txn = one(map_bank_transactions(DEPOSIT, ctx("DepositRet")))
     assert bank_txn is not None
     assert (bank_txn["amount"], bank_txn["transactionType"]) == (350.0, "Dep")
 
@@ -166,43 +175,56 @@ def test_payment_to_undeposited_funds_is_not_a_bank_movement() -> None:
         "TotalAmount": "300.00",
         "DepositToAccountRef": ref("A12", "Undeposited Funds"),
     }
-    assert map_account_transaction(raw, ctx("ReceivePaymentRet")) is None
-    assert map_bank_transaction(raw, ctx("ReceivePaymentRet")) is None
+    assert map_account_transactions(raw, ctx("ReceivePaymentRet")) == []
+    assert map_bank_transactions(raw, ctx("ReceivePaymentRet")) == []
     direct = {**raw, "DepositToAccountRef": ref("A1", "Checking")}
-    bank_txn = map_bank_transaction(direct, ctx("ReceivePaymentRet"))
+    bank_txn = one(map_bank_transactions(direct, ctx("ReceivePaymentRet")))
     assert bank_txn is not None
     assert (bank_txn["amount"], bank_txn["counterparty"]) == (300.0, "Acme Ltd")
 
 
 def test_known_bank_account_ids_decide() -> None:
     only_savings = ctx("CheckRet", bank_account_ids=frozenset({"A11"}))
-    assert map_account_transaction(CHECK, only_savings) is None
+    assert map_account_transactions(CHECK, only_savings) == []
+    # Only the "to" side of this transfer is in a bank account: one row, the "to" side's.
     transfer_ctx = ctx("TransferRet", bank_account_ids=frozenset({"A11"}))
-    mapped = map_bank_transaction(TRANSFER, transfer_ctx)
+    mapped = one(map_bank_transactions(TRANSFER, transfer_ctx))
     assert mapped is not None
-    assert (mapped["accountId"], mapped["amount"]) == ("A11", 100.0)
+    assert (mapped["id"], mapped["accountId"], mapped["amount"]) == ("TR-1-to", "A11", 100.0)
 
 
-def test_transfer_moves_money_out_of_one_account_into_another() -> None:
-    sides = map_bank_transactions(TRANSFER, ctx("TransferRet"))
-    assert [(s["accountId"], s["amount"], s["transactionType"]) for s in sides] == [
-        ("A1", -100.0, "Xfer"),
-        ("A11", 100.0, "Xfer"),
+def test_a_transfer_between_two_bank_accounts_is_a_bank_transaction_in_each() -> None:
+    both = ctx("TransferRet", bank_account_ids=frozenset({"A1", "A11"}))
+    sides = map_bank_transactions(TRANSFER, both)
+    # Out of the "from" account, into the "to" account; each row under its own, stable id.
+    assert [(s["id"], s["accountId"], s["amount"], s["transactionType"]) for s in sides] == [
+        ("TR-1-from", "A1", -100.0, "Xfer"),
+        ("TR-1-to", "A11", 100.0, "Xfer"),
     ]
-    account_txn = map_account_transaction(TRANSFER, ctx("TransferRet"))
-    assert account_txn is not None
-    assert account_txn["bankAccountRef"]["id"] == "A1"
+    assert sides == map_bank_transactions(TRANSFER, both)
+    assert {s["id"] for s in sides} < set(transfer_row_ids("TR-1"))
+    account_txns = map_account_transactions(TRANSFER, both)
+    assert [(a["id"], a["bankAccountRef"]["id"], a["totalAmount"]) for a in account_txns] == [
+        ("TR-1-from", "A1", -100.0),
+        ("TR-1-to", "A11", 100.0),
+    ]
+    # Both point at the one transfer they come from.
+    assert {a["transactionId"] for a in account_txns} == {"TR-1"}
+    assert [line["recordRef"] for a in account_txns for line in a["lines"]] == [
+        {"id": "TR-1", "dataType": "transfers"},
+        {"id": "TR-1", "dataType": "transfers"},
+    ]
 
 
 def test_void_check_is_a_void_account_transaction() -> None:
     voided = {**CHECK, "Amount": "0.00", "Memo": "VOID: wrong payee"}
-    mapped = map_account_transaction(voided, ctx("CheckRet"))
+    mapped = one(map_account_transactions(voided, ctx("CheckRet")))
     assert mapped is not None
     assert (mapped["status"], mapped["totalAmount"]) == ("Void", 0.0)
 
 
 def test_records_outside_banking_have_no_bank_transaction() -> None:
-    assert map_bank_transaction(CHECK, ctx("InvoiceRet")) is None
+    assert map_bank_transactions(CHECK, ctx("InvoiceRet")) == []
 
 
 def test_journal_entry_debits_positive_credits_negative() -> None:

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from qbdsync.qbwc.handler import ReceiveResponse
-from qbdsync.simulator.webconnector import QuickBooksError
+from qbdsync.session.processor import OpenedCompany, QuickBooksError
 
 USER = "alice"
 PASSWORD = "s3cret-Pa55"
@@ -166,12 +166,12 @@ class FakeQuickBooks:
         self.sessions_begun = 0
         self.sessions_ended = 0
 
-    def begin_session(self) -> tuple[str, str, str, str, str]:
+    def begin_session(self) -> OpenedCompany:
         if self.open_failures:
             self.open_failures -= 1
             raise QuickBooksError("0x80040408", "Could not start QuickBooks.")
         self.sessions_begun += 1
-        return HCP, COMPANY_FILE, "US", "16", "0"
+        return OpenedCompany(HCP, COMPANY_FILE, "US", "16", "0")
 
     def process(self, request_xml: str) -> str:
         self.processed.append(request_xml)

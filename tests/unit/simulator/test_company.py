@@ -3,8 +3,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from qbdsync.simulator.catalogue import RECORD_TYPES
 from qbdsync.simulator.company import SimulatedCompany
-from qbdsync.simulator.generator import RECORD_TYPES, generate
+from qbdsync.simulator.generator import generate
 
 TYPES = RECORD_TYPES
 

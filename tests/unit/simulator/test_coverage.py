@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from qbdsync.qbxml.schema import QUERY_REQUEST_ORDER, RET_ORDER
-from qbdsync.simulator.company import CODAT_TYPES, SimulatedCompany
+from qbdsync.simulator.catalogue import CODAT_TYPES, LIST_QUERIES, NO_ITERATOR_QUERIES, TXN_QUERIES
+from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.factories import cents_of
 from qbdsync.simulator.generator import generate
-from qbdsync.simulator.queries import LIST_QUERIES, NO_ITERATOR_QUERIES, TXN_QUERIES
 from qbdsync.simulator.quickbooks import (
     QuickBooksHResultError,
     SimulatedQuickBooks,

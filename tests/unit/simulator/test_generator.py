@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from qbdsync.qbxml.schema import ADDRESS_ORDER, RET_ORDER
+from qbdsync.simulator.catalogue import LIST_RET_TYPES, RECORD_TYPES
 from qbdsync.simulator.clock import parse_wall
 from qbdsync.simulator.factories import cents_of
-from qbdsync.simulator.generator import LIST_RET_TYPES, RECORD_TYPES, CompanyData, generate
+from qbdsync.simulator.generator import CompanyData, generate
 
 LIST_ID = re.compile(r"[0-9A-F]{8}-\d{10}")
 TXN_ID = re.compile(r"[0-9A-F]+-\d{10}")

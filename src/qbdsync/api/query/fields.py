@@ -6,9 +6,9 @@ one kind of item, marking the fields that hold lists. A path that names a whole 
 (`customerRef=1`) or goes through a list (`lineItems.description~a`) would never match either;
 it is refused too, naming the object's fields or the list (see docs/query.md).
 
-Record shapes are declared here from the mappers (src/qbdsync/mapping/, docs/mapping.md) and
-tests/unit/api/test_fields.py checks them against what the mappers produce; platform views
-(companies, connections, pull operations) take theirs from their response models.
+Every shape comes from a response model: records' from their data type's schema in
+qbdsync.api.schemas (tests/unit/api/test_fields.py checks those against what the mappers
+produce), platform views' (companies, connections, pull operations) from theirs.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from qbdsync.api.query.nodes import And, Comparison, Node, Or, OrderKey
+from qbdsync.api.schemas import RECORD_SCHEMAS
 from qbdsync.errors import InvalidQuery
 
 
@@ -58,10 +59,6 @@ def merge(*shapes: Shape) -> Shape:
             known = fields.get(name)
             fields[name] = merge(known, inner) if known and inner else (known or inner)
     return Shape(fields, open=any(one.open for one in shapes), many=any(one.many for one in shapes))
-
-
-def without(base: Shape, *names: str) -> Shape:
-    return replace(base, fields={k: v for k, v in base.fields.items() if k not in names})
 
 
 class UnknownField(InvalidQuery):
@@ -183,224 +180,12 @@ def _shape_of_annotation(annotation: Any) -> Shape | None:
     return None
 
 
-# -- records: Codat-shaped output of the mappers --------------------------------------------------
+# -- records: from the data types' response schemas ----------------------------------------------
 
-_REF = shape("id name")
-_CUSTOMER_REF = shape("id companyName")
-_SUPPLIER_REF = shape("id supplierName")
-_RECORD_REF = shape("id dataType")  # also contactRef
-_ADDRESS = shape("type line1 line2 city region country postalCode")
-_METADATA = shape("isDeleted")
-_SUPPLEMENTAL = shape(content=OPEN)
-
-_SALES_LINE = shape(
-    "lineNumber description unitAmount quantity discountAmount discountPercentage subTotal "
-    "taxAmount totalAmount isDirectIncome",
-    accountRef=_REF,
-    itemRef=_REF,
-    taxRateRef=_REF,
-    trackingCategoryRefs=many(_REF),
-)
-_PURCHASE_LINE = shape(
-    "lineNumber description unitAmount quantity discountAmount subTotal taxAmount totalAmount",
-    accountRef=_REF,
-    itemRef=_REF,
-    taxRateRef=_REF,
-    trackingCategoryRefs=many(_REF),
-    customerRef=_CUSTOMER_REF,
-)
-_DEPOSIT_LINE = shape(
-    "lineNumber description unitAmount quantity discountAmount subTotal taxAmount totalAmount",
-    accountRef=_REF,
-    itemRef=_REF,
-    taxRateRef=_REF,
-    trackingCategoryRefs=many(_REF),
-    depositedRecordRef=_RECORD_REF,
-    contactRef=_RECORD_REF,
-)
-_LINKED_ALLOCATION = shape(
-    payment=shape("id type reference paidOnDate totalAmount"),
-    allocation=shape("totalAmount allocatedOnDate"),
-)
-_MONEY_ALLOCATION = shape(
-    payment=shape(
-        "currency currencyRate paidOnDate totalAmount", accountRef=_REF, paymentMethodRef=_REF
-    ),
-    allocation=shape("currency currencyRate allocatedOnDate totalAmount"),
-)
-_PAYMENT_LINE = shape("amount allocatedOnDate", links=many(shape("type id amount")))
-
-
-def _record(leaves: str, **nested: Shape | None) -> Shape:
-    """A record type's shape with the fields every record has."""
-    return shape(f"id modifiedDate sourceModifiedDate {leaves}", metadata=_METADATA, **nested)
-
-
-def _transaction(leaves: str, **nested: Shape | None) -> Shape:
-    return _record(leaves, supplementalData=_SUPPLEMENTAL, **nested)
-
-
-_SALES_DOCUMENT = "issueDate currency currencyRate subTotal totalTaxAmount totalAmount note"
-_PURCHASE_DOCUMENT = "issueDate currency currencyRate totalAmount note"
-_MONEY_MOVE = "reference note issueDate currency currencyRate subTotal taxAmount totalAmount"
-
+# One declaration per data type: the schema /openapi.json shows (qbdsync.api.schemas) is also the
+# list of fields a query or orderBy may name.
 RECORD_SHAPES: Mapping[str, Shape] = {
-    "accounts": _record(
-        "nominalCode name description fullyQualifiedCategory fullyQualifiedName currency "
-        "currentBalance type status isBankAccount"
-    ),
-    "bankAccounts": _record(
-        "accountName accountType nominalCode sortCode accountNumber iBan currency balance "
-        "availableBalance overdraftLimit institution status"
-    ),
-    "currencies": _record("name currencyCode exchangeRate asOfDate isUserDefined status"),
-    "terms": _record(
-        "name status type discountPercentage dueDays discountDays dayOfMonthDue "
-        "dueNextMonthDays discountDayOfMonth"
-    ),
-    "paymentMethods": _record("name type status", supplementalData=_SUPPLEMENTAL),
-    "trackingCategories": _record(
-        "name fullyQualifiedName parentId hasChildren status categoryType",
-        supplementalData=_SUPPLEMENTAL,
-    ),
-    "taxRates": _record(
-        "name code effectiveTaxRate totalTaxRate status",
-        components=many(shape("name rate isCompound")),
-        supplementalData=_SUPPLEMENTAL,
-    ),
-    "employees": _record(
-        "name firstName middleName lastName jobTitle status emailAddress phone mobile "
-        "employeeType hiredDate releasedDate",
-        addresses=many(_ADDRESS),
-    ),
-    "items": _record(
-        "name code itemStatus type isBillItem isInvoiceItem",
-        billItem=shape("description unitPrice", accountRef=_REF, taxRateRef=_REF),
-        invoiceItem=shape("description unitPrice", accountRef=_REF, taxRateRef=_REF),
-        supplementalData=_SUPPLEMENTAL,
-    ),
-    "customers": _record(
-        "customerName contactName emailAddress phone taxNumber registrationNumber "
-        "defaultCurrency status",
-        contacts=many(Shape()),
-        addresses=many(_ADDRESS),
-        parentCustomerRef=_REF,
-    ),
-    "suppliers": _record(
-        "supplierName contactName emailAddress phone registrationNumber taxNumber "
-        "defaultCurrency status",
-        addresses=many(_ADDRESS),
-    ),
-    "invoices": _transaction(
-        f"invoiceNumber dueDate paidOnDate totalDiscount amountDue discountPercentage status "
-        f"{_SALES_DOCUMENT}",
-        customerRef=_CUSTOMER_REF,
-        salesOrderRefs=many(_REF),
-        lineItems=many(_SALES_LINE),
-        paymentAllocations=many(_LINKED_ALLOCATION),
-    ),
-    "creditNotes": _transaction(
-        f"creditNoteNumber allocatedOnDate totalDiscount discountPercentage remainingCredit "
-        f"status {_SALES_DOCUMENT}",
-        customerRef=_CUSTOMER_REF,
-        lineItems=many(_SALES_LINE),
-        paymentAllocations=many(_LINKED_ALLOCATION),
-    ),
-    "salesOrders": _transaction(
-        f"salesOrderNumber expectedDeliveryDate status invoicingStatus totalDiscount "
-        f"{_SALES_DOCUMENT}",
-        customerRef=_CUSTOMER_REF,
-        lineItems=many(_SALES_LINE),
-    ),
-    "estimates": _transaction(
-        f"estimateNumber expiryDate status {_SALES_DOCUMENT}",
-        customerRef=_CUSTOMER_REF,
-        lineItems=many(_SALES_LINE),
-        invoiceRefs=many(_REF),
-    ),
-    "payments": _transaction(
-        "totalAmount currency currencyRate date note reference",
-        customerRef=_CUSTOMER_REF,
-        accountRef=_REF,
-        paymentMethodRef=_REF,
-        lines=many(_PAYMENT_LINE),
-    ),
-    "bills": _transaction(
-        f"reference dueDate status subTotal taxAmount amountDue {_PURCHASE_DOCUMENT}",
-        supplierRef=_SUPPLIER_REF,
-        purchaseOrderRefs=many(shape("id purchaseOrderNumber")),
-        lineItems=many(_PURCHASE_LINE),
-        paymentAllocations=many(_LINKED_ALLOCATION),
-    ),
-    "billCreditNotes": _transaction(
-        f"billCreditNoteNumber allocatedOnDate totalDiscount discountPercentage subTotal "
-        f"totalTaxAmount remainingCredit status {_PURCHASE_DOCUMENT}",
-        supplierRef=_SUPPLIER_REF,
-        lineItems=many(_PURCHASE_LINE),
-        paymentAllocations=many(_LINKED_ALLOCATION),
-    ),
-    "billPayments": _transaction(
-        "totalAmount currency currencyRate date note reference",
-        supplierRef=_SUPPLIER_REF,
-        accountRef=_REF,
-        paymentMethodRef=_REF,
-        lines=many(_PAYMENT_LINE),
-    ),
-    "purchaseOrders": _transaction(
-        f"purchaseOrderNumber status expectedDeliveryDate deliveryDate paymentDueDate "
-        f"totalDiscount subTotal taxAmount {_PURCHASE_DOCUMENT}",
-        supplierRef=_SUPPLIER_REF,
-        lineItems=many(without(_SALES_LINE, "isDirectIncome")),
-        shipTo=shape(address=_ADDRESS),
-    ),
-    "itemReceipts": _transaction(
-        f"reference {_PURCHASE_DOCUMENT}",
-        supplierRef=_SUPPLIER_REF,
-        purchaseOrderRefs=many(shape("id purchaseOrderNumber")),
-        lineItems=many(_PURCHASE_LINE),
-    ),
-    "directCosts": _transaction(
-        _MONEY_MOVE,
-        contactRef=_RECORD_REF,
-        lineItems=many(_PURCHASE_LINE),
-        paymentAllocations=many(_MONEY_ALLOCATION),
-    ),
-    "directIncomes": _transaction(
-        _MONEY_MOVE,
-        contactRef=_RECORD_REF,
-        lineItems=many(merge(_SALES_LINE, _DEPOSIT_LINE)),
-        paymentAllocations=many(_MONEY_ALLOCATION),
-    ),
-    "transfers": _transaction(
-        "description date",
-        contactRef=_RECORD_REF,
-        to=shape("amount currency", accountRef=_REF),
-        depositedRecordRefs=many(_RECORD_REF),
-        trackingCategoryRefs=many(_REF),
-        **{"from": shape("amount currency", accountRef=_REF)},
-    ),
-    "journalEntries": _transaction(
-        "reference description postedOn createdOn updatedOn",
-        journalRef=_REF,
-        recordRef=_RECORD_REF,
-        journalLines=many(
-            shape(
-                "lineNumber description netAmount currency",
-                accountRef=_REF,
-                contactRef=_RECORD_REF,
-                trackingRefs=many(_REF),
-            )
-        ),
-    ),
-    "accountTransactions": _transaction(
-        "transactionId note date status currency currencyRate totalAmount",
-        bankAccountRef=_REF,
-        lines=many(shape("description amount", recordRef=_RECORD_REF)),
-    ),
-    "bankTransactions": _transaction(
-        "accountId date clearedOnDate description counterparty reference reconciled amount "
-        "balance transactionType"
-    ),
+    data_type: shape_of_model(schema) for data_type, schema in RECORD_SCHEMAS.items()
 }
 
 

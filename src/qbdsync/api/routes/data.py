@@ -19,69 +19,16 @@ from qbdsync.errors import NotFound
 from qbdsync.store import companies as company_store
 from qbdsync.store import records as record_store
 from qbdsync.store.tables import records
+from qbdsync.sync.datasets import COMPANY_INFO, SERVED
 
 router = APIRouter(tags=["Data"])
 
-# Codat serves these under /companies/{id}/data/…; every type is also served per connection.
-COMPANY_TYPES = (
-    "accounts",
-    "billCreditNotes",
-    "billPayments",
-    "bills",
-    "creditNotes",
-    "customers",
-    "invoices",
-    "items",
-    "journalEntries",
-    "paymentMethods",
-    "payments",
-    "purchaseOrders",
-    "salesOrders",
-    "suppliers",
-    "taxRates",
-    "trackingCategories",
-    # also readable company-wide here, though Codat lists them per connection
-    "directCosts",
-    "directIncomes",
-    "transfers",
-    "bankAccounts",
-    "accountTransactions",
-    "itemReceipts",
-    "employees",
-    "terms",
-    "currencies",
-    "estimates",
-)
+# Every type the registry serves company-wide (Codat serves most under /companies/{id}/data/…,
+# some only per connection; qbdsync serves them both ways), each also per connection.
+COMPANY_TYPES = tuple(t for t, served in SERVED.items() if served.scope == "company")
 CONNECTION_TYPES = COMPANY_TYPES
-# The id parameter names Codat's SDKs use in paths, e.g. /data/invoices/{invoiceId}.
-_SINGULAR = {
-    "accounts": "accountId",
-    "billCreditNotes": "billCreditNoteId",
-    "billPayments": "billPaymentId",
-    "bills": "billId",
-    "creditNotes": "creditNoteId",
-    "customers": "customerId",
-    "invoices": "invoiceId",
-    "items": "itemId",
-    "journalEntries": "journalEntryId",
-    "paymentMethods": "paymentMethodId",
-    "payments": "paymentId",
-    "purchaseOrders": "purchaseOrderId",
-    "salesOrders": "salesOrderId",
-    "suppliers": "supplierId",
-    "taxRates": "taxRateId",
-    "trackingCategories": "trackingCategoryId",
-    "directCosts": "directCostId",
-    "directIncomes": "directIncomeId",
-    "transfers": "transferId",
-    "bankAccounts": "accountId",
-    "accountTransactions": "accountTransactionId",
-    "itemReceipts": "itemReceiptId",
-    "employees": "employeeId",
-    "terms": "termId",
-    "currencies": "currencyId",
-    "estimates": "estimateId",
-}
+# The types Codat lists per bank account of a connection (bankTransactions).
+BANK_ACCOUNT_TYPES = tuple(t for t, served in SERVED.items() if served.scope == "bankAccount")
 
 PageQ = Annotated[int, Query(description="Page number, from 1.")]
 PageSizeQ = Annotated[int, Query(alias="pageSize", description="Results per page (max 5000).")]
@@ -155,7 +102,7 @@ def _one(request: Request, connection_ids: list[str], data_type: str, record_id:
 
 
 def _add_company_routes(data_type: str) -> None:
-    id_name = _SINGULAR[data_type]
+    id_name = SERVED[data_type].id_name
 
     def list_records(
         request: Request,
@@ -234,38 +181,47 @@ def _add_connection_routes(data_type: str) -> None:
     )
 
 
-@router.get(
-    "/companies/{companyId}/connections/{connectionId}/data/bankAccounts/{accountId}/bankTransactions",
-    response_model=page_schema("bankTransactions"),
-    summary="List the transactions of one bank account",
-)
-def bank_transactions(
-    request: Request,
-    caller: CallerDep,
-    companyId: str,
-    connectionId: str,
-    accountId: str,
-    page: PageQ = 1,
-    page_size: PageSizeQ = 100,
-    query: QueryQ = None,
-    order_by: OrderQ = None,
-) -> Response:
-    with engine_of(request).connect() as conn:
-        connection_of(conn, caller, companyId, connectionId)
-        if record_store.get_record(conn, [connectionId], "bankAccounts", accountId) is None:
-            raise NotFound(f"no bank account with id {accountId}")
-    account_filter = compile_query(
-        f'accountId="{_quoted(accountId)}"', records.c.data, engine_of(request).dialect.name
-    )
-    return _page(
-        request,
-        [connectionId],
-        "bankTransactions",
-        page,
-        page_size,
-        query,
-        order_by,
-        extra=account_filter,
+def _add_bank_account_routes(data_type: str) -> None:
+    """Codat lists these per bank account: /data/bankAccounts/{accountId}/<type>."""
+    account_id = SERVED["bankAccounts"].id_name
+
+    def list_records(
+        request: Request,
+        caller: CallerDep,
+        companyId: str,
+        connectionId: str,
+        accountId: str,
+        page: PageQ = 1,
+        page_size: PageSizeQ = 100,
+        query: QueryQ = None,
+        order_by: OrderQ = None,
+    ) -> Response:
+        with engine_of(request).connect() as conn:
+            connection_of(conn, caller, companyId, connectionId)
+            if record_store.get_record(conn, [connectionId], "bankAccounts", accountId) is None:
+                raise NotFound(f"no bank account with id {accountId}")
+        account_filter = compile_query(
+            f'accountId="{_quoted(accountId)}"', records.c.data, engine_of(request).dialect.name
+        )
+        return _page(
+            request,
+            [connectionId],
+            data_type,
+            page,
+            page_size,
+            query,
+            order_by,
+            extra=account_filter,
+        )
+
+    router.add_api_route(
+        f"/companies/{{companyId}}/connections/{{connectionId}}/data/bankAccounts/"
+        f"{{{account_id}}}/{data_type}",
+        list_records,
+        methods=["GET"],
+        response_model=page_schema(data_type),
+        summary="List the transactions of one bank account",
+        operation_id=f"list_bank_account_{data_type}",
     )
 
 
@@ -273,15 +229,20 @@ def _quoted(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
+# Before company info and the per-type routes, where the document has always listed them.
+for _type in BANK_ACCOUNT_TYPES:
+    _add_bank_account_routes(_type)
+
+
 @router.get(
     "/companies/{companyId}/data/info",
-    response_model=record_schema("company"),
+    response_model=record_schema(COMPANY_INFO),
     summary="Company info",
 )
 def company_info(request: Request, caller: CallerDep, companyId: str) -> Response:
     ids = _company_connections(request, caller, companyId)
     with engine_of(request).connect() as conn:
-        found = record_store.get_record(conn, ids, "company", "company")
+        found = record_store.get_record(conn, ids, COMPANY_INFO, COMPANY_INFO)
     if found is None:
         raise ApiError(
             404,

@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from qbdsync.qbxml.schema import REPEATABLE_RET_ELEMENTS, RET_ORDER
 from qbdsync.qbxml.write_schema import LIST_KINDS
+from qbdsync.simulator.catalogue import ITEM_RET_TYPES
 from qbdsync.simulator.clock import date_of
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.factories import (
@@ -43,20 +44,9 @@ from qbdsync.simulator.txn_factories import apply_bill_payment, unapply_bill_pay
 from qbdsync.simulator.write_parser import to_record
 
 NAME_TYPES: Final[tuple[str, ...]] = ("CustomerRet", "VendorRet", "EmployeeRet", "OtherNameRet")
-ITEM_TYPES: Final[tuple[str, ...]] = (
-    "ItemServiceRet",
-    "ItemNonInventoryRet",
-    "ItemOtherChargeRet",
-    "ItemInventoryRet",
-    "ItemInventoryAssemblyRet",
-    "ItemDiscountRet",
-    "ItemPaymentRet",
-    "ItemSubtotalRet",
-    "ItemGroupRet",
-    "ItemFixedAssetRet",
-    "ItemSalesTaxRet",
-    "ItemSalesTaxGroupRet",
-)
+# Every item an ItemRef may name: the catalogue's items plus the sales-tax items it files as
+# tax rates (they share the item name space).
+ITEM_TYPES: Final[tuple[str, ...]] = (*ITEM_RET_TYPES, "ItemSalesTaxRet", "ItemSalesTaxGroupRet")
 _LIST_LABELS: Final[dict[str, str]] = {
     "CustomerRet": "Customer",
     "VendorRet": "Vendor",

@@ -1,6 +1,7 @@
 # Two commands set everything up on a fresh Debian machine:
 #   make demo   — create .venv, install from the lock file, run the demo on SQLite + simulator
-#   make test   — create .venv, install, run lint, type check and the whole test suite
+#   make test   — create .venv, install, run lint, the layer contract, type check and the whole
+#                 test suite
 #                 (installs PostgreSQL from Debian packages if missing; the tests start it)
 PYTHON ?= python3
 VENV := .venv
@@ -9,7 +10,7 @@ SDK_VENV := .venv-sdk
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 
-.PHONY: install demo test lint typecheck pytest bench clean
+.PHONY: install demo test lint layers typecheck pytest bench clean
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +32,10 @@ lint: install
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 
+# The layer contract in pyproject.toml ([tool.importlinter]): no upward import, no cycle.
+layers: install
+	$(VENV)/bin/lint-imports --no-cache
+
 typecheck: install
 	$(VENV)/bin/mypy
 
@@ -38,7 +43,7 @@ pytest: install $(SDK_VENV)/.installed
 	bash scripts/ensure-postgres.sh
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test: lint typecheck pytest
+test: lint layers typecheck pytest
 
 bench: install
 	$(VENV)/bin/python bench/ingest.py

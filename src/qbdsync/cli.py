@@ -471,19 +471,16 @@ def connection_link(
     The link is a secret: whoever opens it gets the .qwc file and can reveal a Web Connector
     password once (which replaces the current one). A new link makes the old one stop working.
     """
-    from qbdsync.link_tokens import link_url
     from qbdsync.linking import new_link
     from qbdsync.store import companies as company_store
+    from qbdsync.store.link_tokens import link_url
 
     settings = _settings()
     with _engine(settings).begin() as conn:
         row = company_store.lock_connection(conn, connection_id)
         company = company_store.get_company(conn, row.company_id)
         expires = row.link_expires_at
-        valid = (
-            expires is not None
-            and (expires if expires.tzinfo is not None else expires.replace(tzinfo=UTC)) > _now()
-        )
+        valid = expires is not None and expires > _now()
         url = link_url(conn, settings, connection_id) if valid and not new else None
         made = url is None
         if url is None:

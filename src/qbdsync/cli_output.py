@@ -113,17 +113,14 @@ def details(rows: Iterable[tuple[str, str]]) -> Table:
 def when(value: datetime | None, empty: str = "") -> str:
     if value is None:
         return empty
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return f"{aware.astimezone(UTC):%Y-%m-%d %H:%M}"
+    return f"{value.astimezone(UTC):%Y-%m-%d %H:%M}"
 
 
 def paused_until(row: ConnectionRow, now: datetime) -> datetime | None:
     """The end of a pause still in force, else None."""
     if row.paused_until is None:
         return None
-    until = row.paused_until
-    until = until if until.tzinfo is not None else until.replace(tzinfo=UTC)
-    return until if until > now else None
+    return row.paused_until if row.paused_until > now else None
 
 
 def status_text(row: ConnectionRow, now: datetime) -> str:

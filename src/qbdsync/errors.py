@@ -1,18 +1,20 @@
 """One error tree for qbdsync, grouped by how the caller recovers.
 
+These are qbdsync's own failures. What a QuickBooks status code or HRESULT means for recovery
+is `qbdsync.qbxml.status.Recovery` (one table, read and write outcomes alike); the statuses of
+pulls, sessions and connections are the enums of `qbdsync.statuses`.
+
 QbdsyncError
-├── RetryLater            transient: the same work succeeds in a later session
-│   ├── QuickBooksBusy        QuickBooks is locked / record in use (3170, 3175, 3176, 1000)
-│   ├── StaleIterator         an iterator died with its session (3391): restart from watermark
+├── RetryLater            transient: the same work succeeds later
+│   ├── SessionNotStarted     the connection already has an active session (or was deleted)
+│   ├── UnreadableState       stored session state of an unknown schema: end it, start afresh
 │   └── DeliveryInFlight      a webhook delivery being posted now: replay it after that attempt
-├── SkipDataset           this data type cannot be read here; the others go on
-│   ├── NotSupported          the edition or qbXML version lacks it (3250, 501-550)
-│   └── RecordTooLarge        a record in a response is past the record size limits
+├── NotSupported          the QuickBooks edition or qbXML version lacks what is needed
 ├── RejectedInput         input from outside is wrong; nothing is stored, the sender is told
 │   ├── InvalidXML            hostile or malformed XML (entities, DTDs, bad syntax, too big)
+│   ├── RecordTooLarge        a record in QuickBooks' response is past the record size limits
 │   ├── SoapFault             a SOAP request we cannot answer (unknown operation, bad shape)
 │   ├── AuthenticationFailed  wrong Web Connector user name or password
-│   ├── WrongCompanyFile      the open company file is not the one this connection links
 │   ├── InvalidValue          a value in QuickBooks' output cannot be read exactly
 │   ├── InvalidQuery          an API `query` or `orderBy` that cannot be parsed
 │   └── ForbiddenDestination  a webhook URL that points where qbdsync must not post
@@ -34,17 +36,19 @@ class RetryLater(QbdsyncError):
     """Transient failure: try the same work again in a later session."""
 
 
-class QuickBooksBusy(RetryLater):
-    """QuickBooks is busy or a record is locked by another user."""
-
-
 class SessionNotStarted(RetryLater):
     """The database refused a new Web Connector session: the connection already has an active
     one (another Web Connector won the race) or it was deleted meanwhile."""
 
 
-class StaleIterator(RetryLater):
-    """A QuickBooks iterator is no longer valid; restart the dataset from its watermark."""
+class UnreadableState(RetryLater):
+    """Stored session state this qbdsync cannot read: written by a newer version (a schema it
+    does not know) or not in the shape of any schema. End the session it belongs to; the next
+    session plans afresh from the committed watermarks, so nothing is lost."""
+
+    def __init__(self, message: str, *, schema: object = None) -> None:
+        super().__init__(message)
+        self.schema = schema  # the schema version found, as stored (None when absent)
 
 
 class DeliveryInFlight(RetryLater):
@@ -52,15 +56,16 @@ class DeliveryInFlight(RetryLater):
     is recorded (at the latest when the worker's claim runs out)."""
 
 
-class SkipDataset(QbdsyncError):
-    """This data type cannot be read from this company file; the others continue."""
+class NotSupported(QbdsyncError):
+    """The QuickBooks edition or qbXML version does not have what is needed (a data type, a
+    field, or any qbXML version qbdsync can read)."""
 
 
-class NotSupported(SkipDataset):
-    """The QuickBooks edition or qbXML version does not have this data type or field."""
+class RejectedInput(QbdsyncError):
+    """Input from outside is wrong: nothing is stored and the sender gets a clear message."""
 
 
-class RecordTooLarge(SkipDataset):
+class RecordTooLarge(RejectedInput):
     """A record in QuickBooks' response is larger than the record limits allow.
 
     Nothing from that response is stored; the query it answered fails and the session goes on.
@@ -75,10 +80,6 @@ class RecordTooLarge(SkipDataset):
         self.setting = setting  # the Settings field whose limit it passed
 
 
-class RejectedInput(QbdsyncError):
-    """Input from outside is wrong: nothing is stored and the sender gets a clear message."""
-
-
 class InvalidXML(RejectedInput):
     """XML that is malformed, hostile (entities, DTDs) or larger than allowed."""
 
@@ -89,10 +90,6 @@ class SoapFault(RejectedInput):
 
 class AuthenticationFailed(RejectedInput):
     """Wrong Web Connector user name or password."""
-
-
-class WrongCompanyFile(RejectedInput):
-    """The company file open in QuickBooks is not the one this connection is linked to."""
 
 
 class InvalidValue(RejectedInput):

@@ -20,6 +20,7 @@ from qbdsync.linking import NewConnection, build_qwc, emit_connection_event, que
 from qbdsync.qbwc.credentials import digest_password, generate_password
 from qbdsync.qbwc.qwc import render_qwc
 from qbdsync.settings import Settings
+from qbdsync.statuses import INACTIVE_CONNECTION_STATUSES, ConnectionStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
 from qbdsync.store.companies import CompanyRow, ConnectionRow
@@ -66,7 +67,7 @@ def queue_sync(
     for listed in connections:
         # Locked before its status is trusted: an unlink committed meanwhile is seen.
         connection = company_store.lock_connection(conn, listed.id)
-        if connection.status in ("Deauthorized", "Unlinked"):
+        if connection.status in INACTIVE_CONNECTION_STATUSES:
             continue
         queued += pull_store.queue(
             conn,
@@ -113,7 +114,7 @@ def relink(conn: Connection, settings: Settings, connection_id: str) -> NewConne
         conn,
         connection_id,
         password_digest=digest_password(password),
-        status="PendingAuth",
+        status=ConnectionStatus.PENDING_AUTH,
         last_error=None,
         paused_until=None,
     )
@@ -197,7 +198,7 @@ def unlink_connection(
     """Stop syncing a connection (status Unlinked; its data stays). The Web Connector is told
     there is nothing to do; `relink` links the same company file again."""
     company, connection = _company_and_connection(conn, connection_id, company_id, client_id)
-    company_store.update_connection(conn, connection.id, status="Unlinked")
+    company_store.update_connection(conn, connection.id, status=ConnectionStatus.UNLINKED)
     connection = company_store.get_connection(conn, connection.id)
     emit_connection_event(
         conn, settings, events.CONNECTION_DISCONNECTED, company, connection, _now()

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 from sqlalchemy import Connection
 
 from qbdsync.errors import NotFound
-from qbdsync.link_tokens import link_token, link_url, token_digest
 from qbdsync.qbwc.credentials import digest_password, generate_password, generate_username
 from qbdsync.qbwc.qwc import QwcFile, render_qwc
 from qbdsync.settings import Settings
@@ -25,6 +24,7 @@ from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
 from qbdsync.store import sync_settings
 from qbdsync.store.companies import CompanyRow, ConnectionRow
+from qbdsync.store.link_tokens import link_secret, link_token, link_url, token_digest
 from qbdsync.views import company_reference, connection_event_payload, connection_view
 from qbdsync.webhooks import events
 
@@ -202,7 +202,7 @@ def new_link(
     nonce = secrets.token_hex(16)
     now = now or _now()
     company_store.lock_connection(conn, connection_id)
-    token = link_token(conn, settings, connection_id, nonce)
+    token = link_token(link_secret(conn, settings), connection_id, nonce)
     company_store.update_connection(
         conn,
         connection_id,
@@ -220,10 +220,8 @@ def resolve_link(conn: Connection, token: str, *, now: datetime | None = None) -
     if connection is None:
         raise NotFound("This link is not valid. Ask your provider for a new one.")
     expires = connection.link_expires_at
-    if expires is not None:
-        expires = expires if expires.tzinfo is not None else expires.replace(tzinfo=UTC)
-        if expires <= (now or _now()):
-            raise NotFound("This link has expired. Ask your provider for a new one.")
+    if expires is not None and expires <= (now or _now()):
+        raise NotFound("This link has expired. Ask your provider for a new one.")
     return connection
 
 

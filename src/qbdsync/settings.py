@@ -15,8 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from qbdsync import limits
 from qbdsync.errors import ConfigurationError
 from qbdsync.limits import RecordLimits, SoapLimits
+from qbdsync.networks import parse_networks
 from qbdsync.redact import MASK, mask_database_url
-from qbdsync.webhooks.destinations import parse_networks
 
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 

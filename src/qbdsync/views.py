@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from qbdsync.link_tokens import link_url
 from qbdsync.settings import Settings
+from qbdsync.statuses import COMPLETED_PULL_STATUSES, ERRORED_PULL_STATUSES, PullStatus
 from qbdsync.store.companies import CompanyRow, ConnectionRow
+from qbdsync.store.link_tokens import link_url
 from qbdsync.store.pulls import PullRow
 from qbdsync.store.sync_settings import SyncSetting
 
@@ -17,8 +18,7 @@ from qbdsync.store.sync_settings import SyncSetting
 def iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # Codat calls the chart of accounts "chartOfAccounts" wherever a data type is a value (dataStatus,
@@ -59,10 +59,8 @@ def pull_view(
     now = now or datetime.now(UTC)
     status, description = row.status, row.status_description
     paused = connection.paused_until if connection is not None else None
-    if status == "Queued" and paused is not None:
-        until = paused if paused.tzinfo is not None else paused.replace(tzinfo=UTC)
-        if until > now:
-            status, description = "Initial", f"Paused until {iso(until)}"
+    if status == PullStatus.QUEUED and paused is not None and paused > now:
+        status, description = PullStatus.INITIAL, f"Paused until {iso(paused)}"
     return {
         "id": row.id,
         "companyId": row.company_id,
@@ -74,9 +72,8 @@ def pull_view(
         "requested": iso(row.requested),
         "completed": iso(row.completed),
         "progress": row.progress,
-        "isCompleted": row.status in ("Complete", "NotSupported"),
-        "isErrored": row.status
-        in ("FetchError", "MapError", "InternalError", "AuthError", "PermissionsError"),
+        "isCompleted": row.status in COMPLETED_PULL_STATUSES,
+        "isErrored": row.status in ERRORED_PULL_STATUSES,
     }
 
 

@@ -18,8 +18,8 @@ from qbdsync.store import pulls as pull_store
 from qbdsync.store import records as record_store
 from qbdsync.store.companies import ConnectionRow
 from qbdsync.store.pulls import PullRow
-from qbdsync.store.records import SyncErrorRow
 from qbdsync.sync.datasets import DATASETS
+from qbdsync.sync.output import SyncErrorRow
 from tests.conftest import LiveServer
 
 RET_OF_CODAT = {

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from qbdsync.api.text import FreeText, Line, Tags
+from qbdsync.statuses import ConnectionStatus
 from qbdsync.store.sync_settings import MONTHS_TO_SYNC_MAX, SCHEDULE_HOURS_MAX, SYNC_ORDER_MAX
 
 
@@ -44,9 +45,6 @@ class DataConnectionError(_Model):
     erroredOnUtc: str | None = None
     status: str | None = None
     resolvedOnUtc: str | None = None
-
-
-ConnectionStatus = Literal["PendingAuth", "Linked", "Unlinked", "Deauthorized"]
 
 
 class ConnectionModel(_Model):

@@ -35,11 +35,6 @@ def generate_username() -> str:
     return "qbd-" + secrets.token_hex(8)
 
 
-def braced_guid() -> str:
-    """A GUID in the braces form QBWC wants for OwnerID and FileID."""
-    return "{" + str(uuid.uuid4()).upper() + "}"
-
-
 def new_ticket() -> str:
     """A session ticket: random, never derived from anything guessable."""
     return str(uuid.uuid4())

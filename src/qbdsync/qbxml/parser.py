@@ -28,6 +28,7 @@ from lxml import etree
 
 from qbdsync.errors import InvalidXML, QbdsyncError, RecordTooLarge
 from qbdsync.limits import RecordLimits
+from qbdsync.qbxml.message_sets import MessageSetOutcome, message_set_outcome
 from qbdsync.qbxml.schema import REPEATABLE_RET_ELEMENTS
 from qbdsync.qbxml.status import Recovery, classify_status
 
@@ -57,10 +58,17 @@ _NEXT_KEPT: Final = {
 
 @dataclass(frozen=True, slots=True)
 class MessageSetStatus:
-    """Attributes of ``QBXMLMsgsRs`` used by message-set error recovery (pushes)."""
+    """Attributes of ``QBXMLMsgsRs`` used by message-set error recovery (pushes).
+
+    Reported before any ``…Rs`` of the set, since it speaks for all of them.
+    """
 
     message_set_id: str | None
     status_code: int | None
+
+    @property
+    def outcome(self) -> MessageSetOutcome:
+        return message_set_outcome(self.status_code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +96,8 @@ class Record:
     data: dict[str, Any]
 
 
+# Every event the parser yields. Consumers dispatch on it exhaustively (assert_never), so a new
+# kind of event fails type checking wherever it is not handled.
 Event = MessageSetStatus | ResponseStatus | Record
 
 

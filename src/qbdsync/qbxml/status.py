@@ -17,7 +17,14 @@ from qbdsync.untrusted import quote_untrusted
 
 
 class Recovery(StrEnum):
-    """How the caller recovers from one response status."""
+    """How the caller recovers from a QuickBooks outcome: the one vocabulary for it.
+
+    A ``…Rs`` status code (`classify_status`) and an HRESULT (`describe_hresult`) both map to
+    one of these; the engine turns it into a dataset run's status, the session into what the
+    Web Connector is told, and sync errors store its value. The write outcomes (a stale
+    EditSequence, a name in use, a closed period) are here already so that writes add no
+    second vocabulary; a read query never meets them.
+    """
 
     OK = "ok"
     EMPTY = "empty"  # status 1: no matching object, an empty page, not an error
@@ -26,6 +33,11 @@ class Recovery(StrEnum):
     RESTART_DATASET = "restart_dataset"  # 3391: the iterator died, restart from the watermark
     NOT_SUPPORTED = "not_supported"  # 3250: this edition/version lacks the feature
     VALIDATION = "validation"  # QuickBooks refused the data: tell the sender, do not retry
+    # 3200: the record changed in QuickBooks since it was read (a stale EditSequence): re-read
+    # it and retry the write once; refused again, it is a conflict to report to the sender.
+    REREAD_AND_RETRY = "reread_and_retry"
+    NAME_IN_USE = "name_in_use"  # 3100: another list entry has the name: tell the sender
+    CLOSED_PERIOD = "closed_period"  # 3171: dated on or before the closing date: tell the sender
     PERMISSION = "permission"  # the QuickBooks user must grant access
     FATAL_REQUEST = "fatal_request"  # our request is wrong: a bug, stop and tell an operator
 
@@ -33,9 +45,25 @@ class Recovery(StrEnum):
 _WARN_FIRST: Final = 500
 _ERROR_FIRST: Final = 1000
 
-_RETRY_CODES: Final = frozenset({1000, 3170, 3175, 3176})
-_VALIDATION_CODES: Final = frozenset({3000, 3100, 3120, 3140, 3171, 3200, 3210})
-_PERMISSION_CODES: Final = frozenset({3260, 3261})
+# The error codes (1000 and up) QuickBooks' documentation gives a specific recovery for;
+# every other error code is a request we built wrong (FATAL_REQUEST).
+_ERROR_CODES: Final[dict[int, Recovery]] = {
+    1000: Recovery.RETRY_NEXT_SESSION,  # an internal QuickBooks error: usually transient
+    3000: Recovery.VALIDATION,  # an invalid object id
+    3100: Recovery.NAME_IN_USE,
+    3120: Recovery.VALIDATION,  # object not found
+    3140: Recovery.VALIDATION,  # an invalid reference in a line
+    3170: Recovery.RETRY_NEXT_SESSION,  # the list was modified by another user
+    3171: Recovery.CLOSED_PERIOD,
+    3175: Recovery.RETRY_NEXT_SESSION,  # the record is in use
+    3176: Recovery.RETRY_NEXT_SESSION,  # the record could not be locked
+    3200: Recovery.REREAD_AND_RETRY,
+    3210: Recovery.VALIDATION,  # an invalid value (e.g. paying more than is due)
+    3250: Recovery.NOT_SUPPORTED,
+    3260: Recovery.PERMISSION,  # insufficient permission
+    3261: Recovery.PERMISSION,  # no access to personal data
+    3391: Recovery.RESTART_DATASET,
+}
 _SAVE_REFUSED: Final = 3180
 
 # 3180 ("there was an error when saving …") carries both transient lock conflicts and permanent
@@ -59,21 +87,11 @@ def classify_status(code: int, severity: str, message: str) -> Recovery:
         return Recovery.OK  # other informational statuses carry data as usual
     if code < _ERROR_FIRST:
         return Recovery.KEEP_WARN
-    if code in _RETRY_CODES:
-        return Recovery.RETRY_NEXT_SESSION
     if code == _SAVE_REFUSED:
         if _LOCKED_MESSAGE.search(message):
             return Recovery.RETRY_NEXT_SESSION
         return Recovery.VALIDATION
-    if code == 3391:
-        return Recovery.RESTART_DATASET
-    if code == 3250:
-        return Recovery.NOT_SUPPORTED
-    if code in _VALIDATION_CODES:
-        return Recovery.VALIDATION
-    if code in _PERMISSION_CODES:
-        return Recovery.PERMISSION
-    return Recovery.FATAL_REQUEST
+    return _ERROR_CODES.get(code, Recovery.FATAL_REQUEST)
 
 
 @dataclass(frozen=True)

@@ -47,9 +47,9 @@ from qbdsync.store import sessions as session_store
 from qbdsync.store import sync_settings
 from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.pulls import PullRow
-from qbdsync.store.records import RecordRow, SyncErrorRow
 from qbdsync.sync.availability import idle_reason
 from qbdsync.sync.engine import Deletion, ResponseOutcome, SyncEngine
+from qbdsync.sync.output import RecordRow, SyncErrorRow
 from qbdsync.sync.schedule import next_due
 from qbdsync.sync.state import SessionState
 from qbdsync.untrusted import quote_untrusted

@@ -9,7 +9,7 @@ from qbdsync.mapping.currencies import CurrencyCodes
 from qbdsync.qbxml.hostinfo import HostInfo, host_fields_refusal
 from qbdsync.qbxml.status import Recovery
 from qbdsync.qbxml.versions import negotiate_version, version_from_major_minor
-from qbdsync.store.records import RecordRow, SyncErrorRow
+from qbdsync.sync.output import RecordRow, SyncErrorRow
 from qbdsync.untrusted import quote_untrusted
 
 HOME_CURRENCY = {"US": "USD", "CA": "CAD", "UK": "GBP"}

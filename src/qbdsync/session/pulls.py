@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from qbdsync.store.pulls import ACTIVE, PullRow
+from qbdsync.statuses import ACTIVE_PULL_STATUSES
+from qbdsync.store.pulls import PullRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,4 +22,4 @@ def applied(pulls: Iterable[PullRow], changes: Iterable[PullChange]) -> list[Pul
 
 
 def still_active(pulls: Iterable[PullRow]) -> list[PullRow]:
-    return [p for p in pulls if p.status in ACTIVE]
+    return [p for p in pulls if p.status in ACTIVE_PULL_STATUSES]

@@ -220,6 +220,10 @@ class SimulatedCompany:
                 self.set_meta("data_ext", stamps)
             return stamps[owner_id]
 
+    def meta(self, key: str, default: Any = None) -> Any:
+        """A stored company fact (a copy is not made: do not change it in place)."""
+        return self._meta.get(key, default)
+
     def set_meta(self, key: str, value: Any) -> None:
         with self.lock:
             self._db.execute(

@@ -28,6 +28,7 @@ from qbdsync.session.processor import OpenedCompany
 from qbdsync.simulator.catalogue import LIST_QUERIES, NO_ITERATOR_QUERIES, TXN_QUERIES
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.factories import Record
+from qbdsync.simulator.message_sets import DropWrite, MessageSetStore, WriteFaults
 from qbdsync.simulator.queries import (
     NO_MATCH_MESSAGE,
     Key,
@@ -39,10 +40,12 @@ from qbdsync.simulator.queries import (
 )
 from qbdsync.simulator.render import Response, render_document
 from qbdsync.simulator.request_parser import (
+    MessageSet,
     QueryRequest,
     RequestRejected,
     parse_message_set,
 )
+from qbdsync.simulator.writes import WriteProcessor
 
 QBXML_MAJOR: Final[str] = "16"
 QBXML_MINOR: Final[str] = "0"
@@ -184,9 +187,16 @@ class SimulatedQuickBooks:
     """QuickBooks with one company file open, serving one integrated application."""
 
     def __init__(
-        self, company: SimulatedCompany, *, failures: Mapping[str, int] | None = None
+        self,
+        company: SimulatedCompany,
+        *,
+        failures: Mapping[str, int] | None = None,
+        drop_write: DropWrite | None = None,
     ) -> None:
         self.company = company
+        self.writes = WriteProcessor(company)
+        self.message_sets = MessageSetStore(company)
+        self.write_faults = WriteFaults(drop_write)
         self.failures: dict[str, int] = dict(failures or {})
         self._failures = _failure_table(self.failures)
         self._iterators: dict[str, _Iterator] | None = None
@@ -249,16 +259,24 @@ class SimulatedQuickBooks:
                 raise QuickBooksHResultError(
                     f"0x{failure:08X}", f"Simulated failure of {request.name}."
                 )
-        responses = []
         with self.company.lock:
-            for request in message_set.requests:
-                response = self._answer(request)
-                responses.append(response)
-                if response.status_severity == "Error" and message_set.on_error != (
-                    "continueOnError"
-                ):
-                    break
+            if message_set.new_message_set_id or message_set.old_message_set_id is not None:
+                return self.message_sets.process(
+                    message_set, lambda: self._answer_all(message_set), self.write_faults
+                )
+            self.write_faults.begin_set(message_set)
+            responses = self._answer_all(message_set)
+            self.write_faults.lose_unstored()
         return render_document(responses)
+
+    def _answer_all(self, message_set: MessageSet) -> list[Response]:
+        responses = []
+        for request in message_set.requests:
+            response = self._answer(request)
+            responses.append(response)
+            if response.status_severity == "Error" and message_set.on_error != ("continueOnError"):
+                break
+        return responses
 
     def _answer(self, request: QueryRequest) -> Response:
         rs_name = request.name[:-2] + "Rs"
@@ -297,6 +315,8 @@ class SimulatedQuickBooks:
         return failure.code
 
     def _run(self, rs_name: str, request: QueryRequest) -> Response:
+        if request.body is not None:
+            return self.writes.answer(request)
         company = self.company
         name = request.name
         if name == "HostQueryRq":

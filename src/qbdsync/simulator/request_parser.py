@@ -23,6 +23,12 @@ from qbdsync.qbxml.schema import (
     REPEATABLE_REQUEST_ELEMENTS,
     Slot,
 )
+from qbdsync.simulator.write_parser import (
+    BodyRejected,
+    Node,
+    is_write_request,
+    parse_write_body,
+)
 
 PARSE_ERROR: Final[str] = "0x80040400"
 VERSION_ERROR: Final[str] = "0x80040423"
@@ -141,6 +147,7 @@ class QueryRequest:
     iterator_id: str | None
     values: dict[str, list[str]] = field(default_factory=dict)
     filters: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    body: list[Node] | None = None  # the checked children of an Add/Mod/Del request
 
     def first(self, name: str) -> str | None:
         found = self.values.get(name)
@@ -155,6 +162,8 @@ class MessageSet:
     version: str
     on_error: str
     requests: list[QueryRequest]
+    new_message_set_id: str | None = None
+    old_message_set_id: str | None = None
 
 
 _PARSER: Final = etree.XMLParser(
@@ -181,8 +190,17 @@ def parse_message_set(text: str, supported_versions: list[str]) -> MessageSet:
     on_error = message_set.get("onError")
     if on_error not in _ON_ERROR_VALUES:
         raise RequestRejected(PARSE_ERROR, f"Invalid onError attribute {on_error!r}.")
+    unknown = set(message_set.attrib) - {"onError", "newMessageSetID", "oldMessageSetID"}
+    if unknown:
+        raise RequestRejected(PARSE_ERROR, f"Unknown attribute(s) {sorted(unknown)} on a set.")
     requests = [_parse_request(element) for element in message_set]
-    return MessageSet(version=version, on_error=on_error, requests=requests)
+    return MessageSet(
+        version=version,
+        on_error=on_error,
+        requests=requests,
+        new_message_set_id=message_set.get("newMessageSetID"),
+        old_message_set_id=message_set.get("oldMessageSetID"),
+    )
 
 
 def _version_of(root: etree._Element) -> str:
@@ -198,6 +216,8 @@ def _version_of(root: etree._Element) -> str:
 
 def _parse_request(element: etree._Element) -> QueryRequest:
     name = element.tag
+    if isinstance(name, str) and is_write_request(name):
+        return _parse_write(name, element)
     if not isinstance(name, str) or name not in QUERY_REQUEST_ORDER:
         raise RequestRejected(PARSE_ERROR, f"Unknown request <{name}>.")
     unknown = set(element.attrib) - _REQUEST_ATTRIBUTES
@@ -227,6 +247,16 @@ def _parse_request(element: etree._Element) -> QueryRequest:
     if required and required not in request.values:
         raise RequestRejected(PARSE_ERROR, f"{name} requires at least one <{required}>.")
     return request
+
+
+def _parse_write(name: str, element: etree._Element) -> QueryRequest:
+    if set(element.attrib) - {"requestID"}:
+        raise RequestRejected(PARSE_ERROR, f"Unknown attribute(s) on {name}.")
+    try:
+        body = parse_write_body(element)
+    except BodyRejected as error:
+        raise RequestRejected(PARSE_ERROR, str(error)) from None
+    return QueryRequest(name, element.get("requestID"), None, None, body=body)
 
 
 def _parse_filter(element: etree._Element) -> dict[str, list[str]]:

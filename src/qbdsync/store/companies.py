@@ -16,8 +16,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from qbdsync.errors import NotFound
-from qbdsync.qbwc.credentials import braced_guid
+from qbdsync.guids import braced_guid
 from qbdsync.store.tables import companies, connections, meta
+from qbdsync.store.types import stored_utc
 
 OWNER_ID_KEY = "qbwc_owner_id"
 TICKET_SECRET_KEY = "qbwc_ticket_secret"  # noqa: S105 (a key name, not a secret)
@@ -279,11 +280,11 @@ _AUTH_SQL = {"sqlite": _auth_sql("?"), "postgresql": _auth_sql("%s")}
 
 
 def _driver_datetime(value: object) -> datetime | None:
-    """A datetime as the driver returns it: PostgreSQL gives datetimes, SQLite the text that
-    SQLAlchemy wrote (UTC)."""
-    if value is None or isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(str(value))
+    """A UTC column as the driver returns it (PostgreSQL a datetime, SQLite the text that
+    SQLAlchemy wrote), as aware UTC like every other read."""
+    if value is None:
+        return None
+    return stored_utc(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
 
 
 def _auth_row(row: Any) -> AuthRow | None:

@@ -10,21 +10,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, select, update
 
+from qbdsync.statuses import ACTIVE_PULL_STATUSES, PullStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store.tables import pull_operations
-
-ACTIVE = ("Queued", "Fetching")
-FINAL = (
-    "Complete",
-    "FetchError",
-    "NotSupported",
-    "MapError",
-    "InternalError",
-    "Cancelled",
-    "AuthError",
-    "PermissionsError",
-    "PrerequisiteNotMet",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +69,7 @@ def queue(
                 company_id=company_id,
                 connection_id=connection_id,
                 data_type=data_type,
-                status="Queued",
+                status=PullStatus.QUEUED,
                 status_description=description,
                 requested=now,
                 progress=0,
@@ -107,7 +95,7 @@ def active_for(conn: Connection, connection_id: str) -> list[PullRow]:
     rows = conn.execute(
         select(*_COLUMNS)
         .where(pull_operations.c.connection_id == connection_id)
-        .where(pull_operations.c.status.in_(ACTIVE))
+        .where(pull_operations.c.status.in_(ACTIVE_PULL_STATUSES))
         .order_by(pull_operations.c.requested, pull_operations.c.id)
     )
     return [_row(r) for r in rows]
@@ -137,7 +125,7 @@ def last_success(conn: Connection, connection_id: str) -> dict[str, datetime]:
         .where(
             and_(
                 pull_operations.c.connection_id == connection_id,
-                pull_operations.c.status == "Complete",
+                pull_operations.c.status == PullStatus.COMPLETE,
             )
         )
         .group_by(pull_operations.c.data_type)

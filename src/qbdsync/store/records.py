@@ -18,44 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
 from qbdsync.store.tables import records, sync_errors, watermarks
-
-
-@dataclass(frozen=True, slots=True)
-class RecordRow:
-    """One record ready to be written: the engine's output, the store's input."""
-
-    data_type: str
-    record_id: str
-    edit_sequence: str | None
-    source_modified: str | None
-    raw: dict[str, Any]
-    data: dict[str, Any] | None
-    mapping_error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SyncErrorRow:
-    """One cause of trouble in one response: how often it happened and to what (a sample)."""
-
-    dataset: str | None
-    status_code: int | None
-    hresult: str | None
-    recovery: str
-    message: str  # the cause, without the ids it happened to
-    count: int = 1
-    sample: tuple[str, ...] = ()  # the first few record ids (or requestIDs) it happened to
-
-    @property
-    def summary(self) -> str:
-        """The message with its count and sample, as logs and the CLI show it."""
-        if self.count <= 1 and not self.sample:
-            return self.message
-        parts = [f"{self.count:,} times"] if self.count > 1 else []
-        if self.sample:
-            more = ", …" if self.count > len(self.sample) else ""
-            parts.append("e.g. " + ", ".join(self.sample) + more)
-        return f"{self.message} ({'; '.join(parts)})"
-
+from qbdsync.sync.output import RecordRow, SyncErrorRow
 
 _COLUMNS_SQL = (
     "connection_id, data_type, record_id, edit_sequence, source_modified, is_deleted, "

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from qbdsync.errors import SessionNotStarted
+from qbdsync.statuses import SessionStatus
 from qbdsync.store.tables import connections, qbwc_sessions, sync_errors
 
 
@@ -62,7 +63,7 @@ def create_session(conn: Connection, ticket: str, connection_id: str, now: datet
             insert(qbwc_sessions).values(
                 ticket=ticket,
                 connection_id=connection_id,
-                status="active",
+                status=SessionStatus.ACTIVE,
                 created_at=now,
                 updated_at=now,
                 state=None,
@@ -100,9 +101,11 @@ def abandon(conn: Connection, seen: Liveness, message: str, now: datetime) -> bo
     done = conn.execute(
         update(qbwc_sessions)
         .where(qbwc_sessions.c.ticket == seen.ticket)
-        .where(qbwc_sessions.c.status == "active")
+        .where(qbwc_sessions.c.status == SessionStatus.ACTIVE)
         .where(qbwc_sessions.c.updated_at == seen.updated_at)
-        .values(status="abandoned", last_error=message, pending_request=None, updated_at=now)
+        .values(
+            status=SessionStatus.ABANDONED, last_error=message, pending_request=None, updated_at=now
+        )
     )
     return done.rowcount == 1
 
@@ -117,7 +120,7 @@ def active_session_for(conn: Connection, connection_id: str) -> Liveness | None:
             qbwc_sessions.c.pending_request.is_not(None),
         )
         .where(qbwc_sessions.c.connection_id == connection_id)
-        .where(qbwc_sessions.c.status == "active")
+        .where(qbwc_sessions.c.status == SessionStatus.ACTIVE)
         .limit(1)
     ).first()
     if row is None:

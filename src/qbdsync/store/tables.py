@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,6 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from qbdsync.store.types import UtcDateTime
+
+# The widest key values a record row holds, as the engine checks them (see sync/output.py).
+from qbdsync.sync.output import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
+
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -32,7 +36,8 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
-UTC_DATETIME = DateTime(timezone=True)
+# Every moment is stored and read as aware UTC, on SQLite as on PostgreSQL (see store/types.py).
+UTC_DATETIME = UtcDateTime()
 # JSONB on PostgreSQL so API queries can index into records; JSON text on SQLite.
 JSON_DOC = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
@@ -152,13 +157,6 @@ qbwc_sessions = Table(
         postgresql_where=text("status = 'active'"),
     ),
 )
-
-# The widest key values a record row holds (PostgreSQL refuses longer ones, SQLite would keep
-# them): the engine checks QuickBooks' values against these before a row is made, so both
-# databases behave the same. QuickBooks' ListIDs/TxnIDs are ~20 characters, EditSequences ~10.
-RECORD_ID_CHARS = 64
-EDIT_SEQUENCE_CHARS = 32
-SOURCE_MODIFIED_CHARS = 32
 
 records = Table(
     "records",

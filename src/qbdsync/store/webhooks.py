@@ -15,31 +15,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from qbdsync.errors import DeliveryInFlight, NotFound
+from qbdsync.statuses import DeliveryStatus
 from qbdsync.store.tables import webhook_deliveries, webhooks
-
-PENDING = "pending"
-SUCCEEDED = "succeeded"
-FAILED = "failed"
-
-
-def _utc(value: datetime) -> datetime:
-    """UTC, so SQLite (which stores datetimes as naive text) compares them correctly."""
-    if value.tzinfo is None:
-        raise ValueError("webhook times must be timezone-aware")
-    return value.astimezone(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Times read back from SQLite are naive UTC; give every caller aware ones."""
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,15 +73,11 @@ def _webhook(row: Any) -> WebhookRow:
     values = row._asdict()
     values["event_types"] = list(values["event_types"] or [])
     values["company_tags"] = dict(values["company_tags"] or {})
-    values["created_at"] = _aware(values["created_at"])
     return WebhookRow(**values)
 
 
 def _delivery(row: Any) -> DeliveryRow:
-    values = {name: getattr(row, name) for name in DeliveryRow.__slots__}
-    for name in ("next_attempt_at", "created_at", "delivered_at"):
-        values[name] = _aware(values[name])
-    return DeliveryRow(**values)
+    return DeliveryRow(**{name: getattr(row, name) for name in DeliveryRow.__slots__})
 
 
 # Consumers
@@ -125,7 +104,7 @@ def create_webhook(
             company_tags=dict(company_tags or {}),
             description=description,
             secret=secret,
-            created_at=_utc(now),
+            created_at=now,
             disabled=False,
         )
     )
@@ -195,7 +174,7 @@ def enqueue(
 ) -> str:
     """Queue one event for one consumer, due now; returns the delivery id."""
     delivery_id = str(uuid.uuid4())
-    at = _utc(now)
+    at = now
     conn.execute(
         insert(webhook_deliveries).values(
             id=delivery_id,
@@ -203,7 +182,7 @@ def enqueue(
             event_id=event_id,
             event_type=event_type,
             payload=body,
-            status=PENDING,
+            status=DeliveryStatus.PENDING,
             attempts=0,
             next_attempt_at=at,
             created_at=at,
@@ -232,8 +211,11 @@ def claim_due(
     outside the write transaction), so the UPDATE repeats the "still due" condition and only
     the rows it really changed, as RETURNING reports them, are ours.
     """
-    at = _utc(now)
-    due = and_(webhook_deliveries.c.status == PENDING, webhook_deliveries.c.next_attempt_at <= at)
+    at = now
+    due = and_(
+        webhook_deliveries.c.status == DeliveryStatus.PENDING,
+        webhook_deliveries.c.next_attempt_at <= at,
+    )
     oldest_first = (webhook_deliveries.c.next_attempt_at, webhook_deliveries.c.created_at)
     if one_per_consumer:
         # Two steps because PostgreSQL locks no rows of a grouped query: pick the consumers,
@@ -273,7 +255,7 @@ def claim_due(
             update(webhook_deliveries)
             .where(webhook_deliveries.c.id.in_(candidates))
             .where(due)
-            .values(next_attempt_at=_utc(lease_until), leased_until=_utc(lease_until))
+            .values(next_attempt_at=lease_until, leased_until=lease_until)
             .returning(webhook_deliveries.c.id)
         )
     )
@@ -293,12 +275,12 @@ def record_success(conn: Connection, delivery_id: str, *, status_code: int, now:
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id == delivery_id)
         .values(
-            status=SUCCEEDED,
+            status=DeliveryStatus.SUCCEEDED,
             attempts=webhook_deliveries.c.attempts + 1,
             next_attempt_at=None,
             last_status_code=status_code,
             last_error=None,
-            delivered_at=_utc(now),
+            delivered_at=now,
             leased_until=None,
         )
     )
@@ -317,9 +299,9 @@ def record_failure(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id == delivery_id)
         .values(
-            status=PENDING if retry_at is not None else FAILED,
+            status=DeliveryStatus.PENDING if retry_at is not None else DeliveryStatus.FAILED,
             attempts=webhook_deliveries.c.attempts + 1,
-            next_attempt_at=_utc(retry_at) if retry_at is not None else None,
+            next_attempt_at=retry_at if retry_at is not None else None,
             last_status_code=status_code,
             last_error=error,
             leased_until=None,
@@ -371,7 +353,7 @@ def replay(conn: Connection, client_id: str, delivery_id: str, *, now: datetime)
     what the log shows next; the claim lasts a few timeouts at most.
     """
     current = get_delivery(conn, client_id, delivery_id)  # NotFound for another client's
-    at = _utc(now)
+    at = now
     # The check is part of the UPDATE, so a claim taken meanwhile by another process counts.
     result = conn.execute(
         update(webhook_deliveries)
@@ -383,7 +365,7 @@ def replay(conn: Connection, client_id: str, delivery_id: str, *, now: datetime)
             )
         )
         .values(
-            status=PENDING,
+            status=DeliveryStatus.PENDING,
             attempts=0,
             next_attempt_at=at,
             delivered_at=None,
@@ -405,6 +387,6 @@ def release(conn: Connection, delivery_ids: Sequence[str], *, now: datetime) -> 
     conn.execute(
         update(webhook_deliveries)
         .where(webhook_deliveries.c.id.in_(list(delivery_ids)))
-        .where(webhook_deliveries.c.status == PENDING)
-        .values(next_attempt_at=_utc(now), leased_until=None)
+        .where(webhook_deliveries.c.status == DeliveryStatus.PENDING)
+        .values(next_attempt_at=now, leased_until=None)
     )

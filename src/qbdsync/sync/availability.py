@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from enum import StrEnum
 
 from qbdsync.errors import InvalidValue
+from qbdsync.statuses import INACTIVE_CONNECTION_STATUSES
 from qbdsync.sync.schedule import SyncWindow
 
-INACTIVE_STATUSES = frozenset({"Deauthorized", "Unlinked"})
+
+class IdleReason(StrEnum):
+    """Why a connection does not sync now, most final first."""
+
+    INACTIVE = "inactive"  # unlinked, or its one-time sync is done
+    PAUSED = "paused"
+    OUTSIDE_WINDOW = "window"  # outside its sync window
+    UP_TO_DATE = "up_to_date"  # its next scheduled sync is not due yet
 
 
 @dataclass(frozen=True, slots=True)
 class Idle:
     """No sync now; `text` is what closeConnection shows in the Web Connector."""
 
-    reason: str  # inactive | paused | window | up_to_date
+    reason: IdleReason
     text: str
-
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; we store only UTC.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def idle_reason(
@@ -35,14 +39,14 @@ def idle_reason(
     now: datetime,
 ) -> Idle | None:
     """None when a sync may start now."""
-    if status in INACTIVE_STATUSES:
+    if status in INACTIVE_CONNECTION_STATUSES:
         return Idle(
-            "inactive",
+            IdleReason.INACTIVE,
             "qbdsync: this connection is no longer active, so nothing will sync. You can remove "
             "this entry from the Web Connector.",
         )
-    if paused_until is not None and _aware(paused_until) > now:
-        return Idle("paused", f"Paused until {_aware(paused_until):%Y-%m-%d %H:%M} UTC.")
+    if paused_until is not None and paused_until > now:
+        return Idle(IdleReason.PAUSED, f"Paused until {paused_until:%Y-%m-%d %H:%M} UTC.")
     if sync_window:
         try:
             window = SyncWindow.parse(sync_window, sync_window_days, timezone)
@@ -51,13 +55,13 @@ def idle_reason(
         if window is not None and not window.allows(now):
             opens = window.next_opening(now)
             return Idle(
-                "window",
+                IdleReason.OUTSIDE_WINDOW,
                 f"qbdsync: outside the sync window {window.describe()}; the next sync starts "
                 f"after {opens:%Y-%m-%d %H:%M} UTC.",
             )
-    if next_sync_at is not None and _aware(next_sync_at) > now:
+    if next_sync_at is not None and next_sync_at > now:
         return Idle(
-            "up_to_date",
-            f"qbdsync: up to date. Next sync after {_aware(next_sync_at):%Y-%m-%d %H:%M} UTC.",
+            IdleReason.UP_TO_DATE,
+            f"qbdsync: up to date. Next sync after {next_sync_at:%Y-%m-%d %H:%M} UTC.",
         )
     return None

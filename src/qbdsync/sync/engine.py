@@ -21,12 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, assert_never
 
 from qbdsync.errors import InvalidValue
 from qbdsync.mapping.common import MappingContext
 from qbdsync.mapping.currencies import CompanyCurrency, CurrencyCodes, company_currency
 from qbdsync.qbxml.hostinfo import HOST_QUERY_REQUEST_IDS
+from qbdsync.qbxml.message_sets import MessageSetOutcome
 from qbdsync.qbxml.parser import Event, MessageSetStatus, Record, ResponseStatus
 from qbdsync.qbxml.requests import QueryRequest, build_message_set
 from qbdsync.qbxml.status import HResultInfo, Recovery
@@ -37,10 +38,16 @@ from qbdsync.qbxml.values import (
     wall_at,
     wall_minus,
 )
-from qbdsync.store.records import RecordRow, SyncErrorRow
-from qbdsync.store.tables import EDIT_SEQUENCE_CHARS, RECORD_ID_CHARS, SOURCE_MODIFIED_CHARS
+from qbdsync.statuses import FINISHED_RUN_STATUSES, RunStatus
 from qbdsync.sync.datasets import DATASETS, Dataset, Derivation, FilterValue, sync_order
-from qbdsync.sync.state import FINISHED, DatasetRun, InFlight, RunStatus, SessionState
+from qbdsync.sync.output import (
+    EDIT_SEQUENCE_CHARS,
+    RECORD_ID_CHARS,
+    SOURCE_MODIFIED_CHARS,
+    RecordRow,
+    SyncErrorRow,
+)
+from qbdsync.sync.state import DatasetRun, InFlight, Role, SessionState
 from qbdsync.untrusted import quote_untrusted
 
 # A stale iterator (3391) restarts its dataset from the watermark once per session; a second one
@@ -142,6 +149,9 @@ class SyncEngine:
         # (dataset, cause) → [records, ret name, first record id, first note]: a mapping gap is
         # recorded once per response and cause, however many records (and values) share it.
         self._gaps: dict[tuple[str, str], list[Any]] = {}
+        # The messageSetStatusCode of the response being handled, when QuickBooks sent one that
+        # says the set was not run: its unanswered queries are settled by it.
+        self._unprocessed_set: MessageSetOutcome | None = None
 
     @classmethod
     def plan(
@@ -171,7 +181,7 @@ class SyncEngine:
         ]
         return cls(
             SessionState(
-                version=version,
+                qbxml_version=version,
                 home_currency=home_currency,
                 country=country,
                 max_returned=max_returned,
@@ -194,13 +204,13 @@ class SyncEngine:
         state = self.state
         if state.in_flight:
             raise RuntimeError("next_request called before the previous response was handled")
-        active = [r for r in state.runs if r.status not in FINISHED]
+        active = [r for r in state.runs if r.status not in FINISHED_RUN_STATUSES]
         if not active:
             return None
         state.asked_at = now
         self._ceilings.clear()
         requests: list[QueryRequest] = []
-        running = [r for r in active if r.status == "running"]
+        running = [r for r in active if r.status == RunStatus.RUNNING]
         if running:
             requests.append(self._continue(running[0]))
         else:
@@ -212,12 +222,12 @@ class SyncEngine:
             for run in batch:
                 requests.extend(self._start(run))
         state.round_trips += 1
-        return build_message_set(state.version, requests, on_error="continueOnError")
+        return build_message_set(state.qbxml_version, requests, on_error="continueOnError")
 
-    def _new_id(self, run: DatasetRun, role: str) -> str:
+    def _new_id(self, run: DatasetRun, role: Role) -> str:
         request_id = f"{self.state.next_request_id}"
         self.state.next_request_id += 1
-        self.state.in_flight[request_id] = InFlight(dataset=run.name, role=role)  # type: ignore[arg-type]
+        self.state.in_flight[request_id] = InFlight(dataset=run.name, role=role)
         return request_id
 
     def _from_wall(self, run: DatasetRun) -> str | None:
@@ -228,7 +238,7 @@ class SyncEngine:
 
     def _start(self, run: DatasetRun) -> list[QueryRequest]:
         dataset = DATASETS[run.name]
-        run.status = "running"
+        run.status = RunStatus.RUNNING
         run.iterator_id = None
         run.remaining = None
         self._distrust_future_watermark(run)
@@ -316,7 +326,10 @@ class SyncEngine:
     def receive(self, event: Event) -> list[RecordRow | Deletion]:
         """Take one parser event; return what the store must write for it (often nothing)."""
         if isinstance(event, MessageSetStatus):
-            return []  # message-set recovery is for adds and mods; queries are simply re-asked
+            self._on_message_set(event)
+            return []
+        if not isinstance(event, ResponseStatus | Record):
+            assert_never(event)
         flight = self.state.in_flight.get(event.request_id or "")
         if flight is None:
             self._stray(event)
@@ -325,11 +338,32 @@ class SyncEngine:
         if isinstance(event, ResponseStatus):
             self._on_status(run, flight, event)
             return []
-        if run.status != "running":
+        if run.status != RunStatus.RUNNING:
             return []
         if flight.role == "deleted":
             return self._on_deleted(run, event)
         return self._on_record(run, event)
+
+    def _on_message_set(self, event: MessageSetStatus) -> None:
+        """The message set's own status, reported before any of its answers.
+
+        qbdsync's read sessions send no message-set IDs, so QuickBooks has no reason to send a
+        code other than 0; when it does, each query it answered is still settled by its own
+        status, and the ones it did not answer by this code (in end_response).
+        """
+        outcome = event.outcome
+        if outcome.recovery is Recovery.OK:
+            return
+        if outcome.processed:
+            self._error(
+                None,
+                outcome.code,
+                None,
+                outcome.recovery,
+                f"messageSetStatusCode {outcome.code}: {outcome.meaning}",
+            )
+            return
+        self._unprocessed_set = outcome
 
     def _stray(self, event: ResponseStatus | Record) -> None:
         """An answer to no request in flight: a repeated response, or a client's mistake."""
@@ -376,7 +410,6 @@ class SyncEngine:
             if recovery is Recovery.KEEP_WARN:
                 self._error(run.name, status.code, None, recovery, said, said, cause=cause)
             if flight.role == "main":
-                run.pages += 1
                 run.iterator_id = status.iterator_id
                 run.remaining = 0 if recovery is Recovery.EMPTY else status.remaining
             return
@@ -385,15 +418,15 @@ class SyncEngine:
             self._error(run.name, status.code, None, recovery, said, said, cause=cause)
             return
         self._error(run.name, status.code, None, recovery, said, said, cause=cause)
-        if run.status != "running":
+        if run.status != RunStatus.RUNNING:
             return
         if recovery is Recovery.RESTART_DATASET and run.restarts < MAX_RESTARTS_PER_SESSION:
             run.restarts += 1
-            run.status = "pending"
+            run.status = RunStatus.PENDING
             run.iterator_id = None
             run.message = "Iterator expired; restarting from the watermark"
             return
-        run.status = _RUN_STATUS_FOR.get(recovery, "failed")
+        run.status = _RUN_STATUS_FOR.get(recovery, RunStatus.FAILED)
         run.message = f"QuickBooks status {status.code}: {said}"
 
     def _on_record(self, run: DatasetRun, record: Record) -> list[RecordRow | Deletion]:
@@ -701,14 +734,14 @@ class SyncEngine:
         refused = info.recovery in (Recovery.FATAL_REQUEST, Recovery.VALIDATION)
         for flight in self.state.in_flight.values():
             run = self.state.run(flight.dataset)
-            if run.status != "running":
+            if run.status != RunStatus.RUNNING:
                 continue
             if refused and len(batched) > 1 and not run.solo:
-                run.status = "pending"
+                run.status = RunStatus.PENDING
                 run.solo = True
                 run.message = f"{info.name} on a batched request; asking again on its own"
                 continue
-            run.status = _RUN_STATUS_FOR.get(info.recovery, "retry")
+            run.status = _RUN_STATUS_FOR.get(info.recovery, RunStatus.RETRY)
             run.message = f"{info.name}: {info.user_message}"
         # One row per data set, so that an operator's "errors of dataset X" finds it (and the
         # dataset column holds one name, as everywhere else).
@@ -717,6 +750,7 @@ class SyncEngine:
         for dataset in datasets:
             self._error(dataset, None, f"0x{info.code:08X}", info.recovery, text)
         self.state.in_flight.clear()
+        self._unprocessed_set = None
 
     def reject_response(self, request_id: str | None, message: str) -> None:
         """QuickBooks' response could not be read (a record past the size limits), so nothing
@@ -732,21 +766,22 @@ class SyncEngine:
         failed: set[str] = set()
         for flight in self.state.in_flight.values():
             run = self.state.run(flight.dataset)
-            if run.status != "running":
+            if run.status != RunStatus.RUNNING:
                 continue
             if culprit is not None and flight.dataset != culprit.dataset:
-                run.status = "pending"
+                run.status = RunStatus.PENDING
                 run.message = "asked again: another answer in the same response was too large"
             elif culprit is None and len(batched) > 1 and not run.solo:
-                run.status = "pending"
+                run.status = RunStatus.PENDING
                 run.solo = True
                 run.message = "a record in a batched response was too large; asking again alone"
             else:
-                run.status = "failed"
+                run.status = RunStatus.FAILED
                 run.message = message
                 failed.add(run.name)
         self._error(",".join(sorted(failed)) or None, None, None, Recovery.FATAL_REQUEST, message)
         self.state.in_flight.clear()
+        self._unprocessed_set = None
 
     def end_response(self, response_bytes: int = 0, now: float | None = None) -> ResponseOutcome:
         """Close the round trip: finished datasets commit their watermarks with their rows.
@@ -755,31 +790,58 @@ class SyncEngine:
         follow the records' real size.
         """
         watermarks: dict[str, str] = {}
+        unanswered = False
         self._record_gaps()
         self._adapt_page_size(response_bytes)
         for flight in self.state.in_flight.values():
             if flight.role != "main":
                 continue
             run = self.state.run(flight.dataset)
-            if run.status != "running":
+            if run.status != RunStatus.RUNNING:
                 continue
             if not flight.status_seen:
-                run.status = "retry"
-                run.message = "QuickBooks' response had no answer to this query"
-                self._error(run.name, None, None, Recovery.RETRY_NEXT_SESSION, run.message)
+                self._unanswered(run)
+                unanswered = True
                 continue
             exhausted = not DATASETS[run.name].iterator or not run.remaining
             if exhausted:
-                run.status = "done"
+                run.status = RunStatus.DONE
                 newest = _later(run.watermark, run.high_water)
                 if newest is not None and newest != run.watermark:
                     watermarks[run.name] = newest
+        outcome, self._unprocessed_set = self._unprocessed_set, None
+        if outcome is not None and not unanswered:
+            # Every query was answered all the same: their statuses stand; the code is noted.
+            self._error(
+                None,
+                outcome.code,
+                None,
+                Recovery.KEEP_WARN,
+                f"messageSetStatusCode {outcome.code} ({outcome.meaning}), yet every query of "
+                "the message set was answered; the answers were kept",
+            )
         self.state.in_flight.clear()
         if now is not None:
             self._defer_if_over_budget(now)
         self._seal_errors()
-        done = all(r.status in FINISHED for r in self.state.runs)
+        done = all(r.status in FINISHED_RUN_STATUSES for r in self.state.runs)
         return ResponseOutcome(watermarks=watermarks, progress=self.progress(), done=done)
+
+    def _unanswered(self, run: DatasetRun) -> None:
+        """A query of this response got no ``…Rs``: it is asked again next session, or, when
+        the message set's code says the set itself was refused as built, it fails."""
+        outcome = self._unprocessed_set
+        if outcome is None:
+            run.status = RunStatus.RETRY
+            run.message = "QuickBooks' response had no answer to this query"
+            self._error(run.name, None, None, Recovery.RETRY_NEXT_SESSION, run.message)
+            return
+        run.status = _RUN_STATUS_FOR.get(outcome.recovery, RunStatus.RETRY)
+        run.message = (
+            f"QuickBooks did not run this query: messageSetStatusCode {outcome.code} "
+            f"({outcome.meaning})"
+        )
+        self._error(run.name, outcome.code, None, outcome.recovery, run.message)
 
     def _defer_if_over_budget(self, now: float) -> None:
         """Once the time budget is spent, start nothing new: the rest waits for the next session.
@@ -792,14 +854,14 @@ class SyncEngine:
         if state.deadline is None or now < state.deadline:
             return
         hard = state.hard_deadline is not None and now >= state.hard_deadline
-        if not hard and not any(run.status in FINISHED for run in state.runs):
+        if not hard and not any(run.status in FINISHED_RUN_STATUSES for run in state.runs):
             return  # every session finishes at least one dataset, or nothing would progress
         for run in state.runs:
-            if run.status == "pending":
-                run.status = "deferred"
+            if run.status == RunStatus.PENDING:
+                run.status = RunStatus.DEFERRED
                 run.message = "Session time budget reached; resumes next session"
-            elif hard and run.status == "running":
-                run.status = "deferred"
+            elif hard and run.status == RunStatus.RUNNING:
+                run.status = RunStatus.DEFERRED
                 run.message = "Session hard time limit reached; restarts next session"
 
     def _adapt_page_size(self, response_bytes: int) -> None:
@@ -819,9 +881,9 @@ class SyncEngine:
 
     def progress(self) -> int:
         runs = self.state.runs
-        if not runs or all(r.status in FINISHED for r in runs):
+        if not runs or all(r.status in FINISHED_RUN_STATUSES for r in runs):
             return 100
-        finished = sum(1 for r in runs if r.status in FINISHED)
+        finished = sum(1 for r in runs if r.status in FINISHED_RUN_STATUSES)
         return min(99, max(1, finished * 100 // len(runs)))
 
     def take_errors(self) -> list[SyncErrorRow]:
@@ -880,15 +942,19 @@ class SyncEngine:
             deleted={r.name: r.deleted for r in runs if r.deleted},
             round_trips=self.state.round_trips,
             statuses={r.name: r.status for r in runs},
-            problems={r.name: r.message for r in runs if r.message and r.status != "done"},
+            problems={r.name: r.message for r in runs if r.message and r.status != RunStatus.DONE},
         )
 
 
 _RUN_STATUS_FOR: dict[Recovery, RunStatus] = {
-    Recovery.RETRY_NEXT_SESSION: "retry",
-    Recovery.RESTART_DATASET: "retry",
-    Recovery.NOT_SUPPORTED: "not_supported",
-    Recovery.VALIDATION: "failed",
-    Recovery.FATAL_REQUEST: "failed",
-    Recovery.PERMISSION: "failed",
+    Recovery.RETRY_NEXT_SESSION: RunStatus.RETRY,
+    Recovery.RESTART_DATASET: RunStatus.RETRY,
+    Recovery.NOT_SUPPORTED: RunStatus.NOT_SUPPORTED,
+    Recovery.VALIDATION: RunStatus.FAILED,
+    Recovery.FATAL_REQUEST: RunStatus.FAILED,
+    Recovery.PERMISSION: RunStatus.FAILED,
+    # Write outcomes: a read query never meets them, and one that did was refused.
+    Recovery.REREAD_AND_RETRY: RunStatus.FAILED,
+    Recovery.NAME_IN_USE: RunStatus.FAILED,
+    Recovery.CLOSED_PERIOD: RunStatus.FAILED,
 }

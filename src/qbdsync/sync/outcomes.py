@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from qbdsync.statuses import FINISHED_RUN_STATUSES, PullStatus, RunStatus
 from qbdsync.sync.datatypes import data_types
-from qbdsync.sync.state import FINISHED, DatasetRun
+from qbdsync.sync.state import DatasetRun
 
 
 @dataclass(frozen=True, slots=True)
 class TypeOutcome:
-    status: str  # Complete | FetchError | NotSupported | Queued (to try again)
+    status: PullStatus  # Complete | FetchError | NotSupported | Queued (to try again)
     description: str
     error: str | None
     records: int
@@ -30,7 +31,7 @@ def type_outcome(
     """The outcome of one data type once all its datasets have finished; None while running."""
     declared = data_types()[data_type]
     mine = [runs[name] for name in declared.datasets if name in runs]
-    if any(run.status not in FINISHED for run in mine):
+    if any(run.status not in FINISHED_RUN_STATUSES for run in mine):
         return None
     if declared.derived:
         records = sum(run.derived.get(data_type, 0) for run in mine)
@@ -38,35 +39,40 @@ def type_outcome(
         records = sum(run.records for run in mine)
     statuses = {run.status for run in mine}
     problems = "; ".join(f"{run.name}: {run.message}" for run in mine if run.message)
-    if "failed" in statuses:
-        return TypeOutcome("FetchError", "QuickBooks refused the request", problems, records)
-    if "retry" in statuses:
+    if RunStatus.FAILED in statuses:
+        return TypeOutcome(
+            PullStatus.FETCH_ERROR, "QuickBooks refused the request", problems, records
+        )
+    if RunStatus.RETRY in statuses:
         if attempts + 1 >= max_attempts:
             return TypeOutcome(
-                "FetchError",
+                PullStatus.FETCH_ERROR,
                 f"Gave up after {attempts + 1} connector sessions",
                 problems,
                 records,
             )
         return TypeOutcome(
-            "Queued",
+            PullStatus.QUEUED,
             f"Will retry at the next connector session: {problems}",
             None,
             records,
             counts_attempt=True,
         )
-    if "deferred" in statuses:
+    if RunStatus.DEFERRED in statuses:
         return TypeOutcome(
-            "Queued", f"Will continue at the next connector session: {problems}", None, records
+            PullStatus.QUEUED,
+            f"Will continue at the next connector session: {problems}",
+            None,
+            records,
         )
-    if mine and statuses == {"not_supported"}:
+    if mine and statuses == {RunStatus.NOT_SUPPORTED}:
         return TypeOutcome(
-            "NotSupported",
+            PullStatus.NOT_SUPPORTED,
             "This QuickBooks edition or version does not have this data type",
             problems or None,
             records,
         )
     description = "Complete"
-    if "not_supported" in statuses:
+    if RunStatus.NOT_SUPPORTED in statuses:
         description = f"Complete; not available in this edition: {problems}"
-    return TypeOutcome("Complete", description, None, records)
+    return TypeOutcome(PullStatus.COMPLETE, description, None, records)

@@ -109,7 +109,7 @@ def due_types(
     due = []
     for data_type, hours in schedule_hours.items():
         last = last_success.get(data_type)
-        if last is not None and hours > 0 and _aware(last) + timedelta(hours=hours) <= now:
+        if last is not None and hours > 0 and last + timedelta(hours=hours) <= now:
             due.append(data_type)
     return due
 
@@ -118,15 +118,11 @@ def next_due(
     schedule_hours: Mapping[str, int], last_success: Mapping[str, datetime]
 ) -> datetime | None:
     times = [
-        _aware(last) + timedelta(hours=schedule_hours[t])
+        last + timedelta(hours=schedule_hours[t])
         for t, last in last_success.items()
         if schedule_hours.get(t, 0) > 0
     ]
     return min(times) if times else None
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def parse_until(text: str, now: datetime) -> datetime:
@@ -144,8 +140,10 @@ def parse_until(text: str, now: datetime) -> datetime:
         raise InvalidValue(
             f"give a duration like 2h / 30m / 1d or an ISO time; got {text!r}"
         ) from exc
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # an operator's time without an offset means UTC
     try:
-        return _aware(value).astimezone(UTC)
+        return value.astimezone(UTC)
     except OverflowError:  # 9999-12-31T23:00-05:00 is past the last UTC datetime
         raise InvalidValue(f"the time {text!r} is after the year 9999 in UTC") from None
 

@@ -28,15 +28,11 @@ from dataclasses import dataclass
 
 import httpx
 
-from qbdsync.errors import ConfigurationError, ForbiddenDestination
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from qbdsync.errors import ForbiddenDestination
+from qbdsync.networks import IPAddress, IPNetwork, parse_networks
 
 # Resolves (host, port) to the addresses a connection may use, as getaddrinfo would.
 Resolver = Callable[[str, int], Sequence[str]]
-
-ALLOW_PRIVATE_SETTING = "QBDSYNC_WEBHOOK_ALLOW_PRIVATE"
 
 
 def _nets(*cidrs: str) -> tuple[IPNetwork, ...]:
@@ -135,21 +131,6 @@ class DestinationPolicy:
 
     def allows(self, address: IPAddress) -> bool:
         return any(address.version == net.version and address in net for net in self.allowed)
-
-
-def parse_networks(text: str) -> tuple[IPNetwork, ...]:
-    """'10.0.0.0/8, fd00::/8,192.168.1.5' -> networks; ConfigurationError names a bad entry."""
-    networks = []
-    for item in (part.strip() for part in text.split(",")):
-        if not item:
-            continue
-        try:
-            networks.append(ipaddress.ip_network(item, strict=False))
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"{ALLOW_PRIVATE_SETTING}: {item!r} is not an IP network such as 10.0.0.0/8"
-            ) from exc
-    return tuple(networks)
 
 
 def effective_address(address: IPAddress) -> IPAddress:

@@ -168,7 +168,17 @@ def test_message_set_status_is_reported_first() -> None:
         '<?xml version="1.0" ?><QBXML><QBXMLMsgsRs messageSetID="set-1" '
         'messageSetStatusCode="600"></QBXMLMsgsRs></QBXML>'
     )
-    assert parse_response(text) == [MessageSetStatus(message_set_id="set-1", status_code=600)]
+    (status,) = parse_response(text)
+    assert status == MessageSetStatus(message_set_id="set-1", status_code=600)
+    assert isinstance(status, MessageSetStatus)
+    assert (status.outcome.processed, status.outcome.recovery) == (False, "retry_next_session")
+
+
+def test_a_message_set_without_a_code_was_processed() -> None:
+    text = '<QBXML><QBXMLMsgsRs messageSetID="set-1"></QBXMLMsgsRs></QBXML>'
+    (status,) = parse_response(text)
+    assert isinstance(status, MessageSetStatus)
+    assert (status.status_code, status.outcome.processed) == (None, True)
 
 
 def test_no_message_set_status_without_its_attributes() -> None:

@@ -10,7 +10,7 @@ from qbdsync.settings import Settings
 from qbdsync.store import records as record_store
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import upgrade
-from qbdsync.store.records import SyncErrorRow
+from qbdsync.sync.output import SyncErrorRow
 
 
 def test_an_error_whose_labels_do_not_fit_is_still_recorded(database_url: str) -> None:

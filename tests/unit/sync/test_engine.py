@@ -9,8 +9,8 @@ from lxml import etree
 
 from qbdsync.qbxml.parser import ResponseParser
 from qbdsync.qbxml.status import describe_hresult
-from qbdsync.store.records import RecordRow
 from qbdsync.sync.engine import Deletion, ResponseOutcome, SyncEngine
+from qbdsync.sync.output import RecordRow
 from qbdsync.sync.state import SessionState
 
 # The engine's clock is UNIX time (it also bounds TimeModified): 2025-01-01T00:00:00Z, after

@@ -6,8 +6,8 @@ import json
 
 from qbdsync.mapping.currencies import CompanyCurrency
 from qbdsync.qbxml.status import Recovery
-from qbdsync.store.records import RecordRow
 from qbdsync.sync.engine import SyncEngine
+from qbdsync.sync.output import RecordRow
 from qbdsync.sync.state import SessionState
 from tests.unit.sync.test_engine import NOW, plan, requests_of, respond, rs
 

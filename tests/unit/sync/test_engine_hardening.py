@@ -3,8 +3,8 @@ watermarks. Hand-written qbXML, no server, no database."""
 
 from __future__ import annotations
 
-from qbdsync.store.records import RecordRow
 from qbdsync.sync.engine import ERROR_SAMPLE_SIZE
+from qbdsync.sync.output import RecordRow
 from tests.unit.sync.test_engine import NOW, customer, plan, requests_of, respond, rs
 
 # NOW is 2025-01-01T00:00:00Z; one hour of tolerance, at the record's -08:00 offset.

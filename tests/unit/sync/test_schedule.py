@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from qbdsync.errors import InvalidValue
-from qbdsync.sync.availability import idle_reason
+from qbdsync.sync.availability import IdleReason, idle_reason
 from qbdsync.sync.outcomes import type_outcome
 from qbdsync.sync.schedule import (
     SyncWindow,
@@ -110,11 +110,13 @@ def test_idle_reasons_in_order_of_precedence() -> None:
     paused = idle_reason(**{**base, "paused_until": NOON_UTC + timedelta(hours=1)})  # type: ignore[arg-type]
     assert paused is not None and paused.text == "Paused until 2026-11-25 13:00 UTC."
     gone = idle_reason(**{**base, "status": "Deauthorized", "paused_until": NOON_UTC})  # type: ignore[arg-type]
-    assert gone is not None and gone.reason == "inactive"
+    assert gone is not None and gone.reason is IdleReason.INACTIVE
     later = idle_reason(**{**base, "next_sync_at": NOON_UTC + timedelta(hours=3)})  # type: ignore[arg-type]
-    assert later is not None and later.reason == "up_to_date"
+    assert later is not None and later.reason is IdleReason.UP_TO_DATE
     window = idle_reason(**{**base, "sync_window": "19:00-07:00", "timezone": "UTC"})  # type: ignore[arg-type]
     assert window is not None and "outside the sync window" in window.text
+    assert window.reason is IdleReason.OUTSIDE_WINDOW
+    assert paused.reason is IdleReason.PAUSED
 
 
 def run(name: str, status: str, records: int = 0, message: str | None = None) -> DatasetRun:

@@ -10,13 +10,13 @@ import pydantic
 import pytest
 
 from qbdsync.errors import ConfigurationError, ForbiddenDestination, RejectedInput
+from qbdsync.networks import parse_networks
 from qbdsync.settings import Settings
 from qbdsync.webhooks.destinations import (
     DestinationPolicy,
     check_addresses,
     check_destination,
     effective_address,
-    parse_networks,
 )
 
 PUBLIC = "93.184.216.34"

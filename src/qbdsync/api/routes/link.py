@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 from qbdsync.api.deps import engine_of, settings_of
 from qbdsync.api.shapes import iso
 from qbdsync.linking import connection_qwc, resolve_link, reveal_password
+from qbdsync.statuses import ConnectionStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store.companies import ConnectionRow
 
@@ -79,12 +80,12 @@ poll();
 
 
 def _status_text(connection: ConnectionRow) -> str:
-    if connection.status == "Linked":
+    if connection.status == ConnectionStatus.LINKED:
         when = iso(connection.last_sync_at)
         return f"Connected. Last sync {when}." if when else "Connected."
-    if connection.status == "Deauthorized":
+    if connection.status == ConnectionStatus.DEAUTHORIZED:
         return "The one-time sync is complete. You can remove the entry from the Web Connector."
-    if connection.status == "Unlinked":
+    if connection.status == ConnectionStatus.UNLINKED:
         return "This connection was closed by your provider."
     if connection.last_error:
         return f"Waiting for the Web Connector. Last problem: {connection.last_error}"

@@ -33,6 +33,7 @@ from qbdsync.api.shapes import INTEGRATION_ID, PLATFORM_KEY, PLATFORM_NAME, comp
 from qbdsync.api.shapes import connection_view as _connection_view
 from qbdsync.linking import create_company, create_linkable_connection, new_link
 from qbdsync.settings import Settings
+from qbdsync.statuses import ConnectionStatus
 from qbdsync.store import companies as company_store
 
 router = APIRouter(tags=["Platform"])
@@ -241,7 +242,7 @@ def unlink(
     connectionId: str,
     body: UpdateConnectionStatus,
 ) -> dict[str, Any]:
-    if body.status != "Unlinked":
+    if body.status != ConnectionStatus.UNLINKED:
         raise ApiError(400, 'Only {"status": "Unlinked"} can be set.', can_be_retried="False")
     settings = settings_of(request)
     with engine_of(request).begin() as conn:

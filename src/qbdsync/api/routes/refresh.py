@@ -14,6 +14,7 @@ from qbdsync.api.paging import check_page, page_of_views
 from qbdsync.api.query import shape_of_model
 from qbdsync.errors import NotFound
 from qbdsync.lifecycle import queue_sync
+from qbdsync.statuses import PullStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
 from qbdsync.store.companies import ConnectionRow
@@ -99,7 +100,7 @@ def data_status(request: Request, caller: CallerDep, companyId: str) -> dict[str
                 "latestSyncId": view["id"],
                 "latestSuccessfulSyncId": None,
             }
-        if entry["latestSuccessfulSyncId"] is None and view["status"] == "Complete":
+        if entry["latestSuccessfulSyncId"] is None and view["status"] == PullStatus.COMPLETE:
             entry["latestSuccessfulSyncId"] = view["id"]
             entry["lastSuccessfulSync"] = view["completed"]
     return result

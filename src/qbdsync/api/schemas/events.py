@@ -15,8 +15,8 @@ from typing import Literal
 from fastapi import FastAPI, Response
 from pydantic import BaseModel, Field
 
-from qbdsync.api.models import ConnectionStatus
 from qbdsync.api.schemas.common import Schema
+from qbdsync.statuses import ConnectionStatus
 from qbdsync.webhooks.events import EventType
 
 

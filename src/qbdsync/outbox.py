@@ -135,6 +135,10 @@ def queue_push(
         # A later change to a record waits for the earlier ones (their EditSequence first).
         for earlier in push_store.pending_target(conn, connection.id, data_type, record_id):
             waits.setdefault(earlier.push_key, None)
+    # Every reference is looked up here too, not only by the kind's checks: one to a record a
+    # pending push creates makes this push wait for that one, whatever the kind validates.
+    for reference in kind.references(payload):
+        lookup.find(reference.data_type, reference.record_id)
     issues = kind.validate(action, payload, profile, lookup)
     if issues:
         raise InvalidPush(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from fastapi import Request
@@ -9,6 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from qbdsync.api.auth import Caller
 from qbdsync.errors import NotFound
+from qbdsync.push.kinds import PushKind
 from qbdsync.settings import Settings
 from qbdsync.store import companies as company_store
 from qbdsync.store.companies import CompanyRow, ConnectionRow
@@ -44,3 +47,21 @@ def connection_of(
     if connection is None or connection.company_id != company_id:
         raise NotFound(f"no connection with id {connection_id}")
     return connection
+
+
+def push_kinds_of(request: Request) -> Mapping[str, PushKind]:
+    """The pushable data types the app was made with, by our data type names."""
+    kinds: Mapping[str, PushKind] = request.app.state.push_kinds
+    return kinds
+
+
+def registered_push_kinds() -> dict[str, PushKind]:
+    """The push kinds of qbdsync.push.registry, by data type (none while it is absent)."""
+    try:
+        registry = importlib.import_module("qbdsync.push.registry")
+    except ModuleNotFoundError:
+        return {}
+    kinds = registry.KINDS
+    if isinstance(kinds, Mapping):
+        return dict(kinds)
+    return {kind.data_type: kind for kind in kinds}

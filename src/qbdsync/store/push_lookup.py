@@ -19,7 +19,6 @@ from qbdsync.store import records as record_store
 from qbdsync.store.companies import ConnectionRow
 from qbdsync.store.tables import records
 
-
 # A bank account is an account in QuickBooks: a bankAccounts push makes a record that an
 # accountRef may name.
 _FAMILIES = {"bankAccounts": "accounts"}

@@ -25,8 +25,8 @@ from qbdsync.api.routes import data, link, platform, push, refresh, webhooks
 from qbdsync.api.routes import settings as settings_routes
 from qbdsync.api.schemas.events import document_webhooks
 from qbdsync.api.text import refuse_control_characters
-from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.push.kinds import PushKind
+from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.qbwc.service import QbwcService
 from qbdsync.redact import install_log_redaction
 from qbdsync.settings import Settings

@@ -74,7 +74,7 @@ def _queue(
     caller: Caller,
     company_id: str,
     connection_id: str,
-    kind: PushKind,
+    data_type_name: str,
     action: PushAction,
     payload: Mapping[str, Any],
     *,
@@ -84,7 +84,9 @@ def _queue(
     bank_account_id: str | None = None,
 ) -> dict[str, Any]:
     with engine_of(request).begin() as conn:
+        # Ownership first: another tenant's connection is a 404 whatever the data type.
         connection_of(conn, caller, company_id, connection_id)
+        kind = _kind(request, data_type_name)
         if bank_account_id is not None:
             found = StoreLookup(conn, connection_id).find("bankAccounts", bank_account_id)
             if found is None:
@@ -121,13 +123,14 @@ def create(
     timeout: TimeoutQ = None,
 ) -> dict[str, Any]:
     if internal_data_type(dataType) == BANK_TRANSACTIONS:
+        with engine_of(request).connect() as conn:
+            connection_of(conn, caller, companyId, connectionId)
         raise NotFound(
             "bank transactions are pushed per bank account: "
             "POST …/push/bankAccounts/{accountId}/bankTransactions"
         )
-    kind = _kind(request, dataType)
     return _queue(
-        request, caller, companyId, connectionId, kind, PushAction.CREATE, body, timeout=timeout
+        request, caller, companyId, connectionId, dataType, PushAction.CREATE, body, timeout=timeout
     )
 
 
@@ -154,13 +157,12 @@ def update(
         ),
     ] = False,
 ) -> dict[str, Any]:
-    kind = _kind(request, dataType)
     return _queue(
         request,
         caller,
         companyId,
         connectionId,
-        kind,
+        dataType,
         PushAction.UPDATE,
         body,
         record_id=recordId,
@@ -183,13 +185,12 @@ def delete(
     recordId: str,
     timeout: TimeoutQ = None,
 ) -> dict[str, Any]:
-    kind = _kind(request, dataType)
     return _queue(
         request,
         caller,
         companyId,
         connectionId,
-        kind,
+        dataType,
         PushAction.DELETE,
         {},
         record_id=recordId,
@@ -212,7 +213,6 @@ def create_bank_transactions(
     body: BodyQ,
     timeout: TimeoutQ = None,
 ) -> dict[str, Any]:
-    kind = _kind(request, BANK_TRANSACTIONS)
     given = body.get("accountId")
     if given is not None and given != accountId:
         raise ApiError(
@@ -236,7 +236,7 @@ def create_bank_transactions(
         caller,
         companyId,
         connectionId,
-        kind,
+        BANK_TRANSACTIONS,
         PushAction.CREATE,
         payload,
         timeout=timeout,
@@ -310,9 +310,9 @@ def one(request: Request, caller: CallerDep, companyId: str, pushOperationKey: s
 def options(
     request: Request, caller: CallerDep, companyId: str, connectionId: str, dataType: str
 ) -> Response:
-    kind = _kind(request, dataType)
     with engine_of(request).connect() as conn:
         connection = connection_of(conn, caller, companyId, connectionId)
+        kind = _kind(request, dataType)
         profile = company_profile(conn, connection)
     if profile is None:
         raise PushRefused(

@@ -817,27 +817,10 @@ def push_list(company_id: str, as_json: JsonOption = False) -> None:
     if as_json:
         show.print_json([show.push_json(row) for row in rows])
         return
-    table = show.table(
-        show.id_column("key"),
-        "data type",
-        "action",
-        "status",
-        "record",
-        show.time_column("requested"),
-        show.time_column("completed"),
-        "error",
-    )
+    # Few columns, so 80 are enough: `push show KEY` has the rest (action, error, data).
+    table = show.table(show.id_column("key"), "data type", "status", show.time_column("requested"))
     for row in rows:
-        table.add_row(
-            row.push_key,
-            row.data_type,
-            row.action,
-            row.status,
-            row.result_record_id or row.record_id or row.provisional_id or "",
-            show.when(row.requested_at),
-            show.when(row.completed_at),
-            row.error_message or "",
-        )
+        table.add_row(row.push_key, row.data_type, row.status, show.when(row.requested_at))
     out.print(table)
 
 

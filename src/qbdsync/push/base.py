@@ -47,6 +47,11 @@ _LINE_MODS: dict[str, str] = {
     "ItemLineAdd": "ItemLineMod",
     "DepositLineAdd": "DepositLineMod",
 }
+_RENAMES: dict[str, str] = {
+    "AppliedToTxnAdd": "AppliedToTxnMod",
+    "SalesOrPurchase": "SalesOrPurchaseMod",
+    "SalesAndPurchase": "SalesAndPurchaseMod",
+}
 _CLEARS: dict[str, str] = {"ExpenseLineMod": "ClearExpenseLines", "ItemLineMod": "ClearItemLines"}
 NEW_LINE = "-1"  # TxnLineID of a line a Mod adds
 
@@ -90,8 +95,7 @@ def mod_fields(kind: str, fields: Sequence[Field]) -> tuple[Field, ...]:
                 )
             )
             continue
-        if name == "AppliedToTxnAdd":
-            name = "AppliedToTxnMod"
+        name = _RENAMES.get(name, name)
         if name in _LINE_MODS:
             assert not isinstance(value, str)
             name = _LINE_MODS[name]

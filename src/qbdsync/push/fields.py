@@ -375,6 +375,8 @@ def decimal_value(value: Any) -> Decimal | None:
     """
     if isinstance(value, bool):
         return None
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):

@@ -120,3 +120,31 @@ def send(
 def paths(issues: list[ValidationIssue]) -> dict[str, str]:
     """item_id → validator of each issue."""
     return {issue.item_id: issue.validator for issue in issues}
+
+
+def account(lookup: CompanyLookup, qb_type: str) -> Referenced:
+    return next(
+        r
+        for r in lookup.all("accounts")
+        if r.raw.get("AccountType") == qb_type
+        and r.raw.get("IsActive") == "true"
+        and "ParentRef" not in r.raw
+    )
+
+
+def item(lookup: CompanyLookup, ret_name: str = "ItemServiceRet") -> Referenced:
+    return next(
+        r for r in lookup.all("items") if r.ret_name == ret_name and r.raw.get("IsActive") == "true"
+    )
+
+
+def active(lookup: CompanyLookup, data_type: str) -> Referenced:
+    return next(
+        r
+        for r in lookup.all(data_type)
+        if r.raw.get("IsActive") == "true" and "ParentRef" not in r.raw
+    )
+
+
+def rows_of(outcome: Outcome, data_type: str) -> list[RecordRow]:
+    return [row for row in outcome.rows if row.data_type == data_type]

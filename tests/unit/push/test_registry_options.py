@@ -11,11 +11,25 @@ from qbdsync.push.registry import KINDS, kind_for
 
 from .harness import CompanyLookup, paths
 
-CREATE_TYPES = (
-    "accounts bankAccounts customers suppliers items invoices creditNotes payments bills "
-    "billCreditNotes billPayments journalEntries directCosts directIncomes transfers "
-    "purchaseOrders bankTransactions"
-).split()
+CREATE_TYPES = [
+    "accounts",
+    "bankAccounts",
+    "customers",
+    "suppliers",
+    "items",
+    "invoices",
+    "creditNotes",
+    "payments",
+    "bills",
+    "billCreditNotes",
+    "billPayments",
+    "journalEntries",
+    "directCosts",
+    "directIncomes",
+    "transfers",
+    "purchaseOrders",
+    "bankTransactions",
+]
 
 
 def test_every_create_type_is_registered() -> None:

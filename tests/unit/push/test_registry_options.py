@@ -11,7 +11,7 @@ from qbdsync.push.registry import KINDS, kind_for
 
 from .harness import CompanyLookup, paths
 
-CREATE_TYPES = [
+CREATE_TYPES = (
     "accounts",
     "bankAccounts",
     "customers",
@@ -29,7 +29,7 @@ CREATE_TYPES = [
     "transfers",
     "purchaseOrders",
     "bankTransactions",
-]
+)
 
 
 def test_every_create_type_is_registered() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Generic, TypeVar
@@ -17,12 +18,16 @@ from typing import Generic, TypeVar
 # Plain decimal notation with an optional exponent, as people write amounts and ids. ASCII
 # digits only: Python's \d and Decimal() would also read "١" (Arabic-Indic one) as 1.
 _NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-# Every nonzero number must lie within 1e-300 .. 1e300 in magnitude (in the form d.ddd × 10^e,
-# |e| <= 300). Inside it, PostgreSQL's numeric (131072 digits before the point, 16383 after)
-# holds every literal a 2048-character query can spell, and doubles stay finite and normal
-# (a zero with any exponent is plain 0, which both databases take).
-MAX_EXPONENT = 300
+# Every nonzero number must have, in the form d.ddd × 10^e, an exponent e that some finite double
+# has: from -324 (the smallest subnormal, 5e-324) to 308 (the largest double, 1.79…e308). So the
+# text of every double a record can hold is accepted (a stored 1e+301 or 5e-324 can be queried
+# by its own JSON text), while a typo like 1e400 is refused. Inside it, PostgreSQL's numeric
+# (131072 digits before the point, 16383 after) holds every literal a 2048-character query can
+# spell; a zero with any exponent is plain 0, which both databases take.
+MIN_EXPONENT = Decimal(math.ulp(0.0)).adjusted()  # -324
+MAX_EXPONENT = Decimal(sys.float_info.max).adjusted()  # 308
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_DOUBLE_MAX = sys.float_info.max
 
 Held = TypeVar("Held", int, float)
 
@@ -37,7 +42,7 @@ def reads_as_number(text: str) -> bool:
 
 
 def in_range(number: Decimal) -> bool:
-    return not number or abs(number.adjusted()) <= MAX_EXPONENT
+    return not number or MIN_EXPONENT <= number.adjusted() <= MAX_EXPONENT
 
 
 def as_number(text: str) -> Decimal | None:
@@ -90,13 +95,21 @@ def double_bracket(number: Decimal) -> Bracket[float]:
     That map is increasing, so the doubles whose repr is below `number` are exactly those up to
     a threshold: the nearest double, or the one before it.
     """
-    nearest = float(number)  # correctly rounded; finite inside MAX_EXPONENT
+    nearest = float(number)  # correctly rounded: ±inf past the largest double, ±0.0 below 5e-324
+    if math.isinf(nearest):
+        # Beyond every double (up to 1e309 is in range): all lie below it, or all above.
+        return Bracket(below=_DOUBLE_MAX) if number > 0 else Bracket(above=-_DOUBLE_MAX)
     shown = Decimal(repr(nearest))
     if shown == number:
         return Bracket(exact=nearest)
     if shown < number:
-        return Bracket(below=nearest, above=math.nextafter(nearest, math.inf))
-    return Bracket(below=math.nextafter(nearest, -math.inf), above=nearest)
+        return Bracket(below=nearest, above=_finite(math.nextafter(nearest, math.inf)))
+    return Bracket(below=_finite(math.nextafter(nearest, -math.inf)), above=nearest)
+
+
+def _finite(neighbour: float) -> float | None:
+    """The neighbouring double, or None past the end of the range (no double lies there)."""
+    return neighbour if math.isfinite(neighbour) else None
 
 
 def ascii_lower(text: str) -> str:

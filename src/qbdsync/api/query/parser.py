@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from qbdsync.api.query.literals import MAX_EXPONENT, in_range, reads_as_number
+from qbdsync.api.query.literals import MAX_EXPONENT, MIN_EXPONENT, in_range, reads_as_number
 from qbdsync.api.query.nodes import And, Comparison, Node, Op, Or, OrderKey
 from qbdsync.errors import InvalidQuery
 
@@ -176,12 +176,12 @@ class _Parser:
             if not value:
                 raise self.fail(f"expected a value after '{raw_path}{op.value}'")
         if reads_as_number(value) and not in_range(Decimal(value)):
-            # No stored amount or id is this large or small, and the databases cannot compare
-            # it alike (PostgreSQL's numeric range, doubles): a typo, told rather than guessed.
+            # No amount or id, nor any double a record holds, is this large or small, and
+            # PostgreSQL's numeric could not hold every such literal: a typo, told not guessed.
             shown = value if len(value) <= 40 else value[:37] + "..."
             raise self.fail(
                 f"the number {shown!r} is out of range: use 0 or a magnitude from "
-                f"1e-{MAX_EXPONENT} to below 1e{MAX_EXPONENT + 1}",
+                f"1e{MIN_EXPONENT} to below 1e{MAX_EXPONENT + 1}",
                 value_start,
             )
         return Comparison(path, op, value, position=start)

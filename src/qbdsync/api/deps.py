@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -12,6 +11,7 @@ from sqlalchemy import Connection, Engine
 from qbdsync.api.auth import Caller
 from qbdsync.errors import NotFound
 from qbdsync.push.kinds import PushKind
+from qbdsync.push.registry import KINDS
 from qbdsync.settings import Settings
 from qbdsync.store import companies as company_store
 from qbdsync.store.companies import CompanyRow, ConnectionRow
@@ -56,12 +56,5 @@ def push_kinds_of(request: Request) -> Mapping[str, PushKind]:
 
 
 def registered_push_kinds() -> dict[str, PushKind]:
-    """The push kinds of qbdsync.push.registry, by data type (none while it is absent)."""
-    try:
-        registry = importlib.import_module("qbdsync.push.registry")
-    except ModuleNotFoundError:
-        return {}
-    kinds = registry.KINDS
-    if isinstance(kinds, Mapping):
-        return dict(kinds)
-    return {kind.data_type: kind for kind in kinds}
+    """Every pushable data type qbdsync has (qbdsync.push.registry), by data type."""
+    return dict(KINDS)

@@ -12,12 +12,14 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from qbdsync.mapping.currencies import company_currency
 from qbdsync.push.kinds import CompanyProfile, Referenced
 from qbdsync.statuses import PushStatus
 from qbdsync.store import pushes as push_store
 from qbdsync.store import records as record_store
 from qbdsync.store.companies import ConnectionRow
 from qbdsync.store.tables import records
+from qbdsync.sync.datasets import DATASETS
 
 # A bank account is an account in QuickBooks: a bankAccounts push makes a record that an
 # accountRef may name.
@@ -26,6 +28,21 @@ _FAMILIES = {"bankAccounts": "accounts"}
 
 def _family(data_type: str) -> str:
     return _FAMILIES.get(data_type, data_type)
+
+
+def _only_ret_names() -> dict[str, str]:
+    """The …Ret of each data type QuickBooks returns in one shape only (a customer is always a
+    CustomerRet; a direct cost may be a CheckRet or a CreditCardChargeRet, so it is not here).
+    The store keeps no …Ret name per record, so for the others it stays unknown and the kind
+    tells them apart from the record itself."""
+    found: dict[str, set[str]] = {}
+    for dataset in DATASETS.values():
+        for data_type in (dataset.data_type, *(d.data_type for d in dataset.derived)):
+            found.setdefault(data_type, set()).update(dataset.ret_names)
+    return {data_type: next(iter(names)) for data_type, names in found.items() if len(names) == 1}
+
+
+_ONLY_RET_NAMES = _only_ret_names()
 
 
 class StoreLookup:
@@ -66,6 +83,7 @@ class StoreLookup:
             data=dict(row.data or {}),
             raw=dict(row.raw or {}),
             edit_sequence=row.edit_sequence,
+            ret_name=_ONLY_RET_NAMES.get(data_type),
         )
 
     def _provisional(self, data_type: str, provisional_id: str) -> Referenced | None:
@@ -87,17 +105,20 @@ class StoreLookup:
 
 def company_profile(conn: Connection, connection: ConnectionRow) -> CompanyProfile | None:
     """What the company file accepts, from what its sessions recorded: country, product and
-    qbXML version on the connection, the home currency in the company info, multicurrency from
-    the Currency list (QuickBooks has one only with multicurrency on). None before the first
-    session opened the file: there is nothing yet to validate a push against."""
+    qbXML version on the connection, the home currency in the company info, multicurrency and
+    the currencies from the Currency list (QuickBooks has one only with multicurrency on). None
+    before the first session opened the file: there is nothing yet to validate a push against."""
     if connection.qb_country is None or connection.qbxml_version is None:
         return None
     info = record_store.get_record(conn, [connection.id], "company", "company") or {}
     home = info.get("baseCurrency")
+    stored = record_store.iter_records(conn, connection.id, "currencies", include_deleted=False)
+    listed = [c for r in stored if (c := company_currency(r["raw"])) is not None]
     return CompanyProfile(
         country=connection.qb_country,
         edition=connection.qb_product,
-        multicurrency=bool(record_store.live_ids(conn, connection.id, "currencies")),
+        multicurrency=bool(stored),
         home_currency=home if isinstance(home, str) else None,
         qbxml_version=connection.qbxml_version,
+        currencies=tuple((c.code, c.list_id) for c in listed),
     )

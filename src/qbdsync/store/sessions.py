@@ -98,9 +98,7 @@ def get_session_and_state(
     return None if row is None else (_session(row[:-1]), row[-1])
 
 
-def _by_ticket(
-    conn: Connection, query: Select[Any], ticket: str, for_update: bool
-) -> Select[Any]:
+def _by_ticket(conn: Connection, query: Select[Any], ticket: str, for_update: bool) -> Select[Any]:
     query = query.where(qbwc_sessions.c.ticket == ticket)
     if for_update and conn.dialect.name == "postgresql":
         # Two calls for one ticket never interleave across server processes.
@@ -210,4 +208,3 @@ def note_busy(
     conn.execute(
         update(connections).where(connections.c.id == connection_id).values(last_error=message)
     )
-

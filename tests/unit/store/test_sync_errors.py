@@ -22,7 +22,9 @@ def test_an_error_whose_labels_do_not_fit_is_still_recorded(database_url: str) -
         engine, settings, create_company(engine, "Acme")
     ).connection.id
     datasets = ",".join(["accounts", "currencies", "paymentMethods", "taxRates", "employees"])
-    error = SyncErrorRow(datasets, None, "0x" + "F" * 30, Recovery.RETRY_NEXT_SESSION, "QuickBooks failed")
+    error = SyncErrorRow(
+        datasets, None, "0x" + "F" * 30, Recovery.RETRY_NEXT_SESSION, "QuickBooks failed"
+    )
     with engine.begin() as conn:
         record_store.add_errors(conn, connection_id, None, [error], datetime.now(UTC))
     with engine.connect() as conn:

@@ -203,7 +203,7 @@ class SessionCore:
                 return found
             session, context, saved = found
             if not isinstance(saved, stored.PendingHostQuery):
-                return responses.reject(conn, self._env, key, context, saved, error, now)
+                return responses.reject(conn, self._env, session, context, saved, error, now)
             # The answer to the host query is read without record limits: not reached.
             return finishing.end_early(conn, session, str(error), now)
 

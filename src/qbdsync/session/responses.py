@@ -46,10 +46,8 @@ def take(
     if isinstance(saved, PendingHostQuery):
         return starting.take_host_answer(conn, env, key, context, saved, response, now)
     engine = saved
-    if session.pending_request is not None and not session.request_sent:
-        # The next request is prepared but was never handed out, so this answers one already
-        # taken: a Web Connector that did not get our reply posts the same response again.
-        return _repeated(conn, engine, session, now)
+    if _answers_nothing_sent(session):
+        return _repeated(conn, env, engine, session, response, now)
     connection_id = context.connection.id
     received = _ingest(conn, env, engine, connection_id, response, now)
     pulls = pull_store.active_for(conn, connection_id)
@@ -67,7 +65,7 @@ def take(
 def reject(
     conn: Connection,
     env: Env,
-    key: str,
+    session: session_store.SessionRow,
     context: Context,
     engine: SyncEngine,
     error: RecordTooLarge,
@@ -78,6 +76,9 @@ def reject(
     The caller's transaction that read the response has rolled back, so nothing from it is
     stored, and `engine` is the state saved before it.
     """
+    key = session.ticket
+    if _answers_nothing_sent(session):
+        return _repeated_too_large(conn, engine, session, now)
     message = (
         f"{error}. Nothing from that response was stored; to read such records, raise "
         f"QBDSYNC_{error.setting.upper()}."
@@ -87,6 +88,12 @@ def reject(
     outcome = engine.end_response(now=taken_at.timestamp())
     pulls = pull_store.active_for(conn, context.connection.id)
     return _settle(conn, env, key, context, engine, outcome, pulls, now, taken_at)
+
+
+def _answers_nothing_sent(session: session_store.SessionRow) -> bool:
+    """The next request is prepared but was never handed out, so a response now answers one
+    already taken: a Web Connector that did not get our reply posts the same response again."""
+    return session.pending_request is not None and not session.request_sent
 
 
 def _settle(
@@ -112,9 +119,37 @@ def _settle(
 
 
 def _repeated(
+    conn: Connection,
+    env: Env,
+    engine: SyncEngine,
+    session: session_store.SessionRow,
+    response: Response,
+    now: datetime,
+) -> Taken:
+    """A response posted again: nothing from it is stored (it was, the first time), and the
+    engine counts what it carried as one warning. The state is not written: the request
+    prepared for the next call sits out the response, so nothing in it can change."""
+    prepared, engine.state.in_flight = engine.state.in_flight, {}
+    parser = ResponseParser(env.settings.record_limits())
+    for chunk in response.response_chunks():
+        _ignored(engine, parser.feed(chunk))
+    _ignored(engine, parser.close())
+    engine.state.in_flight = prepared
+    recording.store_errors(conn, engine, session.connection_id, session.ticket, now)
+    session_store.save_session(conn, session.ticket, now)  # heard from: not silent
+    return Progress(engine.progress())
+
+
+def _ignored(engine: SyncEngine, events: Sequence[Event]) -> None:
+    for event in events:
+        engine.receive(event)  # nothing is in flight: a stray, only counted, nothing to store
+
+
+def _repeated_too_large(
     conn: Connection, engine: SyncEngine, session: session_store.SessionRow, now: datetime
 ) -> Taken:
-    """A response posted again: nothing from it is stored (it was, the first time)."""
+    """A response posted again that is past the record limits (the first time it was too):
+    ignored as a repeat, in one warning without the engine's count."""
     record_store.add_errors(
         conn,
         session.connection_id,
@@ -122,7 +157,7 @@ def _repeated(
         [SyncErrorRow(None, None, None, Recovery.KEEP_WARN, _REPEATED)],
         now,
     )
-    session_store.save_session(conn, session.ticket, now)  # heard from: not silent
+    session_store.save_session(conn, session.ticket, now)
     return Progress(engine.progress())
 
 

@@ -100,7 +100,7 @@ class Summary:
     records: dict[str, int]
     deleted: dict[str, int]
     round_trips: int
-    statuses: dict[str, str]
+    statuses: dict[str, RunStatus]
     problems: dict[str, str]
 
     @property

@@ -4,6 +4,9 @@ A round trip reads and writes the session state once: taking a response settles 
 the engine for the next request, which is kept in the session row as prepared; the driver's
 next call only hands it out (`session_store.mark_sent`). A prepared request is not in flight:
 QuickBooks has not seen it, so the session may only be as silent as between two calls.
+
+The engine notes when a request was asked (the clock a record's TimeModified is held to) as it
+prepares it: that is one call's turnaround before QuickBooks gets it, far inside the tolerance.
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ qbwc_sessions = Table(
     metadata,
     Column("ticket", String(128), primary_key=True),
     Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
-    # active | complete | closed | failed | abandoned (silent too long, taken over)
+    # A SessionStatus: active | complete | closed | failed | abandoned (silent, taken over)
     Column("status", String(16), nullable=False),
     Column("created_at", UTC_DATETIME, nullable=False),
     # When the Web Connector was last heard from (or last answered): the silence that tells a

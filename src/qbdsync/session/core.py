@@ -20,6 +20,7 @@ This class holds the transactions and the order of checks; the work is in its si
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine
@@ -46,6 +47,15 @@ _CANNOT_RESEND = (
     "qbdsync: QuickBooks was asked again for a request whose text this server did not keep, "
     "so the session ended. The next update resumes where it stopped."
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Taking:
+    """A session a response can be taken for, as the call read it."""
+
+    session: session_store.SessionRow
+    context: Context
+    saved: SyncEngine | stored.PendingHostQuery
 
 
 class SessionCore:
@@ -180,10 +190,11 @@ class SessionCore:
         try:
             with self._db.begin() as conn:
                 found = self._taking(conn, key, now)
-                if not isinstance(found, tuple):
+                if not isinstance(found, _Taking):
                     return found
-                session, context, saved = found
-                return responses.take(conn, self._env, session, context, saved, response, now)
+                return responses.take(
+                    conn, self._env, found.session, found.context, found.saved, response, now
+                )
         except RecordTooLarge as exc:
             return self._reject_response(key, exc, now)
         except InvalidXML as exc:
@@ -199,19 +210,21 @@ class SessionCore:
         rolled back; its query fails and the session goes on from the state saved before."""
         with self._db.begin() as conn:
             found = self._taking(conn, key, now)
-            if not isinstance(found, tuple):
+            if not isinstance(found, _Taking):
                 return found
-            session, context, saved = found
-            if not isinstance(saved, stored.PendingHostQuery):
-                return responses.reject(conn, self._env, session, context, saved, error, now)
-            # The answer to the host query is read without record limits: not reached.
-            return finishing.end_early(conn, session, str(error), now)
+            if not isinstance(found.saved, stored.PendingHostQuery):
+                return responses.reject(
+                    conn, self._env, found.session, found.context, found.saved, error, now
+                )
+            message = f"QuickBooks' answer about the company file could not be read: {error}"
+            finishing.record_failure(
+                conn, self._env, key, found.context, message, Recovery.FATAL_REQUEST, now
+            )
+            return Ended(message)
 
-    def _taking(
-        self, conn: Connection, key: str, now: datetime
-    ) -> Taken | tuple[session_store.SessionRow, Context, SyncEngine | stored.PendingHostQuery]:
-        """The session a response is for, its connection and its loaded state; or what the
-        driver is told when the response cannot be taken."""
+    def _taking(self, conn: Connection, key: str, now: datetime) -> _Taking | Taken:
+        """The session a response is for, with its connection and its loaded state; or what
+        the driver is told when no response can be taken for it."""
         found = session_store.get_session_and_state(conn, key, for_update=True)
         if found is None:
             return Ended(CLOSED_EARLY)
@@ -232,7 +245,7 @@ class SessionCore:
             saved = stored.load(state)
         except UnreadableState as exc:
             return finishing.end_unreadable(conn, session, exc, now)
-        return session, context, saved
+        return _Taking(session, context, saved)
 
     # -- failing and closing --------------------------------------------------------------
 

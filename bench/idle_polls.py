@@ -75,7 +75,8 @@ def populate(url: str, count: int) -> list[tuple[str, str]]:
     """Migrate, make one company and `count` idle connections; -> [(user name, password)]."""
     engine = make_engine(url)
     upgrade(engine)
-    company_id = create_company(engine, "Idle Poll Bench")
+    with engine.begin() as conn:
+        company_id = create_company(conn, "Idle Poll Bench")
     now = datetime.now(UTC)
     far = now + timedelta(days=3650)
     credentials = [(generate_username(), generate_password()) for _ in range(count)]

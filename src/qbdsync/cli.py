@@ -232,8 +232,9 @@ def company_create(
 
     _line(name, "NAME")
     _free_text(description, "--description")
-    engine = _engine(_settings())
-    print(create_company(engine, name, description, client_id=client))
+    with _engine(_settings()).begin() as conn:
+        company_id = create_company(conn, name, description, client_id=client)
+    print(company_id)
 
 
 @company_app.command("list")
@@ -312,7 +313,8 @@ def company_delete(company_id: str, yes: YesOption = False) -> None:
             abort=True,
             err=True,
         )
-    delete_company(engine, company_id)
+    with engine.begin() as conn:
+        delete_company(conn, company_id)
     err.print(f"Company {row.name!r} ({row.id}) deleted.")
 
 
@@ -332,22 +334,19 @@ def company_set(
 ) -> None:
     """Set a company's sync mode and sync window."""
     from qbdsync.lifecycle import CompanySyncOptions, set_company_options
-    from qbdsync.store import companies as company_store
 
     if sync_mode is None and window is None and days is None and timezone is None:
         raise typer.BadParameter(
             "nothing to change: give --sync-mode, --window, --days or --timezone"
         )
-    engine = _engine(_settings())
-    with engine.connect() as conn:
-        company_store.get_company(conn, company_id)
-    set_company_options(
-        engine,
-        company_id,
-        CompanySyncOptions(
-            sync_mode=sync_mode, sync_window=window, sync_window_days=days, timezone=timezone
-        ),
-    )
+    with _engine(_settings()).begin() as conn:
+        set_company_options(
+            conn,
+            company_id,
+            CompanySyncOptions(
+                sync_mode=sync_mode, sync_window=window, sync_window_days=days, timezone=timezone
+            ),
+        )
     out.print(f"Company {company_id} updated.")
 
 
@@ -384,7 +383,8 @@ def connection_create(company_id: str, out_file: OutOption) -> None:
     engine = _engine(settings)
     output = _OutputFile(out_file)
     try:
-        created = create_connection(engine, settings, company_id)
+        with engine.begin() as conn:
+            created = create_connection(conn, settings, company_id)
     except BaseException:
         output.discard()
         raise
@@ -476,17 +476,15 @@ def connection_link(
     from qbdsync.store.link_tokens import link_url
 
     settings = _settings()
-    engine = _engine(settings)
-    with engine.connect() as conn:
-        row = company_store.get_connection(conn, connection_id)
+    with _engine(settings).begin() as conn:
+        row = company_store.lock_connection(conn, connection_id)
         company = company_store.get_company(conn, row.company_id)
         expires = row.link_expires_at
         valid = expires is not None and expires > _now()
         url = link_url(conn, settings, connection_id) if valid and not new else None
-    made = url is None
-    if url is None:
-        url = new_link(engine, settings, connection_id)
-        with engine.connect() as conn:
+        made = url is None
+        if url is None:
+            url = new_link(conn, settings, connection_id)
             row = company_store.get_connection(conn, connection_id)
     if as_json:
         show.print_json(
@@ -521,7 +519,8 @@ def connection_qwc(connection_id: str, out_file: OutOption) -> None:
     engine = _engine(settings)
     output = _OutputFile(out_file)
     try:
-        qwc = make_qwc(engine, settings, connection_id)
+        with engine.begin() as conn:  # the deployment's OwnerID may be made on first use
+            qwc = make_qwc(conn, settings, connection_id)
     except BaseException:
         output.discard()
         raise
@@ -544,7 +543,8 @@ def connection_pause(
     if (until is None) == (for_ is None):
         raise typer.BadParameter("give exactly one of --until and --for")
     when = parse_until(until or for_ or "", _now())
-    row = pause(_engine(_settings()), connection_id, when)
+    with _engine(_settings()).begin() as conn:
+        row = pause(conn, connection_id, when)
     out.print(f"Connection {row.id} paused until {when:%Y-%m-%d %H:%M} UTC.")
 
 
@@ -553,7 +553,8 @@ def connection_resume(connection_id: str) -> None:
     """End a pause now."""
     from qbdsync.lifecycle import resume
 
-    row = resume(_engine(_settings()), connection_id)
+    with _engine(_settings()).begin() as conn:
+        row = resume(conn, connection_id)
     out.print(f"Connection {row.id} resumed.")
 
 
@@ -566,7 +567,8 @@ def connection_relink(connection_id: str, out_file: OutOption) -> None:
     engine = _engine(settings)
     output = _OutputFile(out_file)
     try:
-        created = relink(engine, settings, connection_id)
+        with engine.begin() as conn:
+            created = relink(conn, settings, connection_id)
     except BaseException:
         output.discard()
         raise
@@ -581,7 +583,8 @@ def connection_unlink(connection_id: str) -> None:
     from qbdsync.lifecycle import unlink_connection
 
     settings = _settings()
-    row = unlink_connection(_engine(settings), settings, connection_id)
+    with _engine(settings).begin() as conn:
+        row = unlink_connection(conn, settings, connection_id)
     out.print(f"Connection {row.id} unlinked; its data stays until it is deleted.")
 
 
@@ -602,7 +605,8 @@ def connection_delete(connection_id: str, yes: YesOption = False) -> None:
             abort=True,
             err=True,
         )
-    delete_connection(engine, settings, connection_id)
+    with engine.begin() as conn:
+        delete_connection(conn, settings, connection_id)
     err.print(f"Connection {row.id} of {company.name!r} deleted.")
 
 
@@ -743,7 +747,8 @@ def sync_queue(
     from qbdsync.views import internal_data_type, pull_view
 
     wanted = internal_data_type(data_type) if data_type is not None else None
-    queued = queue_sync(_engine(_settings()), company_id, data_type=wanted)
+    with _engine(_settings()).begin() as conn:
+        queued = queue_sync(conn, company_id, data_type=wanted)
     if as_json:
         show.print_json([pull_view(p, None) for p in queued])
         return

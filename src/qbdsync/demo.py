@@ -57,8 +57,9 @@ def run_demo(
         with serve_in_thread(app, host=HOST, port=port) as url:
             console.print(f"qbdsync serving at {url} (database {database})")
             company_name = f"Demo company ({size})"
-            company_id = create_company(engine, company_name)
-            created = create_connection(engine, settings, company_id)
+            with engine.begin() as conn:  # the company and its connection, or neither
+                company_id = create_company(conn, company_name)
+                created = create_connection(conn, settings, company_id)
             demo_dir = Path(tempfile.mkdtemp(prefix="qbdsync-demo-", dir=workdir))
             qwc_path = demo_dir / "demo.qwc"
             qwc_path.write_text(created.qwc, encoding="utf-8")

@@ -54,7 +54,8 @@ class Linked:
             )
 
     def make_due(self) -> None:
-        request_sync(self.server.engine, self.connection.connection.id)
+        with self.server.engine.begin() as conn:
+            request_sync(conn, self.connection.connection.id)
 
     def watermarks(self) -> dict[str, str]:
         with self.server.engine.connect() as conn:
@@ -80,8 +81,8 @@ class Linked:
 
 
 def link(server: LiveServer, tmp_path: Path, name: str = "Acme") -> Linked:
-    company_id = create_company(server.engine, name)
-    created = create_connection(server.engine, server.settings, company_id)
+    with server.engine.begin() as conn:
+        created = create_connection(conn, server.settings, create_company(conn, name))
     qwc_path = tmp_path / f"{created.connection.id}.qwc"
     qwc_path.write_text(created.qwc, encoding="utf-8")
     return Linked(server, created, qwc_path, tmp_path / f"{name}.qbsim")

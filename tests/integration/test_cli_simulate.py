@@ -162,10 +162,9 @@ def test_each_link_gets_a_simulated_company_of_its_own(
     workdir.mkdir()
     runs = []
     for name in ("First", "Second"):
-        company_id = create_company(sqlite_server.engine, name)
-        _, link = create_linkable_connection(
-            sqlite_server.engine, sqlite_server.settings, company_id
-        )
+        with sqlite_server.engine.begin() as conn:
+            company_id = create_company(conn, name)
+            _, link = create_linkable_connection(conn, sqlite_server.settings, company_id)
         runs.append(qbdsync(sqlite_server, "simulate", "--link-url", link, cwd=workdir))
     for ran in runs:
         assert ran.returncode == 0, ran.stderr

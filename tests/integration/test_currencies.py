@@ -82,7 +82,8 @@ def test_user_defined_currencies_use_the_company_list_and_a_codeless_one_is_repo
     with SimulatedCompany.open(linked.company_file) as company:
         _advance(company)
         _price_in(company, third, bitcoin)
-    queue_sync(sqlite_server.engine, linked.connection.connection.company_id, data_type="invoices")
+    with sqlite_server.engine.begin() as conn:
+        queue_sync(conn, linked.connection.connection.company_id, data_type="invoices")
     result = linked.sync(seed=3)
     assert result.records.get("currencies", 0) == 0, result.records
     assert _invoice(linked, third["TxnID"])["data"]["currency"] == "XAU"

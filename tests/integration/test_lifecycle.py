@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -17,6 +18,14 @@ from qbdsync.sync.datasets import DATASETS
 from qbdsync.views import pull_view
 from tests.conftest import LiveServer, start_server
 from tests.integration.helpers import Linked, assert_store_matches, link
+
+T = TypeVar("T")
+
+
+def act(server: LiveServer, action: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """One operator action in a transaction of its own, as the CLI and the API run them."""
+    with server.engine.begin() as conn:
+        return action(conn, *args, **kwargs)
 
 
 def connection_status(linked: Linked) -> str:
@@ -56,8 +65,9 @@ def test_one_time_mode_deauthorizes_after_the_first_sync_and_relink_keeps_data(
     sqlite_server: LiveServer, tmp_path: Path
 ) -> None:
     linked = link(sqlite_server, tmp_path)
-    lifecycle.set_company_options(
-        sqlite_server.engine,
+    act(
+        sqlite_server,
+        lifecycle.set_company_options,
         linked.connection.connection.company_id,
         CompanySyncOptions(sync_mode="one-time"),
     )
@@ -71,8 +81,8 @@ def test_one_time_mode_deauthorizes_after_the_first_sync_and_relink_keeps_data(
     assert "remove this entry" in later.result
     assert later.requests == 0
 
-    relinked = lifecycle.relink(
-        sqlite_server.engine, sqlite_server.settings, linked.connection.connection.id
+    relinked = act(
+        sqlite_server, lifecycle.relink, sqlite_server.settings, linked.connection.connection.id
     )
     assert relinked.connection.id == linked.connection.connection.id
     assert relinked.connection.file_id == linked.connection.connection.file_id
@@ -87,7 +97,7 @@ def test_one_time_mode_deauthorizes_after_the_first_sync_and_relink_keeps_data(
 def test_pause_blocks_syncs_until_resumed(sqlite_server: LiveServer, tmp_path: Path) -> None:
     linked = link(sqlite_server, tmp_path)
     until = datetime.now(UTC) + timedelta(hours=2)
-    lifecycle.pause(sqlite_server.engine, linked.connection.connection.id, until)
+    act(sqlite_server, lifecycle.pause, linked.connection.connection.id, until)
     paused = linked.sync()
     assert paused.auth == "none"
     assert paused.requests == 0
@@ -97,8 +107,9 @@ def test_pause_blocks_syncs_until_resumed(sqlite_server: LiveServer, tmp_path: P
     assert all(str(v["statusDescription"]).startswith("Paused until ") for v in views)
     assert linked.counts() == {}
 
-    lifecycle.pause(
-        sqlite_server.engine,
+    act(
+        sqlite_server,
+        lifecycle.pause,
         linked.connection.connection.id,
         datetime.now(UTC) - timedelta(seconds=1),
     )  # a pause whose time has passed no longer blocks
@@ -112,15 +123,19 @@ def test_sync_window_blocks_outside_and_allows_inside(
     company_id = linked.connection.connection.company_id
     now = datetime.now(UTC)
     closed = f"{(now + timedelta(hours=2)):%H:%M}-{(now + timedelta(hours=3)):%H:%M}"
-    lifecycle.set_company_options(
-        sqlite_server.engine, company_id, CompanySyncOptions(sync_window=closed, timezone="UTC")
+    act(
+        sqlite_server,
+        lifecycle.set_company_options,
+        company_id,
+        CompanySyncOptions(sync_window=closed, timezone="UTC"),
     )
     outside = linked.sync()
     assert outside.auth == "none"
     assert "outside the sync window" in outside.result
     wrapping = f"{(now - timedelta(hours=1)):%H:%M}-{(now - timedelta(hours=2)):%H:%M}"
-    lifecycle.set_company_options(
-        sqlite_server.engine,
+    act(
+        sqlite_server,
+        lifecycle.set_company_options,
         company_id,
         CompanySyncOptions(sync_window=wrapping, timezone="Pacific/Auckland"),
     )
@@ -169,12 +184,18 @@ def test_a_session_over_its_time_budget_stops_cleanly_and_the_next_completes(
 def test_queueing_one_type_syncs_only_that_type(sqlite_server: LiveServer, tmp_path: Path) -> None:
     linked = link(sqlite_server, tmp_path)
     linked.sync()
-    queued = lifecycle.queue_sync(
-        sqlite_server.engine, linked.connection.connection.company_id, data_type="suppliers"
+    queued = act(
+        sqlite_server,
+        lifecycle.queue_sync,
+        linked.connection.connection.company_id,
+        data_type="suppliers",
     )
     assert [q.data_type for q in queued] == ["suppliers"]
-    again = lifecycle.queue_sync(
-        sqlite_server.engine, linked.connection.connection.company_id, data_type="suppliers"
+    again = act(
+        sqlite_server,
+        lifecycle.queue_sync,
+        linked.connection.connection.company_id,
+        data_type="suppliers",
     )
     assert [q.id for q in again] == [q.id for q in queued]  # no duplicate while queued
     result = linked.sync()

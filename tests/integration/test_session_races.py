@@ -132,7 +132,8 @@ class Connection:
 
 
 def connect(served: Served, tmp_path: Path, name: str) -> Connection:
-    created = create_connection(served.engine, served.settings, create_company(served.engine, name))
+    with served.engine.begin() as conn:
+        created = create_connection(conn, served.settings, create_company(conn, name))
     qwc_path = tmp_path / f"{name}.qwc"
     qwc_path.write_text(created.qwc, encoding="utf-8")
     return Connection(served, created, qwc_path, tmp_path / f"{name}.qbsim")
@@ -232,13 +233,16 @@ def test_a_ticket_issued_before_a_pause_an_unlink_or_a_deletion_starts_nothing(
         assert answer == ""
         if action == "pause":
             until = served.clock.now + timedelta(days=1)
-            lifecycle.pause(served.engine, connection.id, until)
+            with served.engine.begin() as conn:
+                lifecycle.pause(conn, connection.id, until)
             why = f"Paused until {until:%Y-%m-%d %H:%M} UTC"
         elif action == "unlink":
-            lifecycle.unlink_connection(served.engine, served.settings, connection.id)
+            with served.engine.begin() as conn:
+                lifecycle.unlink_connection(conn, served.settings, connection.id)
             why = "no longer active"
         else:
-            lifecycle.delete_connection(served.engine, served.settings, connection.id)
+            with served.engine.begin() as conn:
+                lifecycle.delete_connection(conn, served.settings, connection.id)
             why = "this connection was deleted"
         assert quickbooks.first_request(service, ticket) in ("", None)
         assert why in service.getLastError(ticket)
@@ -260,7 +264,8 @@ def test_a_pause_stops_a_running_session_at_its_next_request(
         ticket, _ = connection.authenticate(service)
         request = quickbooks.first_request(service, ticket)
         assert request
-        lifecycle.pause(served.engine, connection.id, served.clock.now + timedelta(hours=2))
+        with served.engine.begin() as conn:
+            lifecycle.pause(conn, connection.id, served.clock.now + timedelta(hours=2))
         # The answer asked for before the pause is kept; nothing more is asked.
         assert service.receiveResponseXML(ticket, quickbooks.answer(request), "", "") >= 0
         assert quickbooks.next_request(service, ticket) in ("", None)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from qbdsync.errors import NotFound
 from qbdsync.store.tables import api_keys, clients, meta
@@ -43,13 +45,27 @@ def create_client(conn: Connection, name: str, now: datetime) -> str:
 
 
 def default_client(conn: Connection, now: datetime) -> str:
-    """The tenant of a single-tenant deployment (what the CLI works in by default)."""
+    """The tenant of a single-tenant deployment (what the CLI works in by default).
+
+    Made on first use. Two first uses at once (two CLI commands, or the demo beside one) must
+    agree on one: the id is claimed in `meta` with an insert that yields to a row already
+    there (PostgreSQL waits for the other transaction to commit first), and only the winner
+    creates the client row, in the same transaction.
+    """
     value = conn.execute(select(meta.c.value).where(meta.c.key == DEFAULT_CLIENT_KEY)).scalar()
     if value is not None:
         return str(value)
-    client_id = create_client(conn, "default", now)
-    conn.execute(insert(meta).values(key=DEFAULT_CLIENT_KEY, value=client_id))
-    return client_id  # (made by the CLI or an operator, never by concurrent workers)
+    candidate = str(uuid.uuid4())
+    claim = (pg_insert(meta) if conn.dialect.name == "postgresql" else sqlite_insert(meta)).values(
+        key=DEFAULT_CLIENT_KEY, value=candidate
+    )
+    conn.execute(claim.on_conflict_do_nothing(index_elements=[meta.c.key]))
+    client_id = str(
+        conn.execute(select(meta.c.value).where(meta.c.key == DEFAULT_CLIENT_KEY)).scalar_one()
+    )
+    if client_id == candidate:
+        conn.execute(insert(clients).values(id=client_id, name="default", created_at=now))
+    return client_id
 
 
 def list_clients(conn: Connection) -> list[ClientRow]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, Table, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -152,6 +152,42 @@ def get_company(conn: Connection, company_id: str, client_id: str | None = None)
     if row is None:
         raise NotFound(f"no company with id {company_id}")
     return CompanyRow(*row)
+
+
+def _lock_row(conn: Connection, table: Table, key: str, columns: tuple[Any, ...]) -> Any:
+    """Lock one row of `table` until the caller's transaction ends; the row, or None.
+
+    Operator actions read a row and then write depending on what they read (is the type already
+    queued? is there a window?); two at once must not both act on the same reading. PostgreSQL:
+    SELECT … FOR NO KEY UPDATE, the lock an UPDATE of the row takes (so it does not block rows
+    that merely reference it, such as a session's inserts). SQLite has one writer at a time, and
+    its transaction begins at the first write: a no-op UPDATE first makes every read after it
+    part of a write transaction no one else can interleave with.
+    """
+    query = select(*columns).where(table.c.id == key)
+    if conn.dialect.name == "postgresql":
+        return conn.execute(query.with_for_update(key_share=True)).first()
+    # A column no key or index holds, set to itself: nothing changes, but the write lock is ours.
+    touch = table.c.created_at
+    touched = conn.execute(update(table).where(table.c.id == key).values({touch: touch}))
+    return conn.execute(query).first() if touched.rowcount else None
+
+
+def lock_company(conn: Connection, company_id: str, client_id: str | None = None) -> CompanyRow:
+    """The company, locked until the transaction ends (NotFound as get_company)."""
+    row = _lock_row(conn, companies, company_id, _COMPANY_COLUMNS)
+    if row is None or (client_id is not None and row.client_id != client_id):
+        raise NotFound(f"no company with id {company_id}")
+    return CompanyRow(*row)
+
+
+def lock_connection(conn: Connection, connection_id: str) -> ConnectionRow:
+    """The connection, locked until the transaction ends: operator actions on one connection
+    (and its pull queue) happen one after the other."""
+    row = _lock_row(conn, connections, connection_id, _CONNECTION_COLUMNS)
+    if row is None:
+        raise NotFound(f"no connection with id {connection_id}")
+    return _connection(row)
 
 
 def delete_company(conn: Connection, company_id: str) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from qbdsync.statuses import ACTIVE_PULL_STATUSES, PullStatus
+from qbdsync.store import companies as company_store
 from qbdsync.store.tables import pull_operations
 
 
@@ -48,7 +49,13 @@ def queue(
     now: datetime,
     description: str = "Waiting for the connector",
 ) -> list[PullRow]:
-    """Queue each type unless it is already queued or being fetched (no duplicates)."""
+    """Queue each type unless it is already queued or being fetched (no duplicates).
+
+    "Already queued" is a read before the insert: the connection's row is locked first, so two
+    queuings at once (an API refresh beside a CLI one, or beside the scheduler) take turns and
+    the second sees the first's rows.
+    """
+    company_store.lock_connection(conn, connection_id)
     active = {r.data_type: r for r in active_for(conn, connection_id)}
     result: list[PullRow] = []
     for data_type in data_types:

@@ -23,7 +23,8 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 def test_a_company_only_refresh_ends_with_100_and_a_summary_not_an_error(world: World) -> None:
     assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
-    queue_sync(world.engine, world.connection.connection.company_id, data_type="company")
+    with world.engine.begin() as conn:
+        queue_sync(conn, world.connection.connection.company_id, data_type="company")
     service = QbwcService(world.engine, world.settings, clock=world.clock)
     user = parse_qwc(world.connection.qwc).user_name
     ticket, answer = service.authenticate(user, world.connection.password)

@@ -75,7 +75,8 @@ def make_world(tmp_path: Path, **overrides: Any) -> Iterator[World]:
     engine = make_engine(settings.database_url)
     upgrade(engine)
     clock = FakeClock()
-    connection = create_connection(engine, settings, create_company(engine, "Acme"))
+    with engine.begin() as conn:
+        connection = create_connection(conn, settings, create_company(conn, "Acme"))
     qwc = parse_qwc(connection.qwc)
     with SimulatedCompany.open(tmp_path / "acme.qbsim", size="small", seed=1) as company:
         company.stamp_file_id(qwc.owner_id, qwc.file_id)

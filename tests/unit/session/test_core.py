@@ -149,7 +149,8 @@ def test_a_response_with_only_a_message_set_status_is_retried_not_a_crash(
 
 def test_a_company_only_refresh_finishes_without_asking_quickbooks_anything(world: World) -> None:
     assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
-    queue_sync(world.engine, world.connection.connection.company_id, data_type="company")
+    with world.engine.begin() as conn:
+        queue_sync(conn, world.connection.connection.company_id, data_type="company")
     asked: list[str] = []
     quickbooks = world.quickbooks()
     quickbooks.process = lambda xml: asked.append(xml) or ""  # type: ignore[method-assign]

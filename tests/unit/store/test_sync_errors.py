@@ -18,9 +18,10 @@ def test_an_error_whose_labels_do_not_fit_is_still_recorded(database_url: str) -
     engine = make_engine(database_url)
     upgrade(engine)
     settings = Settings(database_url=database_url, public_url="https://sync.example.com")
-    connection_id = create_connection(
-        engine, settings, create_company(engine, "Acme")
-    ).connection.id
+    with engine.begin() as conn:
+        connection_id = create_connection(
+            conn, settings, create_company(conn, "Acme")
+        ).connection.id
     datasets = ",".join(["accounts", "currencies", "paymentMethods", "taxRates", "employees"])
     error = SyncErrorRow(
         datasets, None, "0x" + "F" * 30, Recovery.RETRY_NEXT_SESSION, "QuickBooks failed"

@@ -12,6 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import Connection
 
 from qbdsync.api.deps import engine_of, settings_of
 from qbdsync.api.shapes import iso
@@ -91,9 +92,10 @@ def _status_text(connection: ConnectionRow) -> str:
     return "Waiting for the Web Connector."
 
 
-def _details(request: Request, token: str, connection: ConnectionRow) -> dict[str, Any]:
-    with engine_of(request).connect() as conn:
-        company = company_store.get_company(conn, connection.company_id)
+def _details(
+    conn: Connection, request: Request, token: str, connection: ConnectionRow
+) -> dict[str, Any]:
+    company = company_store.get_company(conn, connection.company_id)
     base = str(request.url_for("link_page", token=token))
     return {
         "companyId": connection.company_id,
@@ -120,13 +122,15 @@ def _wants_json(request: Request) -> bool:
 
 @router.get("/link/{token}", name="link_page", summary="The SMB user's link page (or JSON)")
 def link_page(request: Request, token: str) -> Response:
-    connection = resolve_link(engine_of(request), token)
-    details = _details(request, token, connection)
+    with engine_of(request).begin() as conn:
+        connection = resolve_link(conn, token)
+        details = _details(conn, request, token, connection)
+        if _wants_json(request):
+            # Scripts get the password in the same call: the first reveal of this link sets it.
+            password = reveal_password(conn, connection.id)
+            details["password"] = password
+            details["passwordNote"] = None if password else _ALREADY_SHOWN
     if _wants_json(request):
-        # Scripts get the password in the same call: the first reveal of this link sets it.
-        password = reveal_password(engine_of(request), connection.id)
-        details["password"] = password
-        details["passwordNote"] = None if password else _ALREADY_SHOWN
         return JSONResponse(details, headers={"Cache-Control": "no-store"})
     page = _PAGE.format(
         company=html.escape(details["companyName"]),
@@ -146,9 +150,9 @@ def _qwc_name(company: str) -> str:
 
 @router.get("/link/{token}/qwc", summary="Download the .qwc file")
 def link_qwc(request: Request, token: str) -> Response:
-    connection = resolve_link(engine_of(request), token)
-    text = connection_qwc(engine_of(request), settings_of(request), connection.id)
-    with engine_of(request).connect() as conn:
+    with engine_of(request).begin() as conn:  # owner_id may be made on first use
+        connection = resolve_link(conn, token)
+        text = connection_qwc(conn, settings_of(request), connection.id)
         company = company_store.get_company(conn, connection.company_id)
     return Response(
         text,
@@ -162,8 +166,9 @@ def link_qwc(request: Request, token: str) -> Response:
 
 @router.post("/link/{token}/password", summary="Reveal (set) the Web Connector password once")
 def link_password(request: Request, token: str) -> JSONResponse:
-    connection = resolve_link(engine_of(request), token)
-    password = reveal_password(engine_of(request), connection.id)
+    with engine_of(request).begin() as conn:
+        connection = resolve_link(conn, token)
+        password = reveal_password(conn, connection.id)
     if password is None:
         return JSONResponse(
             {
@@ -177,5 +182,6 @@ def link_password(request: Request, token: str) -> JSONResponse:
 
 @router.get("/link/{token}/status", summary="Live status for the link page")
 def link_status(request: Request, token: str) -> JSONResponse:
-    connection = resolve_link(engine_of(request), token)
+    with engine_of(request).connect() as conn:
+        connection = resolve_link(conn, token)
     return JSONResponse({"status": connection.status, "text": _status_text(connection)})

@@ -1,10 +1,15 @@
-"""Companies, connections and integrations (Codat's platform API)."""
+"""Companies, connections and integrations (Codat's platform API).
+
+A request that changes something is one transaction (`engine.begin()`), its webhook event
+included: the change and the event commit together, or an error leaves neither.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from sqlalchemy import Connection
 
 from qbdsync import lifecycle
 from qbdsync.api.auth import CallerDep
@@ -27,11 +32,9 @@ from qbdsync.api.query import shape_of_model
 from qbdsync.api.shapes import INTEGRATION_ID, PLATFORM_KEY, PLATFORM_NAME, company_view
 from qbdsync.api.shapes import connection_view as _connection_view
 from qbdsync.linking import create_company, create_linkable_connection, new_link
+from qbdsync.settings import Settings
 from qbdsync.statuses import ConnectionStatus
 from qbdsync.store import companies as company_store
-from qbdsync.store.companies import CompanyRow
-from qbdsync.views import connection_event_payload
-from qbdsync.webhooks.events import emit
 
 router = APIRouter(tags=["Platform"])
 # The fields a `query` or `orderBy` may name in each list, from its response model.
@@ -45,30 +48,10 @@ QueryQ = Annotated[str | None, Query(description="Codat query language, e.g. nam
 OrderQ = Annotated[str | None, Query(alias="orderBy", description="e.g. -created")]
 
 
-def _company(request: Request, company_id: str) -> dict[str, Any]:
-    engine, settings = engine_of(request), settings_of(request)
-    with engine.connect() as conn:
-        row = company_store.get_company(conn, company_id)
-        connections = company_store.list_connections(conn, company_id)
-        return company_view(conn, settings, row, connections)
-
-
-def _emit(
-    request: Request,
-    client_id: str,
-    event: str,
-    payload: dict[str, Any],
-    tags: dict[str, str] | None,
-) -> None:
-    with engine_of(request).begin() as conn:
-        emit(
-            conn,
-            client_id=client_id,
-            event_type=event,
-            payload=payload,
-            company_tags=tags,
-            now=now(),
-        )
+def _company(conn: Connection, settings: Settings, company_id: str) -> dict[str, Any]:
+    row = company_store.get_company(conn, company_id)
+    connections = company_store.list_connections(conn, company_id)
+    return company_view(conn, settings, row, connections)
 
 
 @router.get("/companies", response_model=Companies, summary="List companies")
@@ -103,40 +86,34 @@ def list_companies(
 
 @router.post("/companies", response_model=CompanyModel, summary="Create a company")
 def create(request: Request, caller: CallerDep, body: CompanyRequestBody) -> dict[str, Any]:
-    company_id = create_company(
-        engine_of(request),
-        body.name,
-        body.description,
-        client_id=caller.client_id,
-        tags=body.tags,
-    )
-    view = _company(request, company_id)
-    _emit(
-        request,
-        caller.client_id,
-        "company.created",
-        {"referenceCompany": _reference(view)},
-        body.tags,
-    )
-    return view
-
-
-def _reference(view: dict[str, Any]) -> dict[str, Any]:
-    return {k: view[k] for k in ("id", "name", "description", "tags")}
+    with engine_of(request).begin() as conn:
+        company_id = create_company(
+            conn,
+            body.name,
+            body.description,
+            client_id=caller.client_id,
+            tags=body.tags,
+            now=now(),
+        )  # with its company.created event
+        return _company(conn, settings_of(request), company_id)
 
 
 @router.get("/companies/{companyId}", response_model=CompanyModel, summary="Get a company")
 def get(request: Request, caller: CallerDep, companyId: str) -> dict[str, Any]:
     with engine_of(request).connect() as conn:
         company_of(conn, caller, companyId)
-    return _company(request, companyId)
+        return _company(conn, settings_of(request), companyId)
 
 
-def _update(request: Request, caller: CallerDep, company_id: str, values: dict[str, Any]) -> None:
+def _update(
+    request: Request, caller: CallerDep, company_id: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Change a company and answer with it as committed-to-be, in one transaction."""
     with engine_of(request).begin() as conn:
-        company_of(conn, caller, company_id)
+        company_store.lock_company(conn, company_id, client_id=caller.client_id)
         if values:
             company_store.update_company(conn, company_id, now(), **values)
+        return _company(conn, settings_of(request), company_id)
 
 
 @router.put("/companies/{companyId}", response_model=CompanyModel, summary="Replace a company")
@@ -146,7 +123,7 @@ def replace(
     companyId: str,
     body: CompanyRequestBody,
 ) -> dict[str, Any]:
-    _update(
+    return _update(
         request,
         caller,
         companyId,
@@ -156,7 +133,6 @@ def replace(
             "tags": body.tags or {},
         },
     )
-    return _company(request, companyId)
 
 
 @router.patch("/companies/{companyId}", response_model=CompanyModel, summary="Update a company")
@@ -169,13 +145,13 @@ def patch(
     values = body.model_dump(exclude_unset=True)
     if "name" in values and values["name"] is None:
         raise ApiError(400, "name cannot be null", can_be_retried="False")
-    _update(request, caller, companyId, values)
-    return _company(request, companyId)
+    return _update(request, caller, companyId, values)
 
 
 @router.delete("/companies/{companyId}", status_code=204, summary="Delete a company")
 def delete(request: Request, caller: CallerDep, companyId: str) -> Response:
-    lifecycle.delete_company(engine_of(request), companyId, client_id=caller.client_id)
+    with engine_of(request).begin() as conn:
+        lifecycle.delete_company(conn, companyId, client_id=caller.client_id)
     return Response(status_code=204)
 
 
@@ -230,25 +206,12 @@ def create_connection(
             f"({PLATFORM_NAME}).",
             can_be_retried="False",
         )
-    engine, settings = engine_of(request), settings_of(request)
-    with engine.connect() as conn:
-        company = company_of(conn, caller, companyId)
-    connection, _ = create_linkable_connection(engine, settings, companyId)
-    with engine.begin() as conn:
-        view = _connection_view(conn, settings, connection)
-        emit(
-            conn,
-            client_id=caller.client_id,
-            event_type="connection.created",
-            payload=_connection_payload(company, view),
-            company_tags=company.tags,
-            now=now(),
-        )
-    return view
-
-
-def _connection_payload(company: CompanyRow, view: dict[str, Any]) -> dict[str, Any]:
-    return connection_event_payload(company, view)
+    settings = settings_of(request)
+    with engine_of(request).begin() as conn:
+        company_of(conn, caller, companyId)
+        # The connection, its first-link pulls, its link and its connection.created event.
+        connection, _ = create_linkable_connection(conn, settings, companyId, now=now())
+        return _connection_view(conn, settings, connection)
 
 
 @router.get(
@@ -281,11 +244,11 @@ def unlink(
 ) -> dict[str, Any]:
     if body.status != ConnectionStatus.UNLINKED:
         raise ApiError(400, 'Only {"status": "Unlinked"} can be set.', can_be_retried="False")
-    engine, settings = engine_of(request), settings_of(request)
-    row = lifecycle.unlink_connection(
-        engine, settings, connectionId, company_id=companyId, client_id=caller.client_id
-    )
-    with engine.connect() as conn:
+    settings = settings_of(request)
+    with engine_of(request).begin() as conn:
+        row = lifecycle.unlink_connection(
+            conn, settings, connectionId, company_id=companyId, client_id=caller.client_id
+        )
         return _connection_view(conn, settings, row)
 
 
@@ -300,13 +263,14 @@ def delete_connection(
     companyId: str,
     connectionId: str,
 ) -> Response:
-    lifecycle.delete_connection(
-        engine_of(request),
-        settings_of(request),
-        connectionId,
-        company_id=companyId,
-        client_id=caller.client_id,
-    )
+    with engine_of(request).begin() as conn:
+        lifecycle.delete_connection(
+            conn,
+            settings_of(request),
+            connectionId,
+            company_id=companyId,
+            client_id=caller.client_id,
+        )
     return Response(status_code=200)
 
 
@@ -321,11 +285,10 @@ def regenerate_link(
     companyId: str,
     connectionId: str,
 ) -> dict[str, Any]:
-    engine, settings = engine_of(request), settings_of(request)
-    with engine.connect() as conn:
+    settings = settings_of(request)
+    with engine_of(request).begin() as conn:
         connection_of(conn, caller, companyId, connectionId)
-    new_link(engine, settings, connectionId)
-    with engine.connect() as conn:
+        new_link(conn, settings, connectionId, now=now())
         return _connection_view(conn, settings, company_store.get_connection(conn, connectionId))
 
 

@@ -14,7 +14,7 @@ from qbdsync.api.paging import check_page, page_of_views
 from qbdsync.api.query import shape_of_model
 from qbdsync.errors import NotFound
 from qbdsync.lifecycle import queue_sync
-from qbdsync.statuses import INACTIVE_CONNECTION_STATUSES, PullStatus
+from qbdsync.statuses import PullStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
 from qbdsync.store.companies import ConnectionRow
@@ -43,9 +43,9 @@ def _views(request: Request, company_id: str, limit: int = 10_000) -> list[dict[
 
 @router.post("/companies/{companyId}/data/all", status_code=204, summary="Refresh all data")
 def refresh_all(request: Request, caller: CallerDep, companyId: str) -> Response:
-    with engine_of(request).connect() as conn:
+    with engine_of(request).begin() as conn:
         company_of(conn, caller, companyId)
-    queue_sync(engine_of(request), companyId)
+        queue_sync(conn, companyId)
     return Response(status_code=204)
 
 
@@ -64,24 +64,18 @@ def refresh_type(
     data_type = internal_data_type(dataType)
     if data_type not in data_types():
         raise ApiError(400, f"unknown dataType {dataType!r}", can_be_retried="False")
-    engine = engine_of(request)
-    with engine.connect() as conn:
+    with engine_of(request).begin() as conn:
         company_of(conn, caller, companyId)
         if connection_id is not None:
             connection_of(conn, caller, companyId, connection_id)
-        active = [
-            c
-            for c in company_store.list_connections(conn, companyId)
-            if c.status not in INACTIVE_CONNECTION_STATUSES
-        ]
-    if not active:
-        raise ApiError(
-            409,
-            "This company has no active QuickBooks connection to refresh from.",
-            can_be_retried="False",
-        )
-    queued = queue_sync(engine, companyId, data_type=data_type, connection_id=connection_id)
-    with engine.connect() as conn:
+        # Queued only on active connections (each checked under its lock): none is a 409.
+        queued = queue_sync(conn, companyId, data_type=data_type, connection_id=connection_id)
+        if not queued:
+            raise ApiError(
+                409,
+                "This company has no active QuickBooks connection to refresh from.",
+                can_be_retried="False",
+            )
         connection = company_store.get_connection(conn, queued[0].connection_id)
     return _pull(queued[0], connection)
 

@@ -101,7 +101,7 @@ class SessionCore:
         """Why a session may not start for the connection now (None: it may), worked out from
         the connection as it is now."""
         with self._db.connect() as conn:
-            return liveness.refusal(conn, self._settings, connection_id, self._clock())[0]
+            return liveness.admission(conn, self._settings, connection_id, self._clock()).refusal
 
     # -- starting -------------------------------------------------------------------------
 
@@ -110,16 +110,18 @@ class SessionCore:
         now = self._clock()
         try:
             with self._db.begin() as conn:
-                refusal, context = liveness.refusal(conn, self._settings, connection_id, now)
-                if refusal is not None or context is None:
-                    return Ended(refusal or CLOSED_EARLY)
-                return starting.start(conn, self._env, key, context, opened, now)
+                admission = liveness.admission(conn, self._settings, connection_id, now)
+                if admission.refusal is not None or admission.context is None:
+                    return Ended(admission.refusal or CLOSED_EARLY)
+                return starting.start(
+                    conn, self._env, key, admission.context, opened, now, admission.silent
+                )
         except SessionNotStarted:
             # Another driver won the race for this connection (or it was deleted meanwhile);
             # the transaction rolled back, so work the reason out again.
             with self._db.connect() as conn:
                 active = session_store.active_session_for(conn, connection_id)
-                reason = liveness.refusal(conn, self._settings, connection_id, now)[0]
+                reason = liveness.admission(conn, self._settings, connection_id, now).refusal
             if active is not None:
                 self.note_busy(connection_id, active, now)
             return Ended(reason or CLOSED_EARLY)

@@ -8,6 +8,7 @@ silent longer than that counts as abandoned, and the next start takes it over.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
@@ -84,17 +85,25 @@ def connection_stop(
     return (idle.text if idle is not None else None), Context(connection, company)
 
 
-def refusal(
-    conn: Connection, settings: Settings, connection_id: str, now: datetime
-) -> tuple[str | None, Context | None]:
-    """Why a session may not start for the connection now (None: it may)."""
+@dataclass(frozen=True, slots=True)
+class Admission:
+    """Whether a session may start for a connection now, as one read of it found."""
+
+    refusal: str | None  # why not (None: it may)
+    context: Context | None
+    # The connection's active session, found silent past its limit: the one to take over.
+    silent: session_store.Liveness | None = None
+
+
+def admission(conn: Connection, settings: Settings, connection_id: str, now: datetime) -> Admission:
+    """Whether a session may start for the connection now."""
     stop, context = connection_stop(conn, connection_id, now, schedule=True)
     if stop is not None:
-        return stop, context
-    active = live_holder(conn, settings, connection_id, now)
-    if active is not None:
-        return busy_text(settings, active), context
-    return None, context
+        return Admission(stop, context)
+    active = session_store.active_session_for(conn, connection_id)
+    if active is not None and now < takeover_at(settings, active):
+        return Admission(busy_text(settings, active), context)
+    return Admission(None, context, active)
 
 
 def stop_reason(
@@ -120,12 +129,12 @@ def stop_reason(
     return connection_stop(conn, session.connection_id, now, schedule=schedule)
 
 
-def take_over(conn: Connection, connection_id: str, key: str, now: datetime) -> None:
-    """Mark the connection's silent active session abandoned, so this one may start
-    (`refusal` has already found it silent past its limit)."""
-    previous = session_store.active_session_for(conn, connection_id)
-    if previous is None:
-        return
+def take_over(
+    conn: Connection, previous: session_store.Liveness, connection_id: str, key: str, now: datetime
+) -> None:
+    """Mark the session `admission` found silent past its limit abandoned, so this one may
+    start. Only that one, as it was read: a session that started meanwhile (a racing driver)
+    or one that called back is left active, and the unique index refuses this start."""
     message = (
         f"The Web Connector session started {previous.created_at:%Y-%m-%d %H:%M} "
         f"UTC went silent at {previous.updated_at:%H:%M:%S} UTC (a crashed or "

@@ -44,14 +44,16 @@ def start(
     context: Context,
     opened: OpenedCompany,
     now: datetime,
+    silent: session_store.Liveness | None = None,
 ) -> Step:
-    """Create the session (taking over a silent one first) and give its first request.
+    """Create the session (taking over `silent` first) and give its first request.
 
     The caller has found nothing that forbids the start; the database may still refuse it
     (SessionNotStarted: another driver won the race).
     """
     connection_id = context.connection.id
-    liveness.take_over(conn, connection_id, key, now)
+    if silent is not None:
+        liveness.take_over(conn, silent, connection_id, key, now)
     session_store.create_session(conn, key, connection_id, now)
     if not opened.hcp_response.strip():
         # No company information from the driver: ask QuickBooks for it first.

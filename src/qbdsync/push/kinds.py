@@ -51,6 +51,9 @@ class CompanyProfile:
     multicurrency: bool
     home_currency: str | None  # ISO 4217
     qbxml_version: str  # the version writes are built in, e.g. "13.0", "CA13.0"
+    # The company's Currency list with multicurrency on: (ISO 4217 code, QuickBooks ListID).
+    # A push in another currency than the home one is refused unless its code is listed here.
+    currencies: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +74,9 @@ class Referenced:
     data: Mapping[str, Any]  # the Codat-shaped record as the data endpoints serve it
     raw: Mapping[str, Any]  # QuickBooks' own record (FullName, EditSequence, …)
     edit_sequence: str | None
+    # The ``…Ret`` QuickBooks returned the record as ("ItemServiceRet", "CheckRet"…), when the
+    # lookup knows it: an update or delete of a type fed by several requests needs it.
+    ret_name: str | None = None
 
 
 class Lookup(Protocol):
@@ -79,6 +85,15 @@ class Lookup(Protocol):
     def find(self, data_type: str, record_id: str) -> Referenced | None:
         """The live (not deleted) record, or None."""
         ...
+
+
+class PrepareRefused(Exception):
+    """``prepare`` found the payload cannot be sent (a record it refers to was deleted since it
+    was validated): fail the push with these issues instead of sending it."""
+
+    def __init__(self, issues: Sequence[ValidationIssue]) -> None:
+        super().__init__("; ".join(f"{i.item_id}: {i.message}" for i in issues))
+        self.issues = list(issues)
 
 
 @dataclass(frozen=True, slots=True)

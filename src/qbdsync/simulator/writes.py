@@ -588,6 +588,12 @@ class WriteProcessor:
         previous = current
         record = dict(current)
         if kind in LIST_KINDS:
+            # An item's SalesOrPurchaseMod / SalesAndPurchaseMod changes the elements it names
+            # in the stored SalesOrPurchase / SalesAndPurchase.
+            for mod_name in ("SalesOrPurchaseMod", "SalesAndPurchaseMod"):
+                if mod_name in fields:
+                    stored = mod_name.removesuffix("Mod")
+                    fields[stored] = {**current.get(stored, {}), **fields.pop(mod_name)}
             record.update(fields)
             if "Name" in fields or "ParentRef" in fields:
                 record.update(self._list_fields(kind, {**record, "OpenBalance": "0"}, ret_type))

@@ -1,0 +1,197 @@
+"""Accounts and bank accounts: Codat's Account and BankAccount → AccountAdd/Mod.
+
+The reverse of mapping/accounts.py: QuickBooks' AccountType is the second part of Codat's
+fullyQualifiedCategory ("Expense.Expense", "Asset.Bank"), nominalCode is AccountNumber. A bank
+account is an account of type Bank (accountType Debit) or CreditCard (Credit), its
+accountNumber the BankNumber. QuickBooks has no ExternalGUID on accounts (names are unique in the
+chart instead) and cannot delete an account that is used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from qbdsync.mapping.accounts import ACCOUNT_CLASS, BANK_ACCOUNT_TYPES
+from qbdsync.push.base import BaseKind
+from qbdsync.push.fields import (
+    Issues,
+    Resolver,
+    Spec,
+    bool_text,
+    check_currency,
+    currency_spec,
+    put,
+    text,
+)
+from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Referenced
+from qbdsync.qbxml.writes import Field
+
+_CATEGORIES = tuple(
+    (f"{kind}.{qb_type}", qb_type)
+    for qb_type, kind in ACCOUNT_CLASS.items()
+    if qb_type != "NonPosting"
+)
+_STATUSES = (("Active", "Active"), ("Archived", "Archived (inactive in QuickBooks)"))
+_SIDES = tuple((side, qb_type) for qb_type, side in BANK_ACCOUNT_TYPES.items())
+
+
+def _no_colon(issues: Issues, path: str, value: Any) -> None:
+    if isinstance(value, str) and ":" in value:
+        issues.add(
+            path,
+            "An account name cannot contain ':' (it separates a parent account's name).",
+            "Characters",
+        )
+
+
+class AccountKind(BaseKind):
+    data_type: ClassVar[str] = "accounts"
+    display: ClassVar[str] = "Account"
+    description: ClassVar[str] = "An account of the QuickBooks chart of accounts"
+    qb_kind: ClassVar[str] = "Account"
+    specs: ClassVar[tuple[Spec, ...]] = (
+        text("name", "Name", "The account's name", required=True, limit=("Account", "Name")),
+        text(
+            "nominalCode",
+            "Account number",
+            "The account number",
+            limit=("Account", "AccountNumber"),
+        ),
+        text("description", "Description", "What the account is for", limit=("Account", "Desc")),
+        text(
+            "fullyQualifiedCategory",
+            "Category",
+            "Codat's classification and QuickBooks' account type",
+            required=True,
+            choices=lambda _: _CATEGORIES,
+            strict=True,
+        ),
+        currency_spec(),
+        text(
+            "status",
+            "Status",
+            "Archived makes the account inactive",
+            choices=lambda _: _STATUSES,
+            strict=True,
+        ),
+    )
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        _no_colon(issues, "name", payload.get("name"))
+        check_currency(issues, "currency", payload.get("currency"), profile)
+
+    def add_fields(
+        self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
+    ) -> tuple[Field, ...]:
+        category = str(payload.get("fullyQualifiedCategory") or "")
+        return _account_fields(
+            payload.get("name"),
+            payload.get("status"),
+            category.partition(".")[2],
+            payload.get("nominalCode"),
+            None,
+            payload.get("description"),
+            resolver.currency(payload.get("currency")),
+        )
+
+
+def _account_fields(
+    name: Any,
+    status: Any,
+    account_type: str,
+    number: Any,
+    bank_number: Any,
+    description: Any,
+    currency: tuple[Field, ...] | None,
+) -> tuple[Field, ...]:
+    fields: list[Field] = []
+    put(fields, "Name", name)
+    if status in ("Active", "Archived"):
+        fields.append(("IsActive", bool_text(status == "Active")))
+    fields.append(("AccountType", account_type))
+    put(fields, "AccountNumber", number)
+    put(fields, "BankNumber", bank_number)
+    put(fields, "Desc", description)
+    if currency is not None:
+        fields.append(("CurrencyRef", currency))
+    return tuple(fields)
+
+
+class BankAccountKind(BaseKind):
+    data_type: ClassVar[str] = "bankAccounts"
+    display: ClassVar[str] = "Bank account"
+    description: ClassVar[str] = "A Bank (Debit) or CreditCard (Credit) account in QuickBooks"
+    qb_kind: ClassVar[str] = "Account"
+    specs: ClassVar[tuple[Spec, ...]] = (
+        text(
+            "accountName",
+            "Account name",
+            "The account's name",
+            required=True,
+            limit=("Account", "Name"),
+        ),
+        text(
+            "accountType",
+            "Account type",
+            "Debit: a bank account; Credit: a credit card account (Debit if not given)",
+            choices=lambda _: _SIDES,
+            strict=True,
+        ),
+        text(
+            "nominalCode",
+            "Nominal code",
+            "The account number in the chart",
+            limit=("Account", "AccountNumber"),
+        ),
+        text(
+            "accountNumber",
+            "Bank account number",
+            "The number the bank gave the account",
+            limit=("Account", "BankNumber"),
+        ),
+        currency_spec(),
+        text(
+            "status",
+            "Status",
+            "Archived makes the account inactive",
+            choices=lambda _: _STATUSES,
+            strict=True,
+        ),
+    )
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        _no_colon(issues, "accountName", payload.get("accountName"))
+        check_currency(issues, "currency", payload.get("currency"), profile)
+
+    def add_fields(
+        self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
+    ) -> tuple[Field, ...]:
+        side = payload.get("accountType") or "Debit"
+        account_type = "CreditCard" if side == "Credit" else "Bank"
+        return _account_fields(
+            payload.get("accountName"),
+            payload.get("status"),
+            account_type,
+            payload.get("nominalCode"),
+            payload.get("accountNumber"),
+            None,
+            resolver.currency(payload.get("currency")),
+        )
+
+    def target_kind(self, target: Referenced) -> str:
+        return "Account"

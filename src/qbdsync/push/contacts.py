@@ -1,0 +1,209 @@
+"""Customers and suppliers: Codat's Customer → CustomerAdd/Mod, Supplier → VendorAdd/Mod.
+
+The reverse of mapping/contacts.py: customerName/supplierName is QuickBooks' Name (a customer's
+FullName is its parents' names and its own, joined by colons, so a name may not hold one: a
+sub-customer is pushed with parentCustomerRef), contactName is Contact, taxNumber is a
+customer's ResaleNumber and a vendor's VendorTaxIdent, registrationNumber is AccountNumber,
+status Archived is IsActive false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from qbdsync.push.base import BaseKind, supports
+from qbdsync.push.fields import (
+    Issues,
+    Resolver,
+    Spec,
+    address_fields,
+    address_of,
+    address_spec,
+    bool_text,
+    check_currency,
+    check_one_address_per_type,
+    currency_spec,
+    put,
+    reference,
+    text,
+)
+from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction
+from qbdsync.qbxml.writes import Field
+
+_STATUSES = (("Active", "Active"), ("Archived", "Archived (inactive in QuickBooks)"))
+
+
+def _status_spec(what: str) -> Spec:
+    return text(
+        "status",
+        "Status",
+        f"Archived makes the {what} inactive in QuickBooks",
+        choices=lambda _: _STATUSES,
+        strict=True,
+    )
+
+
+def _check_name(issues: Issues, path: str, value: Any) -> None:
+    if isinstance(value, str) and ":" in value:
+        issues.add(
+            path,
+            "A QuickBooks name cannot contain ':' (it separates a parent's name from its "
+            "children's).",
+            "Characters",
+        )
+
+
+def _contact_fields(
+    payload: Mapping[str, Any], kind: str, name_field: str, resolver: Resolver
+) -> list[Field]:
+    fields: list[Field] = []
+    put(fields, "Name", payload.get(name_field))
+    status = payload.get("status")
+    if status in ("Active", "Archived"):
+        fields.append(("IsActive", bool_text(status == "Active")))
+    return fields
+
+
+class CustomerKind(BaseKind):
+    data_type: ClassVar[str] = "customers"
+    display: ClassVar[str] = "Customer"
+    description: ClassVar[str] = "A QuickBooks customer (or, with a parent, a job)"
+    qb_kind: ClassVar[str] = "Customer"
+    specs: ClassVar[tuple[Spec, ...]] = (
+        text(
+            "customerName",
+            "Customer name",
+            "The customer's name, unique across customers, suppliers, employees and other names",
+            required=True,
+            limit=("Customer", "Name"),
+        ),
+        text("contactName", "Contact name", "The person to contact", limit=("Customer", "Contact")),
+        text("emailAddress", "Email", "Email address", limit=("Customer", "Email")),
+        text("phone", "Phone", "Phone number", limit=("Customer", "Phone")),
+        address_spec("BillAddress"),
+        text(
+            "taxNumber",
+            "Resale number",
+            "The customer's resale (tax) number",
+            limit=("Customer", "ResaleNumber"),
+        ),
+        text(
+            "registrationNumber",
+            "Account number",
+            "Your account number for the customer",
+            limit=("Customer", "AccountNumber"),
+        ),
+        currency_spec("defaultCurrency"),
+        _status_spec("customer"),
+        reference(
+            "parentCustomerRef",
+            "Parent customer",
+            "customers",
+            "Makes this a job (sub-customer) of that customer",
+        ),
+    )
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        _check_name(issues, "customerName", payload.get("customerName"))
+        check_one_address_per_type(issues, payload)
+        check_currency(issues, "defaultCurrency", payload.get("defaultCurrency"), profile)
+
+    def add_fields(
+        self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
+    ) -> tuple[Field, ...]:
+        fields = _contact_fields(payload, kind, "customerName", resolver)
+        parent = resolver.ref("customers", payload.get("parentCustomerRef"))
+        if parent is not None:
+            fields.append(("ParentRef", parent))
+        for codat, qb in (("Billing", "BillAddress"), ("Delivery", "ShipAddress")):
+            address = address_of(payload, codat)
+            if address is not None and (parts := address_fields(address)):
+                fields.append((qb, parts))
+        put(fields, "Phone", payload.get("phone"))
+        put(fields, "Email", payload.get("emailAddress"))
+        put(fields, "Contact", payload.get("contactName"))
+        put(fields, "ResaleNumber", payload.get("taxNumber"))
+        put(fields, "AccountNumber", payload.get("registrationNumber"))
+        currency = resolver.currency(payload.get("defaultCurrency"))
+        if currency is not None:
+            fields.append(("CurrencyRef", currency))
+        return tuple(fields)
+
+
+class SupplierKind(BaseKind):
+    data_type: ClassVar[str] = "suppliers"
+    display: ClassVar[str] = "Supplier"
+    description: ClassVar[str] = "A QuickBooks vendor"
+    qb_kind: ClassVar[str] = "Vendor"
+    specs: ClassVar[tuple[Spec, ...]] = (
+        text(
+            "supplierName",
+            "Supplier name",
+            "The vendor's name, unique across customers, suppliers, employees and other names",
+            required=True,
+            limit=("Vendor", "Name"),
+        ),
+        text("contactName", "Contact name", "The person to contact", limit=("Vendor", "Contact")),
+        text("emailAddress", "Email", "Email address", limit=("Vendor", "Email")),
+        text("phone", "Phone", "Phone number", limit=("Vendor", "Phone")),
+        address_spec("VendorAddress"),
+        text(
+            "taxNumber",
+            "Tax id",
+            "The vendor's tax identification number (for 1099s)",
+            limit=("Vendor", "VendorTaxIdent"),
+        ),
+        text(
+            "registrationNumber",
+            "Account number",
+            "Your account number with the vendor",
+            limit=("Vendor", "AccountNumber"),
+        ),
+        currency_spec("defaultCurrency"),
+        _status_spec("vendor"),
+    )
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        _check_name(issues, "supplierName", payload.get("supplierName"))
+        check_one_address_per_type(issues, payload)
+        delivery = address_of(payload, "Delivery")
+        if delivery is not None and not supports(profile, "VendorAdd", "ShipAddress"):
+            issues.add(
+                "addresses",
+                "This QuickBooks version keeps no ship-to address for vendors (qbXML 11.0).",
+                "NotSupported",
+            )
+        check_currency(issues, "defaultCurrency", payload.get("defaultCurrency"), profile)
+
+    def add_fields(
+        self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
+    ) -> tuple[Field, ...]:
+        fields = _contact_fields(payload, kind, "supplierName", resolver)
+        for codat, qb in (("Billing", "VendorAddress"), ("Delivery", "ShipAddress")):
+            address = address_of(payload, codat)
+            if address is not None and (parts := address_fields(address)):
+                fields.append((qb, parts))
+        put(fields, "Phone", payload.get("phone"))
+        put(fields, "Email", payload.get("emailAddress"))
+        put(fields, "Contact", payload.get("contactName"))
+        put(fields, "AccountNumber", payload.get("registrationNumber"))
+        put(fields, "VendorTaxIdent", payload.get("taxNumber"))
+        currency = resolver.currency(payload.get("defaultCurrency"))
+        if currency is not None:
+            fields.append(("CurrencyRef", currency))
+        return tuple(fields)

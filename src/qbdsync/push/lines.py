@@ -1,0 +1,286 @@
+"""Line items and money checks shared by the transaction kinds.
+
+Codat's line shape (description, quantity, unitAmount, subTotal, taxAmount, totalAmount,
+accountRef, itemRef, taxRateRef) becomes one of QuickBooks' line aggregates: a sales line
+(InvoiceLineAdd and its kin: ItemRef, Desc, Quantity, Rate, Amount), or a purchase line, which
+is an expense line (AccountRef, Amount, Memo) when it names an account and an item line
+(ItemRef, Desc, Quantity, Cost, Amount) when it names an item, never both.
+
+Amounts are checked as exact decimals. A line's amount is its subTotal (QuickBooks' Amount is
+before tax), else totalAmount less taxAmount; quantity × unit amount must give it to the cent
+(QuickBooks computes Amount that way); the lines must add up to the header's subTotal and
+totalAmount where those are given. Quantities and rates go to QuickBooks exactly as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from qbdsync.push.fields import (
+    Issues,
+    Resolver,
+    Spec,
+    amount_text,
+    array,
+    decimal_value,
+    exact_text,
+    money,
+    put,
+    quantity,
+    ref_id,
+    reference,
+    tax_ref_spec,
+    text,
+)
+from qbdsync.push.kinds import CompanyProfile, Lookup
+from qbdsync.qbxml.writes import Field
+
+CENT = Decimal("0.01")
+
+
+def _line_specs(qb_line: str, *, account: bool, item: bool, item_required: bool) -> list[Spec]:
+    specs = [
+        text("description", "Description", "What the line is for", limit=(qb_line, "Desc")),
+        quantity("quantity", "Quantity", "Number of units (QuickBooks keeps 5 decimals)"),
+        Spec(
+            "unitAmount",
+            "Number",
+            "Unit amount",
+            "Price of one unit (QuickBooks keeps 5 decimals)",
+            places=5,
+        ),
+        money("subTotal", "Sub total", "The line's amount before tax"),
+        money("taxAmount", "Tax amount", "Tax on the line (CA and UK editions)"),
+        money("totalAmount", "Total amount", "The line's amount including tax"),
+    ]
+    if account:
+        specs.append(
+            reference("accountRef", "Account", "accounts", "The account the line posts to")
+        )
+    if item:
+        specs.append(
+            reference("itemRef", "Item", "items", "The item sold or bought", required=item_required)
+        )
+    specs.append(tax_ref_spec())
+    return specs
+
+
+def sales_lines_spec(qb_line: str) -> Spec:
+    return array(
+        "lineItems",
+        "Line items",
+        "At least one line; each names an item",
+        *_line_specs(qb_line, account=False, item=True, item_required=True),
+        required=True,
+    )
+
+
+def purchase_lines_spec(description: str = "At least one line") -> Spec:
+    specs = _line_specs("ItemLine", account=True, item=True, item_required=False)
+    # An expense line's description is its Memo (4095), an item line's its Desc (4095).
+    return array("lineItems", "Line items", f"{description}: an account or an item", *specs)
+
+
+def line_amount(line: Mapping[str, Any]) -> Decimal | None:
+    """The line's amount before tax (QuickBooks' Amount), from what the payload gives."""
+    sub_total = decimal_value(line.get("subTotal"))
+    if sub_total is not None:
+        return sub_total
+    total = decimal_value(line.get("totalAmount"))
+    if total is None:
+        return None
+    tax = decimal_value(line.get("taxAmount")) or Decimal(0)
+    return total - tax
+
+
+def _lines(payload: Mapping[str, Any]) -> list[tuple[int, Mapping[str, Any]]]:
+    value = payload.get("lineItems")
+    if not isinstance(value, list):
+        return []
+    return [(i, line) for i, line in enumerate(value) if isinstance(line, Mapping)]
+
+
+def check_lines(
+    issues: Issues,
+    payload: Mapping[str, Any],
+    profile: CompanyProfile,
+    *,
+    purchase: bool,
+    sub_total: str | None = "subTotal",
+    tax_total: str | None = None,
+    total: str | None = "totalAmount",
+) -> Decimal:
+    """Line amounts, one of account/item on purchase lines, and the header totals; returns
+    the sum of the lines' amounts."""
+    lines = _lines(payload)
+    if not lines:
+        issues.add("lineItems", "At least one line is required.", "Required")
+    summed = Decimal(0)
+    for index, line in lines:
+        path = f"lineItems[{index}]"
+        if purchase:
+            has_account, has_item = bool(line.get("accountRef")), bool(line.get("itemRef"))
+            if has_account and has_item:
+                issues.add(
+                    path,
+                    "A line has an account or an item, not both.",
+                    "AccountOrItem",
+                )
+            elif not has_account and not has_item:
+                issues.add(path, "A line needs an account or an item.", "AccountOrItem")
+        amount = line_amount(line)
+        qty = decimal_value(line.get("quantity"))
+        unit = decimal_value(line.get("unitAmount"))
+        if amount is None:
+            if qty is None or unit is None:
+                issues.add(
+                    f"{path}.subTotal",
+                    "Give the line's subTotal (or totalAmount), or its quantity and unitAmount.",
+                    "Required",
+                )
+                continue
+            amount = (qty * unit).quantize(CENT, ROUND_HALF_UP)
+        elif qty is not None and unit is not None and qty != 0:
+            computed = (qty * unit).quantize(CENT, ROUND_HALF_UP)
+            if computed != amount.quantize(CENT, ROUND_HALF_UP):
+                issues.add(
+                    f"{path}.subTotal",
+                    f"quantity × unitAmount is {computed}, not {amount}.",
+                    "AmountsAddUp",
+                )
+        tax = decimal_value(line.get("taxAmount"))
+        if tax and profile.country == "US":
+            issues.add(
+                f"{path}.taxAmount",
+                "US editions compute sales tax from the tax item; a line carries no tax amount.",
+                "NotSupported",
+            )
+        line_total = decimal_value(line.get("totalAmount"))
+        line_sub = decimal_value(line.get("subTotal"))
+        if (
+            line_total is not None
+            and line_sub is not None
+            and line_sub + (tax or Decimal(0)) != line_total
+        ):
+            issues.add(
+                f"{path}.totalAmount",
+                f"subTotal + taxAmount is {line_sub + (tax or 0)}, not {line_total}.",
+                "AmountsAddUp",
+            )
+        summed += amount
+    header_sub = decimal_value(payload.get(sub_total)) if sub_total else None
+    if header_sub is not None and header_sub != summed:
+        issues.add(
+            sub_total or "", f"The lines add up to {summed}, not {header_sub}.", "AmountsAddUp"
+        )
+    header_total = decimal_value(payload.get(total)) if total else None
+    if header_total is not None:
+        tax_value = (decimal_value(payload.get(tax_total)) if tax_total else None) or Decimal(0)
+        if summed + tax_value != header_total:
+            issues.add(
+                total or "",
+                f"The lines (and tax) add up to {summed + tax_value}, not {header_total}.",
+                "AmountsAddUp",
+            )
+    return summed
+
+
+def _amount_fields(line: Mapping[str, Any], rate_name: str) -> list[Field]:
+    fields: list[Field] = []
+    qty = line.get("quantity")
+    if decimal_value(qty) is not None:
+        fields.append(("Quantity", exact_text(qty)))
+    unit = line.get("unitAmount")
+    if decimal_value(unit) is not None and decimal_value(qty) is not None:
+        fields.append((rate_name, exact_text(unit)))
+    amount = line_amount(line)
+    if amount is not None:
+        fields.append(("Amount", amount_text(amount)))
+    return fields
+
+
+def sales_line_fields(
+    line: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
+) -> tuple[Field, ...]:
+    """InvoiceLineAdd/CreditMemoLineAdd/SalesReceiptLineAdd/PurchaseOrderLineAdd children."""
+    fields: list[Field] = []
+    item = resolver.ref("items", line.get("itemRef"))
+    if item is not None:
+        fields.append(("ItemRef", item))
+    put(fields, "Desc", line.get("description"))
+    fields.extend(_amount_fields(line, "Rate"))
+    tax = decimal_value(line.get("taxAmount"))
+    if tax and profile.country != "US":
+        fields.append(("TaxAmount", amount_text(tax)))
+    code = resolver.ref("taxRates", line.get("taxRateRef"))
+    if code is not None:
+        fields.append(("SalesTaxCodeRef", code))
+    return tuple(fields)
+
+
+def purchase_line(line: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver) -> Field:
+    """("ExpenseLineAdd", …) for an account line, ("ItemLineAdd", …) for an item line."""
+    fields: list[Field] = []
+    account = resolver.ref("accounts", line.get("accountRef"))
+    tax = decimal_value(line.get("taxAmount"))
+    code = resolver.ref("taxRates", line.get("taxRateRef"))
+    if account is not None:
+        fields.append(("AccountRef", account))
+        amount = line_amount(line)
+        if amount is None:
+            amount = (decimal_value(line.get("quantity")) or Decimal(0)) * (
+                decimal_value(line.get("unitAmount")) or Decimal(0)
+            )
+        fields.append(("Amount", amount_text(amount)))
+        if tax and profile.country != "US":
+            fields.append(("TaxAmount", amount_text(tax)))
+        put(fields, "Memo", line.get("description"))
+        if code is not None:
+            fields.append(("SalesTaxCodeRef", code))
+        return ("ExpenseLineAdd", tuple(fields))
+    item = resolver.ref("items", line.get("itemRef"))
+    assert item is not None
+    fields.append(("ItemRef", item))
+    put(fields, "Desc", line.get("description"))
+    fields.extend(_amount_fields(line, "Cost"))
+    if tax and profile.country != "US":
+        fields.append(("TaxAmount", amount_text(tax)))
+    if code is not None:
+        fields.append(("SalesTaxCodeRef", code))
+    return ("ItemLineAdd", tuple(fields))
+
+
+def purchase_lines(
+    payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
+) -> list[Field]:
+    """Expense lines then item lines (QuickBooks' order), each kind in the payload's order."""
+    made = [purchase_line(line, profile, resolver) for _, line in _lines(payload)]
+    return [f for f in made if f[0] == "ExpenseLineAdd"] + [
+        f for f in made if f[0] == "ItemLineAdd"
+    ]
+
+
+def sales_lines(
+    payload: Mapping[str, Any], line_name: str, profile: CompanyProfile, resolver: Resolver
+) -> list[Field]:
+    return [(line_name, sales_line_fields(line, profile, resolver)) for _, line in _lines(payload)]
+
+
+def account_kind(lookup: Lookup, value: Any) -> str | None:
+    """QuickBooks' AccountType of a referenced account ("Bank", "CreditCard"…), if known."""
+    record_id = ref_id(value)
+    if record_id is None:
+        return None
+    found = lookup.find("accounts", record_id)
+    if found is None:
+        return None
+    kind = found.raw.get("AccountType")
+    return kind if isinstance(kind, str) else None
+
+
+def need_positive(issues: Issues, path: str, value: Any) -> None:
+    number = decimal_value(value)
+    if number is not None and number <= 0:
+        issues.add(path, "Must be more than zero.", "Range")

@@ -1,0 +1,266 @@
+"""Bills, bill credit notes, bill payments and purchase orders: Codat's purchase documents →
+BillAdd, VendorCreditAdd, BillPaymentCheckAdd / BillPaymentCreditCardAdd, PurchaseOrderAdd.
+
+The reverse of mapping/purchases.py. A bill's reference is the vendor's invoice number
+(RefNumber, 20 characters); its lines are expense lines (an account) or item lines (an item),
+never both on one line. A bill payment from a Bank account is a BillPaymentCheck, from a
+CreditCard account a BillPaymentCreditCard (QuickBooks cannot change the latter: no Mod).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from qbdsync.push.base import BaseKind
+from qbdsync.push.fields import (
+    Issues,
+    Resolver,
+    Spec,
+    check_currency,
+    currency_rate_spec,
+    currency_spec,
+    date_text,
+    day,
+    money,
+    put,
+    reference,
+    text,
+)
+from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Reference, Referenced
+from qbdsync.push.lines import (
+    account_kind,
+    check_lines,
+    purchase_lines,
+    purchase_lines_spec,
+    sales_lines,
+    sales_lines_spec,
+)
+from qbdsync.push.sales import (
+    applied,
+    check_payment_lines,
+    exchange_fields,
+    linked,
+    payment_lines_spec,
+)
+from qbdsync.qbxml.writes import Field
+
+
+def _supplier(
+    fields: list[Field], payload: Mapping[str, Any], resolver: Resolver, name: str
+) -> None:
+    supplier = resolver.ref("suppliers", payload.get("supplierRef"))
+    assert supplier is not None
+    fields.append((name, supplier))
+
+
+def _date(fields: list[Field], payload: Mapping[str, Any], codat: str, qb: str) -> None:
+    if payload.get(codat):
+        fields.append((qb, date_text(payload[codat])))
+
+
+class _PurchaseDocument(BaseKind):
+    number: ClassVar[str]
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        check_lines(issues, payload, profile, purchase=True, tax_total="taxAmount")
+        check_currency(issues, "currency", payload.get("currency"), profile)
+
+    def add_fields(
+        self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
+    ) -> tuple[Field, ...]:
+        fields: list[Field] = []
+        _supplier(fields, payload, resolver, "VendorRef")
+        _date(fields, payload, "issueDate", "TxnDate")
+        if kind == "Bill":
+            _date(fields, payload, "dueDate", "DueDate")
+        put(fields, "RefNumber", payload.get(self.number))
+        put(fields, "Memo", payload.get("note"))
+        exchange_fields(fields, payload, resolver)
+        fields.extend(purchase_lines(payload, profile, resolver))
+        return tuple(fields)
+
+
+def _purchase_specs(qb_kind: str, number: str, number_label: str, *, due: bool) -> tuple[Spec, ...]:
+    specs = [
+        reference("supplierRef", "Supplier", "suppliers", "The vendor", required=True),
+        text(number, number_label, "The vendor's reference", limit=(qb_kind, "RefNumber")),
+        day("issueDate", "Issue date", "The transaction date", required=True),
+    ]
+    if due:
+        specs.append(day("dueDate", "Due date", "When payment is due"))
+    specs.extend(
+        (
+            currency_spec(),
+            currency_rate_spec(),
+            text("note", "Note", "Memo", limit=(qb_kind, "Memo")),
+            purchase_lines_spec(),
+            money("subTotal", "Sub total", "Sum of the lines"),
+            money("taxAmount", "Tax", "Total tax"),
+            money("totalAmount", "Total", "Sub total plus tax"),
+        )
+    )
+    return tuple(specs)
+
+
+class BillKind(_PurchaseDocument):
+    data_type: ClassVar[str] = "bills"
+    display: ClassVar[str] = "Bill"
+    description: ClassVar[str] = "A QuickBooks bill from a vendor"
+    qb_kind: ClassVar[str] = "Bill"
+    number: ClassVar[str] = "reference"
+    specs: ClassVar[tuple[Spec, ...]] = _purchase_specs("Bill", "reference", "Reference", due=True)
+
+
+class BillCreditNoteKind(_PurchaseDocument):
+    data_type: ClassVar[str] = "billCreditNotes"
+    display: ClassVar[str] = "Bill credit note"
+    description: ClassVar[str] = "A QuickBooks vendor credit"
+    qb_kind: ClassVar[str] = "VendorCredit"
+    number: ClassVar[str] = "billCreditNoteNumber"
+    specs: ClassVar[tuple[Spec, ...]] = _purchase_specs(
+        "VendorCredit", "billCreditNoteNumber", "Credit note number", due=False
+    )
+
+
+_BILL_LINKS = (("Bill", "A bill the line pays"),)
+
+
+class BillPaymentKind(BaseKind):
+    data_type: ClassVar[str] = "billPayments"
+    display: ClassVar[str] = "Bill payment"
+    description: ClassVar[str] = (
+        "A payment of bills: by check from a bank account, or from a credit card account"
+    )
+    qb_kind: ClassVar[str] = "BillPaymentCheck"
+    specs: ClassVar[tuple[Spec, ...]] = (
+        reference("supplierRef", "Supplier", "suppliers", "The vendor paid", required=True),
+        reference(
+            "accountRef",
+            "Paid from",
+            "accounts",
+            "A Bank account (a check) or a CreditCard account",
+            required=True,
+        ),
+        money("totalAmount", "Total amount", "The amount paid", required=True),
+        currency_spec(),
+        currency_rate_spec(),
+        day("date", "Date", "When the bills were paid", required=True),
+        text("reference", "Reference", "Check number", limit=("BillPaymentCheck", "RefNumber")),
+        text("note", "Note", "Memo", limit=("BillPaymentCheck", "Memo")),
+        payment_lines_spec("bills", _BILL_LINKS),
+    )
+
+    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
+        return [
+            Reference(path, "bills", record_id)
+            for path, _, kind, record_id in linked(payload)
+            if kind == "Bill"
+        ]
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        check_payment_lines(issues, payload, lookup, "bills", "Bill", require_link=True)
+        check_currency(issues, "currency", payload.get("currency"), profile)
+        kind = account_kind(lookup, payload.get("accountRef"))
+        if kind is not None and kind not in ("Bank", "CreditCard"):
+            issues.add(
+                "accountRef.id",
+                f"Bills are paid from a Bank or CreditCard account, not a {kind} account.",
+                "AccountType",
+            )
+
+    def add_kind(self, payload: Mapping[str, Any], resolver: Resolver) -> str:
+        kind = account_kind(resolver.lookup, payload.get("accountRef"))
+        return "BillPaymentCreditCard" if kind == "CreditCard" else "BillPaymentCheck"
+
+    def add_fields(
+        self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
+    ) -> tuple[Field, ...]:
+        fields: list[Field] = []
+        account = resolver.ref("accounts", payload.get("accountRef"))
+        assert account is not None
+        card = kind == "BillPaymentCreditCard"
+        _supplier(fields, payload, resolver, "PayeeEntityRef")
+        fields.append(("TxnDate", date_text(payload["date"])))
+        fields.append(("CreditCardAccountRef" if card else "BankAccountRef", account))
+        if payload.get("reference"):
+            fields.append(("RefNumber", payload["reference"]))
+        elif not card:
+            fields.append(("IsToBePrinted", "false"))
+        put(fields, "Memo", payload.get("note"))
+        exchange_fields(fields, payload, resolver)
+        fields.extend(applied(payload, "Bill", resolver, "bills"))
+        return tuple(fields)
+
+    def to_mod(self, kind: str, fields: Sequence[Field], target: Referenced) -> tuple[Field, ...]:
+        if kind != "BillPaymentCheck":
+            raise ValueError(f"QuickBooks cannot modify a {kind}")
+        return super().to_mod(kind, fields, target)
+
+
+class PurchaseOrderKind(BaseKind):
+    data_type: ClassVar[str] = "purchaseOrders"
+    display: ClassVar[str] = "Purchase order"
+    description: ClassVar[str] = "A QuickBooks purchase order"
+    qb_kind: ClassVar[str] = "PurchaseOrder"
+    specs: ClassVar[tuple[Spec, ...]] = (
+        reference("supplierRef", "Supplier", "suppliers", "The vendor", required=True),
+        text(
+            "purchaseOrderNumber",
+            "Purchase order number",
+            "QuickBooks' reference number",
+            limit=("PurchaseOrder", "RefNumber"),
+        ),
+        day("issueDate", "Issue date", "The order date", required=True),
+        day("expectedDeliveryDate", "Expected delivery", "When the goods are expected"),
+        day("paymentDueDate", "Payment due", "When payment is due"),
+        currency_spec(),
+        currency_rate_spec(),
+        text("note", "Note", "Memo", limit=("PurchaseOrder", "Memo")),
+        sales_lines_spec("PurchaseOrderLine"),
+        money("subTotal", "Sub total", "Sum of the lines"),
+        money("taxAmount", "Tax", "Total tax"),
+        money("totalAmount", "Total", "Sub total plus tax"),
+    )
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        check_lines(issues, payload, profile, purchase=False, tax_total="taxAmount")
+        check_currency(issues, "currency", payload.get("currency"), profile)
+
+    def add_fields(
+        self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
+    ) -> tuple[Field, ...]:
+        fields: list[Field] = []
+        _supplier(fields, payload, resolver, "VendorRef")
+        _date(fields, payload, "issueDate", "TxnDate")
+        put(fields, "RefNumber", payload.get("purchaseOrderNumber"))
+        _date(fields, payload, "paymentDueDate", "DueDate")
+        _date(fields, payload, "expectedDeliveryDate", "ExpectedDate")
+        put(fields, "Memo", payload.get("note"))
+        exchange_fields(fields, payload, resolver)
+        for name, line in sales_lines(payload, "PurchaseOrderLineAdd", profile, resolver):
+            assert not isinstance(line, str)
+            # A purchase order line has no TaxAmount.
+            fields.append((name, tuple(f for f in line if f[0] != "TaxAmount")))
+        return tuple(fields)

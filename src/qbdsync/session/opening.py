@@ -89,7 +89,5 @@ def company_row(
         ),
         mapping_error=gap,
     )
-    warning = (
-        None if gap is None else SyncErrorRow("company", None, None, str(Recovery.KEEP_WARN), gap)
-    )
+    warning = None if gap is None else SyncErrorRow("company", None, None, Recovery.KEEP_WARN, gap)
     return row, warning

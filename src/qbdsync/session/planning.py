@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from qbdsync.session.pulls import PullChange
+from qbdsync.statuses import PullStatus
 from qbdsync.store.pulls import PullRow
 from qbdsync.store.sync_settings import SyncSetting
 from qbdsync.sync.datasets import DATASETS
@@ -57,7 +58,7 @@ def plan_session(
     for pull in active:
         if pull.data_type == COMPANY:
             values: dict[str, object] = {
-                "status": "Complete",
+                "status": PullStatus.COMPLETE,
                 "status_description": "Complete",
                 "completed": now,
                 "progress": 100,
@@ -66,7 +67,7 @@ def plan_session(
             }
         else:
             values = {
-                "status": "Fetching",
+                "status": PullStatus.FETCHING,
                 "ticket": session_key,
                 "status_description": "Fetching from QuickBooks",
             }

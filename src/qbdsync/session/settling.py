@@ -6,12 +6,14 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from qbdsync.session.pulls import PullChange
+from qbdsync.statuses import PullStatus, RunStatus
 from qbdsync.store.pulls import PullRow
 from qbdsync.sync.datatypes import data_types
 from qbdsync.sync.outcomes import type_outcome
 from qbdsync.sync.state import DatasetRun
 
-_SETTLED_RUNS = ("done", "not_supported")
+# A run whose dataset a later session need not read again for this pull operation.
+_SETTLED_RUNS = frozenset({RunStatus.DONE, RunStatus.NOT_SUPPORTED})
 
 
 def settle_pulls(
@@ -29,7 +31,7 @@ def settle_pulls(
     types = data_types()
     changes: list[PullChange] = []
     for pull in pulls:
-        if pull.status != "Fetching" or pull.ticket != session_key:
+        if pull.status != PullStatus.FETCHING or pull.ticket != session_key:
             continue
         done_before = set(pull.datasets_done or ())
         done_now = done_before | (finished & set(types[pull.data_type].datasets))
@@ -47,7 +49,7 @@ def settle_pulls(
             "error_message": outcome.error,
             "records": pull.records + outcome.records,
         }
-        if outcome.status == "Queued":
+        if outcome.status == PullStatus.QUEUED:
             values["attempts"] = pull.attempts + int(outcome.counts_attempt)
             values["ticket"] = None
         else:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from qbdsync.statuses import RunStatus
 from qbdsync.sync.datasets import DATASETS
 from qbdsync.sync.engine import Summary
+
+# Nothing left of these for a later session: the rest is "not complete".
+_SETTLED = frozenset({RunStatus.DONE, RunStatus.NOT_SUPPORTED})
 
 
 def close_text(summary: Summary) -> str:
@@ -15,10 +19,10 @@ def close_text(summary: Summary) -> str:
     deleted = sum(summary.deleted.values())
     if deleted:
         text += f" {deleted:,} deletions applied."
-    left = {k: v for k, v in summary.statuses.items() if v not in ("done", "not_supported")}
+    left = {k: v for k, v in summary.statuses.items() if v not in _SETTLED}
     if left:
         text += " Not complete: " + ", ".join(f"{k} ({v})" for k, v in sorted(left.items())) + "."
-    lacking = sorted(k for k, v in summary.statuses.items() if v == "not_supported")
+    lacking = sorted(k for k, v in summary.statuses.items() if v == RunStatus.NOT_SUPPORTED)
     if lacking:
         text += " Not in this QuickBooks edition: " + ", ".join(lacking) + "."
     return text
@@ -30,7 +34,7 @@ def problems_text(summary: Summary) -> str | None:
         "; ".join(
             f"{k}: {v}"
             for k, v in summary.problems.items()
-            if summary.statuses.get(k) != "not_supported"
+            if summary.statuses.get(k) != RunStatus.NOT_SUPPORTED
         )
         or None
     )

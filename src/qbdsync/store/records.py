@@ -17,6 +17,7 @@ from sqlalchemy import ARRAY, Connection, Text, and_, func, insert, literal, sel
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
+from qbdsync.qbxml.status import Recovery
 from qbdsync.store.tables import records, sync_errors, watermarks
 from qbdsync.sync.output import RecordRow, SyncErrorRow
 
@@ -215,7 +216,10 @@ def list_errors(conn: Connection, connection_id: str, limit: int = 50) -> list[S
         .order_by(sync_errors.c.id.desc())
         .limit(limit)
     )
-    return [SyncErrorRow(*row[:6], sample=tuple(row[6] or ())) for row in rows]
+    return [
+        SyncErrorRow(*row[:3], Recovery(row[3]), *row[4:6], sample=tuple(row[6] or ()))
+        for row in rows
+    ]
 
 
 def count_by_type(

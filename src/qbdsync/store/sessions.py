@@ -2,29 +2,37 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Select, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from qbdsync.errors import SessionNotStarted
+from qbdsync.qbxml.status import Recovery
 from qbdsync.statuses import SessionStatus
 from qbdsync.store.tables import connections, qbwc_sessions, sync_errors
 
 
 @dataclass(frozen=True, slots=True)
 class SessionRow:
+    """A session without its state (read only by the calls that advance the engine)."""
+
     ticket: str
     connection_id: str
-    status: str
+    status: SessionStatus
     created_at: datetime
     updated_at: datetime
-    state: dict[str, Any] | None
     pending_request: str | None
+    request_sent: bool  # pending_request was handed out: QuickBooks is working on it
     last_error: str | None
     close_message: str | None
+
+    @property
+    def in_flight(self) -> bool:
+        return self.pending_request is not None and self.request_sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,8 +51,8 @@ _COLUMNS = (
     qbwc_sessions.c.status,
     qbwc_sessions.c.created_at,
     qbwc_sessions.c.updated_at,
-    qbwc_sessions.c.state,
     qbwc_sessions.c.pending_request,
+    qbwc_sessions.c.request_sent,
     qbwc_sessions.c.last_error,
     qbwc_sessions.c.close_message,
 )
@@ -76,15 +84,32 @@ def create_session(conn: Connection, ticket: str, connection_id: str, now: datet
 
 
 def get_session(conn: Connection, ticket: str, *, for_update: bool = False) -> SessionRow | None:
-    query = select(*_COLUMNS).where(qbwc_sessions.c.ticket == ticket)
+    """The session without its state."""
+    row = conn.execute(_by_ticket(conn, select(*_COLUMNS), ticket, for_update)).first()
+    return None if row is None else _session(row)
+
+
+def get_session_and_state(
+    conn: Connection, ticket: str, *, for_update: bool = False
+) -> tuple[SessionRow, dict[str, Any] | None] | None:
+    """The session and its stored state (the engine's, or a pending host query), in one read."""
+    query = select(*_COLUMNS, qbwc_sessions.c.state)
+    row = conn.execute(_by_ticket(conn, query, ticket, for_update)).first()
+    return None if row is None else (_session(row[:-1]), row[-1])
+
+
+def _by_ticket(conn: Connection, query: Select[Any], ticket: str, for_update: bool) -> Select[Any]:
+    query = query.where(qbwc_sessions.c.ticket == ticket)
     if for_update and conn.dialect.name == "postgresql":
         # Two calls for one ticket never interleave across server processes.
         query = query.with_for_update()
-    row = conn.execute(query).first()
-    if row is None:
-        return None
-    found = SessionRow(*row)
-    return replace(found, created_at=_utc(found.created_at), updated_at=_utc(found.updated_at))
+    return query
+
+
+def _session(row: Sequence[Any]) -> SessionRow:
+    values = list(row)
+    values[2] = SessionStatus(values[2])
+    return SessionRow(*values)
 
 
 def save_session(conn: Connection, ticket: str, now: datetime, **values: Any) -> None:
@@ -92,6 +117,15 @@ def save_session(conn: Connection, ticket: str, now: datetime, **values: Any) ->
         update(qbwc_sessions)
         .where(qbwc_sessions.c.ticket == ticket)
         .values(updated_at=now, **values)
+    )
+
+
+def mark_sent(conn: Connection, ticket: str, now: datetime) -> None:
+    """The pending request was handed out (again): QuickBooks is working on it from now."""
+    conn.execute(
+        update(qbwc_sessions)
+        .where(qbwc_sessions.c.ticket == ticket)
+        .values(request_sent=True, updated_at=now)
     )
 
 
@@ -104,7 +138,11 @@ def abandon(conn: Connection, seen: Liveness, message: str, now: datetime) -> bo
         .where(qbwc_sessions.c.status == SessionStatus.ACTIVE)
         .where(qbwc_sessions.c.updated_at == seen.updated_at)
         .values(
-            status=SessionStatus.ABANDONED, last_error=message, pending_request=None, updated_at=now
+            status=SessionStatus.ABANDONED,
+            last_error=message,
+            pending_request=None,
+            request_sent=False,
+            updated_at=now,
         )
     )
     return done.rowcount == 1
@@ -117,7 +155,7 @@ def active_session_for(conn: Connection, connection_id: str) -> Liveness | None:
             qbwc_sessions.c.ticket,
             qbwc_sessions.c.created_at,
             qbwc_sessions.c.updated_at,
-            qbwc_sessions.c.pending_request.is_not(None),
+            qbwc_sessions.c.pending_request.is_not(None) & qbwc_sessions.c.request_sent,
         )
         .where(qbwc_sessions.c.connection_id == connection_id)
         .where(qbwc_sessions.c.status == SessionStatus.ACTIVE)
@@ -126,7 +164,7 @@ def active_session_for(conn: Connection, connection_id: str) -> Liveness | None:
     if row is None:
         return None
     ticket, created_at, updated_at, in_flight = row
-    return Liveness(ticket, _utc(created_at), _utc(updated_at), in_flight)
+    return Liveness(ticket, created_at, updated_at, bool(in_flight))
 
 
 BUSY_PREFIX = "qbdsync: busy:"
@@ -137,7 +175,7 @@ def note_busy(
     connection_id: str,
     holder_ticket: str,
     message: str,
-    recovery: str,
+    recovery: Recovery,
     now: datetime,
 ) -> None:
     """Record that a Web Connector was turned away while `holder_ticket`'s session is live: the
@@ -170,9 +208,3 @@ def note_busy(
     conn.execute(
         update(connections).where(connections.c.id == connection_id).values(last_error=message)
     )
-
-
-def _utc(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes for the aware columns (everything stored is UTC): the
-    # one fix-up for sessions, at the read, until the store's UTC column type replaces it.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

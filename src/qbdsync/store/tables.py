@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -136,7 +137,7 @@ qbwc_sessions = Table(
     metadata,
     Column("ticket", String(128), primary_key=True),
     Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
-    # active | complete | closed | failed | abandoned (silent too long, taken over)
+    # A SessionStatus: active | complete | closed | failed | abandoned (silent, taken over)
     Column("status", String(16), nullable=False),
     Column("created_at", UTC_DATETIME, nullable=False),
     # When the Web Connector was last heard from (or last answered): the silence that tells a
@@ -144,9 +145,14 @@ qbwc_sessions = Table(
     Column("updated_at", UTC_DATETIME, nullable=False),
     # The sans-IO engine's state between SOAP calls, so any server process can answer any call.
     Column("state", JSON_DOC, nullable=True),
-    # The qbXML request QuickBooks is working on (sent, its response not yet received): a
-    # repeated sendRequestXML gets it again, and while it is set the session is in flight.
+    # The session's next qbXML request, prepared when the previous response was taken (so a
+    # round trip reads and writes the state once), and then given to QuickBooks: a repeated
+    # sendRequestXML gets it again.
     Column("pending_request", Text, nullable=True),
+    # Whether pending_request was handed out: only then is QuickBooks working on it (the
+    # session is in flight and may be silent as long as QuickBooks takes to answer); a
+    # prepared one waits for the driver's next call.
+    Column("request_sent", Boolean, nullable=False, server_default=false()),
     Column("last_error", Text, nullable=True),
     Column("close_message", Text, nullable=True),
     Index(None, "connection_id", "status"),

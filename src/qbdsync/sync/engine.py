@@ -72,7 +72,7 @@ _MORE_CAUSES = (
 
 # (dataset, status code, hresult, recovery, cause): the cause is a stable template, never text
 # that embeds a record's values, or distinct values would each become a row.
-_ErrorKey = tuple[str | None, int | None, str | None, str, str]
+_ErrorKey = tuple[str | None, int | None, str | None, Recovery, str]
 
 
 @dataclass(slots=True)
@@ -100,7 +100,7 @@ class Summary:
     records: dict[str, int]
     deleted: dict[str, int]
     round_trips: int
-    statuses: dict[str, str]
+    statuses: dict[str, RunStatus]
     problems: dict[str, str]
 
     @property
@@ -919,13 +919,13 @@ class SyncEngine:
         message is, so a message must then hold no per-record text. The first occurrence's
         message is the one stored.
         """
-        key = (dataset, code, hresult, str(recovery), cause or message)
+        key = (dataset, code, hresult, recovery, cause or message)
         found = self._errors.get(key)
         if found is None and len(self._errors) >= MAX_CAUSES_PER_RESPONSE:
             # One more row per recovery kind at most, its sample the first messages it took.
             example = message  # the cause that gets no row of its own
             message = _MORE_CAUSES.format(cap=MAX_CAUSES_PER_RESPONSE)
-            key = (None, None, None, str(recovery), message)
+            key = (None, None, None, recovery, message)
             found = self._errors.get(key)
         if found is None:
             found = self._errors[key] = _Aggregate(message=message)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from qbdsync.qbxml.status import Recovery
+
 # QuickBooks' ListIDs/TxnIDs are ~20 characters, EditSequences ~10.
 RECORD_ID_CHARS = 64
 EDIT_SEQUENCE_CHARS = 32
@@ -37,7 +39,7 @@ class SyncErrorRow:
     dataset: str | None
     status_code: int | None
     hresult: str | None
-    recovery: str
+    recovery: Recovery
     message: str  # the cause, without the ids it happened to
     count: int = 1
     sample: tuple[str, ...] = ()  # the first few record ids (or requestIDs) it happened to

@@ -118,3 +118,50 @@ def test_only_the_newest_of_several_active_sessions_stays_active(database_url: s
         "a-done": "complete",
         "b-only": "active",
     }
+
+
+def test_a_pending_request_stored_before_0008_counts_as_sent(database_url: str) -> None:
+    """Before 0008 the next request was asked for only when it was handed out, so a stored
+    pending request is one QuickBooks was given; from 0008 one may be only prepared."""
+    engine = make_engine(database_url)
+    command.upgrade(alembic_config(engine), "0007")
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO companies (id, name, created_at, updated_at)"
+                " VALUES ('co', 'Acme', :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO connections (id, company_id, username, password_digest, file_id,"
+                " status, created_at) VALUES ('a', 'co', 'a', :digest, '{F}', 'Linked', :now)"
+            ),
+            {"digest": b"\0" * 32, "now": now},
+        )
+        for ticket, status, pending in [
+            ("asked", "active", "<QBXML/>"),
+            ("between", "closed", None),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO qbwc_sessions (ticket, connection_id, status, created_at,"
+                    " updated_at, pending_request) VALUES (:ticket, 'a', :status, :at, :at,"
+                    " :pending)"
+                ),
+                {"ticket": ticket, "status": status, "at": now, "pending": pending},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT ticket, request_sent FROM qbwc_sessions")).all())
+    command.downgrade(alembic_config(engine), "0007")
+    with engine.connect() as conn:
+        columns = conn.execute(text("SELECT * FROM qbwc_sessions")).keys()
+    engine.dispose()
+    assert {ticket: bool(sent) for ticket, sent in found.items()} == {
+        "asked": True,
+        "between": False,
+    }
+    assert "request_sent" not in columns

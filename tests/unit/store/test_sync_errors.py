@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from qbdsync.linking import create_company, create_connection
+from qbdsync.qbxml.status import Recovery
 from qbdsync.settings import Settings
 from qbdsync.store import records as record_store
 from qbdsync.store.db import make_engine
@@ -22,7 +23,9 @@ def test_an_error_whose_labels_do_not_fit_is_still_recorded(database_url: str) -
             conn, settings, create_company(conn, "Acme")
         ).connection.id
     datasets = ",".join(["accounts", "currencies", "paymentMethods", "taxRates", "employees"])
-    error = SyncErrorRow(datasets, None, "0x" + "F" * 30, "retry", "QuickBooks failed")
+    error = SyncErrorRow(
+        datasets, None, "0x" + "F" * 30, Recovery.RETRY_NEXT_SESSION, "QuickBooks failed"
+    )
     with engine.begin() as conn:
         record_store.add_errors(conn, connection_id, None, [error], datetime.now(UTC))
     with engine.connect() as conn:

@@ -218,7 +218,7 @@ def test_the_migration_goes_down_and_up_again(database_url: str) -> None:
     try:
         upgrade(made)
         config = alembic_config(made)
-        command.downgrade(config, "0007")
+        command.downgrade(config, "0008")
         tables = inspect(made).get_table_names()
         assert "push_operations" not in tables
         columns = {c["name"] for c in inspect(made).get_columns("connections")}

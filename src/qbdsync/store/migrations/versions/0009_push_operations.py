@@ -1,7 +1,7 @@
 """push operations: writes into QuickBooks, queued until the connector calls
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02 04:20:36.214455
 
 One row per create, update or delete asked through the API (Codat's PushOperation), and on each
@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -33,7 +33,7 @@ from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.factories import Record
 from qbdsync.simulator.message_sets import DropWrite
 from qbdsync.simulator.quickbooks import SimulatedQuickBooks
-from qbdsync.simulator.runner import SimulationResult, simulate
+from qbdsync.simulator.runner import SimulationResult
 from qbdsync.simulator.webconnector import run_session
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import upgrade
@@ -322,7 +322,9 @@ def payload_for(data_type: str, marker: str, company: SimulatedCompany) -> dict[
             "lineItems": [
                 {"subTotal": 50, "accountRef": {"id": account_id(company, "LongTermLiability")}}
             ],
-            "paymentAllocations": [{"payment": {"accountRef": {"id": account_id(company, "Bank")}}}],
+            "paymentAllocations": [
+                {"payment": {"accountRef": {"id": account_id(company, "Bank")}}}
+            ],
             "totalAmount": 50,
         }
     if data_type == "transfers":

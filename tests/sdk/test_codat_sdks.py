@@ -82,3 +82,5 @@ def test_codat_sdks_drive_the_api_unchanged(server: LiveServer, tmp_path: Path) 
     assert summary["customers"] > 3
     assert summary["asset_accounts"] >= 1
     assert summary["company_name"]
+    # codat-lending's loan writeback: every create accepted and read back (writeback_lending.py).
+    assert summary["loan_writeback_pushes"] == 6, summary

@@ -116,3 +116,130 @@ def test_a_customer_then_its_invoice_in_one_session(synced: World) -> None:
     assert stored is not None
     assert stored["customerRef"]["id"] == done_customer.result_record_id
     assert stored["lineItems"][0]["unitAmount"] == 0.16667
+
+
+def _stored_set(world: World) -> dict[str, Any]:
+    return dict(world.company.meta("message_sets", {}))
+
+
+def _lose_then_recover(world: World, drop: str) -> PushRow:
+    row = queue(world, "customers", {"customerName": "Lost Answer Ltd"})
+    first = run_local_session(
+        world.core, world.connection_id, world.quickbooks(drop_write=DropWrite(1, drop))
+    )  # type: ignore[arg-type]
+    assert not first.finished
+    sent = push(world, row.push_key)
+    assert sent.status == PushStatus.PENDING and sent.message_set_id is not None
+    assert len(customers_named(world, "Lost Answer Ltd")) == 1  # QuickBooks applied it
+    world.clock.advance(60)
+    second = run_local_session(world.core, world.connection_id, world.quickbooks())
+    assert second.finished, second.outcome
+    return push(world, row.push_key)
+
+
+@pytest.mark.parametrize("step", ["unstored", "stored"])
+def test_a_lost_answer_is_recovered_not_resent(synced: World, step: str) -> None:
+    done = _lose_then_recover(synced, step)
+    assert done.status == PushStatus.SUCCESS, done.error_message
+    assert done.attempts == 1  # never sent again
+    [made] = customers_named(synced, "Lost Answer Ltd")
+    assert done.result_record_id == made["ListID"]
+    assert made["ExternalGUID"].lower() == (done.external_guid or "").lower()
+    assert _stored_set(synced) == {}  # recovered, then cleared
+
+
+def test_recovery_answered_600_finds_the_record_by_its_guid(synced: World) -> None:
+    world = synced
+    row = queue(world, "customers", {"customerName": "Six Hundred Ltd"})
+    first = run_local_session(
+        world.core, world.connection_id, world.quickbooks(drop_write=DropWrite(1, "stored"))
+    )
+    assert not first.finished
+    world.company.set_meta("message_sets", {})  # QuickBooks no longer holds it: 600
+    world.clock.advance(60)
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS and done.attempts == 1
+    assert len(customers_named(world, "Six Hundred Ltd")) == 1
+
+
+def _killed_after_marking(world: World, name: str) -> PushRow:
+    """A session that prepared the write (marked sent) and died before QuickBooks saw it."""
+    row = queue(world, "customers", {"customerName": name})
+    quickbooks = world.quickbooks()
+    step = world.core.start("killed", world.connection_id, quickbooks.begin_session())
+    assert "CustomerAddRq" in getattr(step, "request", "")
+    assert push(world, row.push_key).message_set_id is not None
+    return row
+
+
+def test_a_write_marked_sent_but_never_seen_is_sent_once_more(synced: World) -> None:
+    world = synced
+    row = _killed_after_marking(world, "Never Seen Ltd")
+    world.clock.advance(world.settings.session_response_silence_seconds + 60)
+    core = SessionCore(world.engine, world.settings, clock=world.clock)  # a restarted server
+    assert run_local_session(core, world.connection_id, world.quickbooks()).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS, done.error_message
+    assert done.attempts == 2  # 600, not found by its GUID: resent once
+    assert len(customers_named(world, "Never Seen Ltd")) == 1
+
+
+def test_9002_without_the_record_resends_once(synced: World) -> None:
+    world = synced
+    row = _killed_after_marking(world, "No Response Ltd")
+    sent = push(world, row.push_key)
+    # QuickBooks received the set and stopped before running it: 9002, nothing applied.
+    world.company.set_meta(
+        "message_sets",
+        {"qbdsync": {"message_set_id": sent.message_set_id, "responses": None, "checksum": ""}},
+    )
+    world.clock.advance(world.settings.session_response_silence_seconds + 60)
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS and done.attempts == 2
+    assert len(customers_named(world, "No Response Ltd")) == 1
+
+
+def test_killed_after_quickbooks_applied_it_is_recovered(synced: World) -> None:
+    world = synced
+    row = queue(world, "customers", {"customerName": "Applied Ltd"})
+    quickbooks = world.quickbooks()
+    step = world.core.start("killed", world.connection_id, quickbooks.begin_session())
+    quickbooks.process(getattr(step, "request"))  # applied; the answer is never taken
+    quickbooks.end_session()
+    world.clock.advance(world.settings.session_response_silence_seconds + 60)
+    core = SessionCore(world.engine, world.settings, clock=world.clock)
+    assert run_local_session(core, world.connection_id, world.quickbooks()).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS and done.attempts == 1
+    assert len(customers_named(world, "Applied Ltd")) == 1
+
+
+def test_a_timed_out_push_is_never_sent(synced: World) -> None:
+    world = synced
+    row = queue(world, "customers", {"customerName": "Too Late Ltd"}, timeout_in_minutes=1)
+    world.clock.advance(120)
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    assert push(world, row.push_key).status == PushStatus.TIMED_OUT
+    assert customers_named(world, "Too Late Ltd") == []
+
+
+def test_a_failed_prerequisite_fails_its_dependant_naming_it(synced: World) -> None:
+    world = synced
+    customer = queue(world, "customers", {"customerName": "Taken Name Ltd"})
+    invoice = queue(world, "invoices", invoice_payload(world, customer.provisional_id or ""))
+    # Someone adds a vendor of that name in QuickBooks meanwhile: 3100.
+    world.quickbooks()  # noqa: B018 - the company is shared
+    vendor = next(iter(world.company.records("VendorRet")))
+    vendor["Name"] = "Taken Name Ltd"
+    world.company.put("VendorRet", vendor)
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    failed = push(world, customer.push_key)
+    assert failed.status == PushStatus.FAILED
+    [issue] = (failed.validation or {})["errors"]
+    assert issue["validatorName"] == "NameInUse" and "Vendor" in issue["message"]
+    dependant = push(world, invoice.push_key)
+    assert dependant.status == PushStatus.FAILED
+    assert customer.push_key in (dependant.error_message or "")
+    assert invoices_numbered(world, "P-1") == []

@@ -3,7 +3,6 @@ is lost, and QuickBooks' refusals as messages a person can act on."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +12,8 @@ from qbdsync.push.kinds import PushAction
 from qbdsync.push.registry import kind_for
 from qbdsync.session.core import SessionCore
 from qbdsync.session.local import run_local_session
-from qbdsync.simulator.message_sets import DropWrite
+from qbdsync.session.outcomes import Send
+from qbdsync.simulator.message_sets import DropStep, DropWrite
 from qbdsync.statuses import PushStatus
 from qbdsync.store import pushes as push_store
 from qbdsync.store import records as record_store
@@ -122,11 +122,11 @@ def _stored_set(world: World) -> dict[str, Any]:
     return dict(world.company.meta("message_sets", {}))
 
 
-def _lose_then_recover(world: World, drop: str) -> PushRow:
+def _lose_then_recover(world: World, drop: DropStep) -> PushRow:
     row = queue(world, "customers", {"customerName": "Lost Answer Ltd"})
     first = run_local_session(
         world.core, world.connection_id, world.quickbooks(drop_write=DropWrite(1, drop))
-    )  # type: ignore[arg-type]
+    )
     assert not first.finished
     sent = push(world, row.push_key)
     assert sent.status == PushStatus.PENDING and sent.message_set_id is not None
@@ -138,7 +138,7 @@ def _lose_then_recover(world: World, drop: str) -> PushRow:
 
 
 @pytest.mark.parametrize("step", ["unstored", "stored"])
-def test_a_lost_answer_is_recovered_not_resent(synced: World, step: str) -> None:
+def test_a_lost_answer_is_recovered_not_resent(synced: World, step: DropStep) -> None:
     done = _lose_then_recover(synced, step)
     assert done.status == PushStatus.SUCCESS, done.error_message
     assert done.attempts == 1  # never sent again
@@ -168,7 +168,7 @@ def _killed_after_marking(world: World, name: str) -> PushRow:
     row = queue(world, "customers", {"customerName": name})
     quickbooks = world.quickbooks()
     step = world.core.start("killed", world.connection_id, quickbooks.begin_session())
-    assert "CustomerAddRq" in getattr(step, "request", "")
+    assert isinstance(step, Send) and "CustomerAddRq" in step.request
     assert push(world, row.push_key).message_set_id is not None
     return row
 
@@ -206,7 +206,8 @@ def test_killed_after_quickbooks_applied_it_is_recovered(synced: World) -> None:
     row = queue(world, "customers", {"customerName": "Applied Ltd"})
     quickbooks = world.quickbooks()
     step = world.core.start("killed", world.connection_id, quickbooks.begin_session())
-    quickbooks.process(getattr(step, "request"))  # applied; the answer is never taken
+    assert isinstance(step, Send)
+    quickbooks.process(step.request)  # applied; the answer is never taken
     quickbooks.end_session()
     world.clock.advance(world.settings.session_response_silence_seconds + 60)
     core = SessionCore(world.engine, world.settings, clock=world.clock)
@@ -230,7 +231,6 @@ def test_a_failed_prerequisite_fails_its_dependant_naming_it(synced: World) -> N
     customer = queue(world, "customers", {"customerName": "Taken Name Ltd"})
     invoice = queue(world, "invoices", invoice_payload(world, customer.provisional_id or ""))
     # Someone adds a vendor of that name in QuickBooks meanwhile: 3100.
-    world.quickbooks()  # noqa: B018 - the company is shared
     vendor = next(iter(world.company.records("VendorRet")))
     vendor["Name"] = "Taken Name Ltd"
     world.company.put("VendorRet", vendor)
@@ -243,3 +243,45 @@ def test_a_failed_prerequisite_fails_its_dependant_naming_it(synced: World) -> N
     assert dependant.status == PushStatus.FAILED
     assert customer.push_key in (dependant.error_message or "")
     assert invoices_numbered(world, "P-1") == []
+
+
+def _changed_in_quickbooks(world: World, *, force: bool) -> tuple[str, PushRow]:
+    """An update of a synced customer queued, then the customer edited in QuickBooks."""
+    with world.engine.connect() as conn:
+        row = next(
+            r
+            for r in record_store.iter_records(conn, world.connection_id, "customers")
+            if r["raw"].get("IsActive", "true") == "true" and "ParentRef" not in r["raw"]
+        )
+    customer_id = str(row["raw"]["ListID"])
+    update = queue(
+        world,
+        "customers",
+        {"customerName": "Renamed By Push"},
+        action=PushAction.UPDATE,
+        record_id=customer_id,
+        force_update=force,
+    )
+    record = next(r for r in world.company.records("CustomerRet") if r["ListID"] == customer_id)
+    record["EditSequence"] = str(int(record["EditSequence"]) + 7)  # someone else saved it
+    world.company.put("CustomerRet", record)
+    return customer_id, update
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_stale_edit_sequence(synced: World, force: bool) -> None:
+    world = synced
+    customer_id, update = _changed_in_quickbooks(world, force=force)
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    done = push(world, update.push_key)
+    [record] = [r for r in world.company.records("CustomerRet") if r["ListID"] == customer_id]
+    if force:
+        assert done.status == PushStatus.SUCCESS, done.error_message
+        assert done.attempts == 2  # re-read, applied once more
+        assert record["Name"] == "Renamed By Push"
+    else:
+        assert done.status == PushStatus.FAILED
+        [issue] = (done.validation or {})["errors"]
+        assert issue["validatorName"] == "EditSequenceConflict"
+        assert customer_id in issue["message"] and "forceUpdate" in issue["message"]
+        assert record["Name"] != "Renamed By Push"

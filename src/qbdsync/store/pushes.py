@@ -275,3 +275,14 @@ def refresh_pending_count(conn: Connection, connection_id: str) -> int:
         .values(pending_pushes=int(count))
     )
     return int(count)
+
+
+def release_sent(conn: Connection, push_key: str) -> None:
+    """QuickBooks answered the push's message set without applying it and asked to be tried
+    again later (a record locked by another user): it is unsent again, so the next session sends
+    it afresh instead of recovering a message set whose answer is already known."""
+    conn.execute(
+        update(push_operations)
+        .where(push_operations.c.push_key == push_key)
+        .values(message_set_id=None)
+    )

@@ -377,10 +377,11 @@ def quickbooks_id(record: Record) -> str:
     return str(record.get("TxnID") or record.get("ListID"))
 
 
-def assert_pushed_once(books: Books, pushed: dict[str, Any], marker: str) -> Record:
+def assert_pushed_once(
+    books: Books, pushed: dict[str, Any], marker: str, data_type: str = "customers"
+) -> Record:
     """The push is Success, QuickBooks holds exactly one record with the marker, and the data
     endpoints serve it under its QuickBooks id."""
-    data_type = pushed["dataType"]
     operation = books.operation(pushed["pushOperationKey"])
     assert operation["status"] == "Success", operation
     (record,) = books.holding(RETS[data_type], marker)
@@ -401,7 +402,7 @@ def test_each_type_is_created_once_and_read_back(books: Books, data_type: str) -
     pushed = books.push(data_type, json.loads(payload))
     ran = books.session()
     assert ran.error is None, ran
-    record = assert_pushed_once(books, pushed, marker)
+    record = assert_pushed_once(books, pushed, marker, data_type)
     operation = books.operation(pushed["pushOperationKey"])
     assert any(
         change["recordRef"]["id"] == quickbooks_id(record) for change in operation["changes"] or []

@@ -1,4 +1,5 @@
-"""The `qbdsync` command line: serve, demo, simulate, companies, connections, keys and syncs.
+"""The `qbdsync` command line: serve, demo, simulate, companies, connections, keys, syncs and
+pushes.
 
 Every command reads QBDSYNC_DATABASE_URL / QBDSYNC_PUBLIC_URL (and the other QBDSYNC_ settings)
 through one Settings object built at the start of the command. Commands whose output scripts
@@ -85,11 +86,13 @@ connection_app = _typer("QuickBooks connections of a company (one per company fi
 client_app = _typer("Clients (API tenants): each sees only its own companies.")
 apikey_app = _typer("API keys for the REST API (each belongs to a client).")
 sync_app = _typer("Syncs: queue a refresh for the next Web Connector poll.")
+push_app = _typer("Push operations: writes into QuickBooks, sent at the next Web Connector poll.")
 app.add_typer(company_app, name="company")
 app.add_typer(connection_app, name="connection")
 app.add_typer(client_app, name="client")
 app.add_typer(apikey_app, name="apikey")
 app.add_typer(sync_app, name="sync")
+app.add_typer(push_app, name="push")
 
 # Markup off: company names and messages are printed as they are, brackets included.
 err = Console(stderr=True, markup=False, highlight=False, soft_wrap=True)
@@ -793,6 +796,74 @@ def sync_status(company_id: str, as_json: JsonOption = False) -> None:
             show.when(row.completed),
         )
     out.print(table)
+
+
+# -- push operations --------------------------------------------------------------------------
+
+
+@push_app.command("list")
+def push_list(company_id: str, as_json: JsonOption = False) -> None:
+    """The push operations of a company, newest first (those past their timeout show
+    TimedOut)."""
+    from qbdsync import outbox
+    from qbdsync.store import companies as company_store
+    from qbdsync.store import pushes as push_store
+
+    engine = _engine(_settings())
+    with engine.begin() as conn:
+        company_store.get_company(conn, company_id)
+        outbox.expire_due(conn, _now(), company_id=company_id)
+        rows = push_store.list_for_company(conn, company_id, limit=1000)
+    if as_json:
+        show.print_json([show.push_json(row) for row in rows])
+        return
+    # Few columns, so 80 are enough: `push show KEY` has the rest (action, error, data).
+    table = show.table(show.id_column("key"), "data type", "status", show.time_column("requested"))
+    for row in rows:
+        table.add_row(row.push_key, row.data_type, row.status, show.when(row.requested_at))
+    out.print(table)
+
+
+@push_app.command("show")
+def push_show(push_key: str, as_json: JsonOption = False) -> None:
+    """One push operation: its status, what it waits for, how it was sent, and its data."""
+    from qbdsync import outbox
+    from qbdsync.errors import NotFound
+    from qbdsync.store import pushes as push_store
+
+    engine = _engine(_settings())
+    with engine.begin() as conn:
+        row = push_store.get_push(conn, push_key)
+        if row is None:
+            raise NotFound(f"no push operation with key {push_key}")
+        outbox.expire_due(conn, _now(), connection_id=row.connection_id)
+        row = push_store.get_push(conn, push_key) or row
+    view = show.push_json(row)
+    if as_json:
+        show.print_json(view)
+        return
+    errors = view["validation"]["errors"]
+    out.print(
+        show.details(
+            [
+                ("key", row.push_key),
+                ("company", row.company_id),
+                ("connection", row.connection_id),
+                ("data type", row.data_type),
+                ("action", row.action),
+                ("status", f"{row.status} ({row.status_code})"),
+                ("record", row.result_record_id or row.record_id or row.provisional_id or ""),
+                ("requested", show.when(row.requested_at)),
+                ("completed", show.when(row.completed_at)),
+                ("times out", show.when(row.expires_at, "never")),
+                ("waits for", ", ".join(row.depends_on)),
+                ("sent", show.when(row.sent_at, "not yet")),
+                ("error", row.error_message or ""),
+                *((f"  {e.get('itemId')}", str(e.get("message"))) for e in errors),
+                ("data", json.dumps(view["data"], ensure_ascii=False)),
+            ]
+        )
+    )
 
 
 @sync_app.command("settings")

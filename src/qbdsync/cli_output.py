@@ -27,7 +27,8 @@ from rich.text import Text
 
 from qbdsync.store.clients import ApiKeyRow
 from qbdsync.store.companies import CompanyRow, ConnectionRow
-from qbdsync.views import iso
+from qbdsync.store.pushes import PushRow
+from qbdsync.views import iso, push_view
 
 ID_WIDTH = 36  # a UUID
 
@@ -203,4 +204,23 @@ def row_json(row: Any) -> dict[str, Any]:
     return {
         _camel(key): iso(value) if isinstance(value, datetime) else value
         for key, value in dataclasses.asdict(row).items()
+    }
+
+
+def push_json(row: PushRow) -> dict[str, Any]:
+    """A push operation as the API shows it (with `data`), and what an operator tracing it
+    needs besides: what it waits for, the ids it carries, and how it was sent."""
+    return {
+        **push_view(row, with_data=True),
+        "action": row.action,
+        "recordId": row.record_id,
+        "provisionalId": row.provisional_id,
+        "resultRecordId": row.result_record_id,
+        "dependsOn": row.depends_on,
+        "forceUpdate": row.force_update,
+        "expiresAt": iso(row.expires_at),
+        "externalGuid": row.external_guid,
+        "messageSetId": row.message_set_id,
+        "sentAt": iso(row.sent_at),
+        "attempts": row.attempts,
     }

@@ -17,7 +17,9 @@ QbdsyncError
 │   ├── AuthenticationFailed  wrong Web Connector user name or password
 │   ├── InvalidValue          a value in QuickBooks' output cannot be read exactly
 │   ├── InvalidQuery          an API `query` or `orderBy` that cannot be parsed
-│   └── ForbiddenDestination  a webhook URL that points where qbdsync must not post
+│   ├── ForbiddenDestination  a webhook URL that points where qbdsync must not post
+│   ├── InvalidPush           a push payload QuickBooks would refuse (field-level errors)
+│   └── PushRefused           a push this connection cannot take (inactive, never synced, …)
 ├── NotFound              an id (company, connection, ticket) that does not exist
 └── Fatal                 a bug or misconfiguration: stop and tell an operator
     ├── ConfigurationError    settings that cannot work (e.g. a plain-http public URL)
@@ -103,6 +105,25 @@ class InvalidQuery(RejectedInput):
 class ForbiddenDestination(RejectedInput):
     """A webhook URL qbdsync refuses to post to: an internal, metadata or ambiguous address,
     credentials in the URL, or a host name that resolves to such an address."""
+
+
+class InvalidPush(RejectedInput):
+    """A push payload QuickBooks would refuse or alter; nothing was queued. `errors` holds one
+    Codat validation item ({itemId, message, validatorName}) per field at fault."""
+
+    def __init__(self, message: str, errors: list[dict[str, str]]) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+class PushRefused(RejectedInput):
+    """A push the connection cannot take as it stands: `reason` is "inactive" (unlinked or
+    deauthorized), "not_synced" (no first sync yet: nothing to validate against) or
+    "not_supported" (QuickBooks cannot write this type, or not this way)."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class NotFound(QbdsyncError):

@@ -62,6 +62,21 @@ INACTIVE_CONNECTION_STATUSES: frozenset[ConnectionStatus] = frozenset(
 )
 
 
+class PushStatus(StrEnum):
+    """A push operation's status: Codat's values, as its API shows them."""
+
+    PENDING = "Pending"  # queued; waiting for the connector (or sent, its answer not settled)
+    SUCCESS = "Success"
+    FAILED = "Failed"
+    TIMED_OUT = "TimedOut"  # its timeoutInMinutes passed before it was sent: never sent
+
+
+# A push operation that will not change any more.
+FINISHED_PUSH_STATUSES: frozenset[PushStatus] = frozenset(
+    {PushStatus.SUCCESS, PushStatus.FAILED, PushStatus.TIMED_OUT}
+)
+
+
 class SessionStatus(StrEnum):
     """A Web Connector session's status (the qbwc_sessions row)."""
 

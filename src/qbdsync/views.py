@@ -12,6 +12,7 @@ from qbdsync.statuses import COMPLETED_PULL_STATUSES, ERRORED_PULL_STATUSES, Pul
 from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.link_tokens import link_url
 from qbdsync.store.pulls import PullRow
+from qbdsync.store.pushes import PushRow
 from qbdsync.store.sync_settings import SyncSetting
 
 
@@ -169,4 +170,62 @@ def connection_event_payload(company: CompanyRow, view: dict[str, Any]) -> dict[
     return {
         "referenceCompany": company_reference(company),
         "connection": {k: view[k] for k in _CONNECTION_EVENT_FIELDS},
+    }
+
+
+def _validation(row: PushRow) -> dict[str, Any]:
+    found = row.validation or {}
+    return {
+        "errors": list(found.get("errors") or []),
+        "warnings": list(found.get("warnings") or []),
+    }
+
+
+def push_view(row: PushRow, *, with_data: bool = False) -> dict[str, Any]:
+    """A PushOperation in Codat's words; `with_data` adds `data`, the record as pushed (what
+    the create, update and delete answers carry; a delete's is null)."""
+    view: dict[str, Any] = {
+        "pushOperationKey": row.push_key,
+        "companyId": row.company_id,
+        "dataConnectionKey": row.connection_id,
+        "dataType": codat_data_type(row.data_type),
+        "requestedOnUtc": iso(row.requested_at),
+        "completedOnUtc": iso(row.completed_at),
+        "timeoutInMinutes": row.timeout_in_minutes,
+        "timeoutInSeconds": None if row.timeout_in_minutes is None else row.timeout_in_minutes * 60,
+        "status": row.status,
+        "statusCode": row.status_code,
+        "errorMessage": row.error_message,
+        "validation": _validation(row),
+        "changes": row.changes,
+    }
+    if with_data:
+        view["data"] = push_data(row)
+    return view
+
+
+def push_data(row: PushRow) -> dict[str, Any] | None:
+    """The record as accepted: the payload with its id (a create's provisional id until
+    QuickBooks made it, then its QuickBooks id)."""
+    if row.action == "Delete":
+        return None
+    record_id = row.result_record_id or row.provisional_id or row.record_id
+    return {**row.payload, "id": record_id}
+
+
+def push_event_payload(company: CompanyRow, row: PushRow) -> dict[str, Any]:
+    """The payload of Codat's {dataType}.write.successful / .unsuccessful events."""
+    return {
+        "id": row.push_key,
+        "pushOperationKey": row.push_key,
+        "type": row.action,
+        "dataType": codat_data_type(row.data_type),
+        "referenceCompany": company_reference(company),
+        "connectionId": row.connection_id,
+        "requestedOnDate": iso(row.requested_at),
+        "completedOnDate": iso(row.completed_at),
+        "status": row.status,
+        "record": {"id": row.result_record_id} if row.result_record_id is not None else None,
+        "errorMessage": row.error_message,
+        "validation": _validation(row),
     }

@@ -13,14 +13,19 @@ import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from qbdsync import outbox
 from qbdsync.api.routes.data import COMPANY_TYPES
+from qbdsync.push.kinds import PushAction, ValidationIssue
 from qbdsync.simulator.runner import simulate
-from qbdsync.webhooks.events import EventType
+from qbdsync.store import pushes as push_store
+from qbdsync.views import internal_data_type
+from qbdsync.webhooks.events import WRITE_EVENTS, EventType
 from tests.api.helpers import Synced, Tenant, fetch_all, link_and_sync, new_tenant, serving
 from tests.api.receiver import Inbox, receiver
 from tests.schema_check import StrictComponents
@@ -76,10 +81,38 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         assert tenant.api.delete(base).status_code in (200, 204)
         assert tenant.api.delete(f"/companies/{other.company_id}").status_code in (200, 204)
 
+        _settle_a_push_of_every_written_type(server.engine, synced)
+
         sent = set(EventType) - {EventType.CONNECTION_RECONNECTED}  # not sent by qbdsync yet
         events = _wait_for_events(inbox, {str(e) for e in sent})
         document = httpx.get(f"{server.url}/openapi.json", timeout=30).json()
         yield World(tenant, synced, document, StrictComponents(document), events)
+
+
+def _settle_a_push_of_every_written_type(engine: Any, synced: Synced) -> None:
+    """One push per write event, settled as the session step does (a success, or a failure
+    with a validation error), so each `{dataType}.write.*` body is delivered and checked."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        for event in sorted(WRITE_EVENTS):
+            data_type, _, result = event.value.partition(".write.")
+            row = push_store.insert_push(
+                conn,
+                company_id=synced.company_id,
+                connection_id=synced.connection_id,
+                data_type=internal_data_type(data_type),
+                action=PushAction.CREATE,
+                payload={},
+                now=now,
+            )
+            outcome = (
+                outbox.PushOutcome.success("80000001-1700000000")
+                if result == "successful"
+                else outbox.PushOutcome.failure(
+                    "QuickBooks refused it", [ValidationIssue("name", "in use", "NameInUse")]
+                )
+            )
+            outbox.settle_push(conn, row.push_key, outcome, now=now)
 
 
 def _schema_name(document: dict[str, Any], path: str) -> str:
@@ -181,7 +214,8 @@ def test_event_types_are_enumerated_and_others_refused(world: World) -> None:
     assert "read.completed.initial" in error["error"]  # names what is allowed
     assert api.get("/webhooks").json()["results"] == before  # nothing was created
 
-    for wrong in (["invoices.write.successful"], [], ["*", "Company.Created"]):
+    # taxRates are only read: no write event exists for them.
+    for wrong in (["taxRates.write.successful"], [], ["*", "Company.Created"]):
         answer = api.post("/webhooks", json={"url": "http://127.0.0.1:9/x", "eventTypes": wrong})
         assert answer.status_code == 400, (wrong, answer.text)
 

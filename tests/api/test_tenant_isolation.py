@@ -13,6 +13,7 @@ import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ import httpx
 import pytest
 
 from qbdsync.api.app import create_app
+from qbdsync.push.kinds import PushAction
 from qbdsync.settings import Settings
+from qbdsync.store import pushes as push_store
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import upgrade
 from tests.api.helpers import (
@@ -65,6 +68,17 @@ BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", "/companies/{companyId}"): {"name": "Taken over"},
     ("POST", "/companies/{companyId}/connections"): {"platformKey": "pqsw"},
     ("PATCH", "/companies/{companyId}/connections/{connectionId}"): {"status": "Unlinked"},
+    ("POST", "/companies/{companyId}/connections/{connectionId}/push/{dataType}"): {
+        "customerRef": {"id": "80000001-1"},
+    },
+    ("PUT", "/companies/{companyId}/connections/{connectionId}/push/{dataType}/{recordId}"): {
+        "invoiceNumber": "B-1",
+    },
+    (
+        "POST",
+        "/companies/{companyId}/connections/{connectionId}/push/bankAccounts/{accountId}"
+        "/bankTransactions",
+    ): {"transactions": [{"amount": 1}]},
     ("POST", "/companies/{companyId}/syncSettings"): {
         "companyId": "{companyId}",
         "settings": [
@@ -130,6 +144,7 @@ def _snapshot(a: Tenant, ids: dict[str, str]) -> dict[str, Any]:
         "syncSettings": get(f"/companies/{company}/syncSettings").json(),
         "dataStatus": get(f"/companies/{company}/dataStatus").json(),
         "history": get(f"/companies/{company}/data/history").json()["results"],
+        "pushes": get(f"/companies/{company}/push").json()["results"],
         "counts": counts,
     }
 
@@ -169,6 +184,17 @@ def world(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
                 f"/companies/{synced.company_id}/data/{data_type}", params={"pageSize": 1}
             ).json()
             records[data_type] = page["results"][0]["id"] if page["results"] else "no-record"
+        with server.engine.begin() as conn:
+            # A push of A's (the API could queue none: no kinds are registered in this app).
+            ids["pushOperationKey"] = push_store.insert_push(
+                conn,
+                company_id=synced.company_id,
+                connection_id=synced.connection_id,
+                data_type="invoices",
+                action=PushAction.CREATE,
+                payload={"invoiceNumber": "A-1"},
+                now=datetime.now(UTC),
+            ).push_key
         b_company, _ = create_linkable(b, "Beta Ltd")
         with httpx.Client(base_url=server.url, timeout=30) as anonymous:
             yield World(server, a, b, synced, b_company, ids, records, _snapshot(a, ids), anonymous)

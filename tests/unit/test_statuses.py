@@ -16,10 +16,17 @@ from qbdsync.statuses import (
     ConnectionStatus,
     DeliveryStatus,
     PullStatus,
+    PushStatus,
     RunStatus,
     SessionStatus,
 )
-from qbdsync.store.tables import connections, pull_operations, qbwc_sessions, webhook_deliveries
+from qbdsync.store.tables import (
+    connections,
+    pull_operations,
+    push_operations,
+    qbwc_sessions,
+    webhook_deliveries,
+)
 
 # The values databases and session states already hold: renaming one would orphan them.
 STORED = {
@@ -41,6 +48,7 @@ STORED = {
     SessionStatus: {"active", "complete", "closed", "failed", "abandoned"},
     RunStatus: {"pending", "running", "done", "retry", "failed", "not_supported", "deferred"},
     DeliveryStatus: {"pending", "succeeded", "failed"},
+    PushStatus: {"Pending", "Success", "Failed", "TimedOut"},
 }
 
 
@@ -58,6 +66,7 @@ def test_the_stored_strings_stay_the_same(enum: type[StrEnum]) -> None:
         (ConnectionStatus, connections.c.status),
         (SessionStatus, qbwc_sessions.c.status),
         (DeliveryStatus, webhook_deliveries.c.status),
+        (PushStatus, push_operations.c.status),
     ],
     ids=lambda v: getattr(v, "__name__", ""),
 )

@@ -6,8 +6,9 @@ uvicorn workers call, the only place that reads the environment.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -16,13 +17,15 @@ from sqlalchemy import Engine
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
-from qbdsync import __version__
+from qbdsync import __version__, outbox
 from qbdsync.api import docs, errors
+from qbdsync.api.deps import registered_push_kinds
 from qbdsync.api.models import ErrorMessage
-from qbdsync.api.routes import data, link, platform, refresh, webhooks
+from qbdsync.api.routes import data, link, platform, push, refresh, webhooks
 from qbdsync.api.routes import settings as settings_routes
 from qbdsync.api.schemas.events import document_webhooks
 from qbdsync.api.text import refuse_control_characters
+from qbdsync.push.kinds import PushKind
 from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.qbwc.service import QbwcService
 from qbdsync.redact import install_log_redaction
@@ -52,18 +55,29 @@ def create_app(
     *,
     deliver_webhooks: bool = True,
     resolver: Resolver = system_resolver,
+    push_kinds: Mapping[str, PushKind] | None = None,
 ) -> FastAPI:
     """The whole server. The database must already be migrated (the CLI does it once).
 
     `resolver` answers the DNS questions about webhook destinations (when a consumer is
-    created and when a delivery connects); the operating system's by default.
+    created and when a delivery connects); the operating system's by default. `push_kinds`
+    are the data types the push API writes, by data type (the registry's by default).
     """
     service = QbwcService(engine, settings)
 
+    def expire_pushes() -> None:
+        with engine.begin() as conn:
+            outbox.expire_due(conn, datetime.now(UTC))
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Webhooks go out from a background worker, never from the request that caused them.
-        worker = start_worker(engine, settings, resolver=resolver) if deliver_webhooks else None
+        # Webhooks go out from a background worker, never from the request that caused them;
+        # it also times out pushes the connector did not call for in time.
+        worker = (
+            start_worker(engine, settings, resolver=resolver, chores=[expire_pushes])
+            if deliver_webhooks
+            else None
+        )
         app.state.webhook_worker = worker
         try:
             yield
@@ -88,6 +102,7 @@ def create_app(
     app.state.webhook_worker = None
     app.state.webhook_policy = DestinationPolicy.parse(settings.webhook_allow_private)
     app.state.webhook_resolver = resolver
+    app.state.push_kinds = dict(push_kinds) if push_kinds is not None else registered_push_kinds()
     errors.install(app)
     docs.install(app)
     qbwc = QbwcEndpoint(
@@ -101,7 +116,7 @@ def create_app(
     )
     app.state.qbwc_endpoint = qbwc
     app.router.routes.append(Route(QBWC_PATH, endpoint=qbwc))
-    for module in (platform, refresh, data, settings_routes, webhooks, link):
+    for module in (platform, refresh, data, push, settings_routes, webhooks, link):
         # Control characters in a path or query parameter: a 400 before any reaches the
         # database (PostgreSQL refuses NUL) or an operator's terminal.
         app.include_router(

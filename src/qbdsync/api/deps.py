@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from fastapi import Request
@@ -9,6 +10,8 @@ from sqlalchemy import Connection, Engine
 
 from qbdsync.api.auth import Caller
 from qbdsync.errors import NotFound
+from qbdsync.push.kinds import PushKind
+from qbdsync.push.registry import KINDS
 from qbdsync.settings import Settings
 from qbdsync.store import companies as company_store
 from qbdsync.store.companies import CompanyRow, ConnectionRow
@@ -44,3 +47,14 @@ def connection_of(
     if connection is None or connection.company_id != company_id:
         raise NotFound(f"no connection with id {connection_id}")
     return connection
+
+
+def push_kinds_of(request: Request) -> Mapping[str, PushKind]:
+    """The pushable data types the app was made with, by our data type names."""
+    kinds: Mapping[str, PushKind] = request.app.state.push_kinds
+    return kinds
+
+
+def registered_push_kinds() -> dict[str, PushKind]:
+    """Every pushable data type qbdsync has (qbdsync.push.registry), by data type."""
+    return dict(KINDS)

@@ -19,8 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from qbdsync.errors import (
     AuthenticationFailed,
     Fatal,
+    InvalidPush,
     InvalidQuery,
     NotFound,
+    PushRefused,
     QbdsyncError,
     RejectedInput,
     RetryLater,
@@ -108,6 +110,23 @@ def install(app: FastAPI) -> None:
                 "warnings": [],
             },
         )
+
+    @app.exception_handler(InvalidPush)
+    async def _invalid_push(_: Request, exc: InvalidPush) -> JSONResponse:
+        # Nothing was queued; each field at fault is one validation error, as Codat reports.
+        return _respond(
+            400,
+            str(exc),
+            can_be_retried="False",
+            validation={"errors": exc.errors, "warnings": []},
+        )
+
+    @app.exception_handler(PushRefused)
+    async def _push_refused(_: Request, exc: PushRefused) -> JSONResponse:
+        # An unsupported type or action is a bad request; an inactive or never-synced
+        # connection is the state of things (409), not retryable by resending as is.
+        status = 400 if exc.reason == "not_supported" else 409
+        return _respond(status, str(exc), can_be_retried="False")
 
     @app.exception_handler(RejectedInput)
     async def _rejected(_: Request, exc: RejectedInput) -> JSONResponse:

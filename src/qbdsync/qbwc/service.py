@@ -111,6 +111,7 @@ class QbwcService:
             sync_window_days=row.sync_window_days,
             timezone=row.timezone,
             now=now,
+            pending_pushes=row.pending_pushes,
         )
         if idle is not None:
             # "none": QBWC shows "No data exchange required" and calls closeConnection,
@@ -232,6 +233,7 @@ class QbwcService:
             sync_window_days=company.sync_window_days,
             timezone=company.timezone,
             now=self._clock(),
+            pending_pushes=connection.pending_pushes,
         )
         return idle.text if idle is not None else "qbdsync: no data exchange required."
 

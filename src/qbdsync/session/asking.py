@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from qbdsync.session import finishing, recording
+from qbdsync.session import finishing, recording, writing
 from qbdsync.session.context import Context, Env
 from qbdsync.session.outcomes import Finished, Send
 from qbdsync.statuses import SessionStatus
@@ -43,7 +43,10 @@ def prepare_next(
     the silence before its next call is measured from there.
     """
     saved_at = saved_at or now
-    request = engine.next_request(saved_at.timestamp())
+    # Writes first: the reads that follow bring back what they changed.
+    request = writing.next_request(conn, env, context, engine, now)
+    if request is None:
+        request = engine.next_request(saved_at.timestamp())
     if request is not None:
         session_store.save_session(
             conn,
@@ -69,3 +72,18 @@ def prepare_next(
         close_message=summary,
     )
     return Finished(summary)
+
+
+def save_prepared(
+    conn: Connection, key: str, engine: SyncEngine, request: str, saved_at: datetime
+) -> Send:
+    """Keep `request` (prepared by a step other than the engine's) as the next to hand out."""
+    session_store.save_session(
+        conn,
+        key,
+        saved_at,
+        state=engine.state.to_json(),
+        pending_request=request,
+        request_sent=False,
+    )
+    return Send(request)

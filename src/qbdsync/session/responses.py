@@ -4,7 +4,7 @@ the session state per round trip."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy import Connection
@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from qbdsync.errors import RecordTooLarge
 from qbdsync.qbxml.parser import Event, ResponseParser
 from qbdsync.qbxml.status import HResultInfo, Recovery, describe_hresult
-from qbdsync.session import asking, finishing, recording, starting
+from qbdsync.session import asking, finishing, recording, starting, writing
 from qbdsync.session.context import Context, Env
 from qbdsync.session.outcomes import Ended, Progress, Response, Send, Taken
 from qbdsync.session.pulls import still_active
@@ -48,6 +48,8 @@ def take(
     engine = saved
     if _answers_nothing_sent(session):
         return _repeated(conn, env, engine, session, response, now)
+    if writing.in_flight(engine):
+        return _take_write(conn, env, key, context, engine, response, now)
     connection_id = context.connection.id
     received = _ingest(conn, env, engine, connection_id, response, now)
     pulls = pull_store.active_for(conn, connection_id)
@@ -60,6 +62,45 @@ def take(
     taken_at = env.clock()
     outcome = engine.end_response(received, now=taken_at.timestamp())
     return _settle(conn, env, key, context, engine, outcome, pulls, now, taken_at)
+
+
+def _take_write(
+    conn: Connection,
+    env: Env,
+    key: str,
+    context: Context,
+    engine: SyncEngine,
+    response: Response,
+    now: datetime,
+) -> Taken:
+    """The answer to a request of the writes phase: settled, then the next request."""
+    follow = writing.take(conn, env, engine, response, now)
+    pulls = pull_store.active_for(conn, context.connection.id)
+    if isinstance(follow, writing.Lost):
+        # The answer to a write never came: the push stays sent, so the next session asks
+        # QuickBooks what became of it before anything is written again.
+        info = describe_hresult(follow.hresult)
+        lost = _LostResponse(follow.hresult, follow.message)
+        return _end_for_retry(conn, env, key, context, engine, pulls, info, lost, now)
+    taken_at = env.clock()
+    if follow is not None:
+        asking.save_prepared(conn, key, engine, follow, taken_at)
+        return Progress(engine.progress())
+    step = asking.prepare_next(
+        conn, env, key, context, engine, pulls, now, sent=False, saved_at=taken_at
+    )
+    return Progress(engine.progress()) if isinstance(step, Send) else step
+
+
+class _LostResponse:
+    """What `_end_for_retry` reads of a response that carried only an hresult."""
+
+    def __init__(self, hresult: str, message: str) -> None:
+        self.hresult = hresult
+        self.message = message
+
+    def response_chunks(self) -> Iterator[str]:
+        return iter(())
 
 
 def reject(

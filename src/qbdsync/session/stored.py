@@ -14,6 +14,7 @@ from typing import Any, Final
 
 from qbdsync.errors import UnreadableState
 from qbdsync.session.processor import OpenedCompany
+from qbdsync.session.writing import WritePhase
 from qbdsync.sync.engine import SyncEngine
 from qbdsync.sync.state import SessionState
 
@@ -71,4 +72,6 @@ def load(state: object) -> SyncEngine | PendingHostQuery:
         )
     if "host_query" in state:
         return PendingHostQuery.from_json(state)
-    return SyncEngine(SessionState.from_json(state))
+    engine = SyncEngine(SessionState.from_json(state))
+    WritePhase.from_json(engine.state.writes)  # refused here, not halfway through a call
+    return engine

@@ -58,6 +58,7 @@ class ConnectionRow:
     paused_until: datetime | None
     link_expires_at: datetime | None
     password_revealed_at: datetime | None
+    pending_pushes: int = 0  # push operations waiting to be sent (kept by store.pushes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ class AuthRow:
     sync_window: str | None
     sync_window_days: str | None
     timezone: str | None
+    pending_pushes: int = 0
 
 
 def _meta_value(conn: Connection, key: str, make: Callable[[], str]) -> str:
@@ -243,6 +245,7 @@ _CONNECTION_COLUMNS = (
     connections.c.paused_until,
     connections.c.link_expires_at,
     connections.c.password_revealed_at,
+    connections.c.pending_pushes,
 )
 
 
@@ -270,7 +273,8 @@ def _auth_sql(mark: str) -> str:
     return (
         "SELECT connections.id, connections.password_digest, connections.status, "
         "connections.next_sync_at, connections.paused_until, companies.sync_window, "
-        "companies.sync_window_days, companies.timezone FROM connections "
+        "companies.sync_window_days, companies.timezone, connections.pending_pushes "
+        "FROM connections "
         "JOIN companies ON companies.id = connections.company_id "
         f"WHERE connections.username = {mark}"
     )
@@ -299,6 +303,7 @@ def _auth_row(row: Any) -> AuthRow | None:
         sync_window=row[5],
         sync_window_days=row[6],
         timezone=row[7],
+        pending_pushes=int(row[8] or 0),
     )
 
 

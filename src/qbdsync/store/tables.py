@@ -126,6 +126,9 @@ connections = Table(
     Column("link_nonce", String(32), nullable=True),
     Column("link_expires_at", UTC_DATETIME, nullable=True),
     Column("password_revealed_at", UTC_DATETIME, nullable=True),
+    # How many of its push operations are Pending, kept by every push transaction: a pending
+    # push makes the next poll a working session, and authenticate reads this, not the pushes.
+    Column("pending_pushes", Integer, nullable=False, server_default="0"),
     Index(None, "company_id"),
 )
 
@@ -290,4 +293,51 @@ webhook_deliveries = Table(
     Column("leased_until", UTC_DATETIME, nullable=True),
     Index(None, "status", "next_attempt_at"),
     Index(None, "webhook_id", "created_at"),
+)
+
+# One push operation (a write into QuickBooks) per create, update or delete asked through the API,
+# with Codat's statuses: Pending → Success / Failed / TimedOut.
+push_operations = Table(
+    "push_operations",
+    metadata,
+    # Creation order. A push can only depend on pushes made before it, so this is also an order
+    # in which every prerequisite comes first: the outbox sends a connection's pushes by it.
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("push_key", String(36), nullable=False, unique=True),
+    Column("company_id", ForeignKey("companies.id", ondelete="CASCADE"), nullable=False),
+    Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
+    Column("data_type", String(40), nullable=False),
+    Column("action", String(8), nullable=False),  # Create | Update | Delete
+    # The Codat-shaped payload as accepted (a create's carries its provisional id).
+    Column("payload", JSON_DOC, nullable=False),
+    # The QuickBooks id an update or delete changes (or the provisional id of a pending create).
+    Column("record_id", String(RECORD_ID_CHARS), nullable=True),
+    # Handed out when a create is queued, so later payloads can refer to the record before
+    # QuickBooks has made it; resolves to result_record_id once it has.
+    Column("provisional_id", String(RECORD_ID_CHARS), nullable=True, unique=True),
+    # Stamped on the Add, so after a lost response the record can be found in QuickBooks.
+    Column("external_guid", String(38), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("error_message", Text, nullable=True),
+    Column("validation", JSON_DOC, nullable=True),  # {errors: [...], warnings: [...]}
+    Column("changes", JSON_DOC, nullable=True),  # [{type, recordRef: {id, dataType}}]
+    Column("requested_at", UTC_DATETIME, nullable=False),
+    Column("completed_at", UTC_DATETIME, nullable=True),
+    Column("timeout_in_minutes", Integer, nullable=True),
+    # requested_at + timeout: a push still unsent then becomes TimedOut and is never sent.
+    Column("expires_at", UTC_DATETIME, nullable=True),
+    Column("force_update", Boolean, nullable=False, default=False),
+    # The push keys this one waits for (a customer before its invoice), as a JSON list.
+    Column("depends_on", JSON_DOC, nullable=True),
+    # Set by the session that sends it: the message set it travels in, when, how many times.
+    Column("message_set_id", String(64), nullable=True),
+    Column("sent_at", UTC_DATETIME, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    # The QuickBooks id of the record the push made or changed (a provisional id resolves here).
+    Column("result_record_id", String(RECORD_ID_CHARS), nullable=True),
+    Index(None, "connection_id", "status", "seq"),
+    Index(None, "company_id", "requested_at"),
+    # The timeout sweep: pending pushes whose time is up, across connections.
+    Index(None, "status", "expires_at"),
 )

@@ -26,7 +26,7 @@ Role = Literal["main", "deleted"]
 
 # The schema the code below reads and writes. Schema 1 is the shape stored before the state was
 # versioned (it has no "schema" key).
-STATE_SCHEMA: Final = 2
+STATE_SCHEMA: Final = 3
 
 
 @dataclass
@@ -96,6 +96,9 @@ class SessionState:
     # first record of the session that has one): the PC's clock that the future-stamp clamp
     # holds TimeModified to. None until one is seen.
     company_offset: str | None = None
+    # The session's writes into QuickBooks (pushes), sent before any read: the session core's
+    # own phase record (session/writing.py reads and checks it); None before it began.
+    writes: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"schema": STATE_SCHEMA, **asdict(self)}
@@ -180,5 +183,14 @@ def _from_schema_1(data: dict[str, Any]) -> dict[str, Any]:
     return moved
 
 
+def _from_schema_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 → 3: the writes phase. A session stored before it was already reading, so its
+    writes are done (pushes wait for the next session, which sends them first)."""
+    return {**data, "writes": {"step": "done"}, "schema": 3}
+
+
 # The migration from each older schema to the next one.
-_MIGRATIONS: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {1: _from_schema_1}
+_MIGRATIONS: Final[dict[int, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    1: _from_schema_1,
+    2: _from_schema_2,
+}

@@ -25,7 +25,7 @@ import logging
 import math
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -211,8 +211,12 @@ class WebhookWorker:
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         batch_limit: int = 100,
         concurrency: int = DEFAULT_CONCURRENCY,
+        chores: Sequence[Callable[[], object]] = (),
     ) -> None:
         self._engine = engine
+        # Other periodic work that makes events (push timeouts), run before each pass so what
+        # it queues goes out in that pass; given by the app, as webhooks know nothing of it.
+        self._chores = tuple(chores)
         self._concurrency = concurrency
         self._poll_seconds = poll_seconds
         self._max_attempts = max_attempts
@@ -247,7 +251,12 @@ class WebhookWorker:
             self._sender.close()
 
     def run_once(self) -> int:
-        """One pass over due deliveries (what the thread does each poll)."""
+        """The chores, then one pass over due deliveries (what the thread does each poll)."""
+        for chore in self._chores:
+            try:
+                chore()
+            except Exception:  # one failing chore must not stop deliveries
+                logger.exception("background chore %r failed", chore)
         return deliver_due(
             self._engine,
             sender=self._sender,
@@ -271,7 +280,11 @@ class WebhookWorker:
 
 
 def start_worker(
-    engine: Engine, settings: Settings, *, resolver: Resolver = system_resolver
+    engine: Engine,
+    settings: Settings,
+    *,
+    resolver: Resolver = system_resolver,
+    chores: Sequence[Callable[[], object]] = (),
 ) -> WebhookWorker:
     """A started WebhookWorker configured from settings; call `stop()` on shutdown."""
     worker = WebhookWorker(
@@ -281,6 +294,7 @@ def start_worker(
         max_attempts=settings.webhook_max_attempts,
         timeout_seconds=settings.webhook_timeout_seconds,
         concurrency=settings.webhook_concurrency,
+        chores=chores,
     )
     worker.start()
     return worker

@@ -19,9 +19,8 @@ from qbdsync.store import webhooks as store
 
 
 # The one list of events: /openapi.json documents it, subscriptions may name only these (or
-# ALL_EVENTS), and emit refuses any other. Codat's write events ({dataType}.write.successful and
-# .unsuccessful) are left out while qbdsync does not write to QuickBooks: a subscription to one
-# would never hear anything.
+# ALL_EVENTS), and emit refuses any other. Codat's write events are {dataType}.write.successful
+# and .unsuccessful for each type a push can write (Codat's names: accounts are chartOfAccounts).
 class EventType(StrEnum):
     """The webhook events qbdsync sends, by Codat's names. connection.reconnected is accepted
     in subscriptions for compatibility with Codat but not sent yet."""
@@ -36,6 +35,41 @@ class EventType(StrEnum):
     CONNECTION_DELETED = "connection.deleted"
     READ_COMPLETED = "read.completed"
     READ_COMPLETED_INITIAL = "read.completed.initial"
+    # A push operation succeeded, or failed or timed out: one pair per type a push writes.
+    CHART_OF_ACCOUNTS_WRITE_SUCCESSFUL = "chartOfAccounts.write.successful"
+    CHART_OF_ACCOUNTS_WRITE_UNSUCCESSFUL = "chartOfAccounts.write.unsuccessful"
+    BANK_ACCOUNTS_WRITE_SUCCESSFUL = "bankAccounts.write.successful"
+    BANK_ACCOUNTS_WRITE_UNSUCCESSFUL = "bankAccounts.write.unsuccessful"
+    BANK_TRANSACTIONS_WRITE_SUCCESSFUL = "bankTransactions.write.successful"
+    BANK_TRANSACTIONS_WRITE_UNSUCCESSFUL = "bankTransactions.write.unsuccessful"
+    CUSTOMERS_WRITE_SUCCESSFUL = "customers.write.successful"
+    CUSTOMERS_WRITE_UNSUCCESSFUL = "customers.write.unsuccessful"
+    SUPPLIERS_WRITE_SUCCESSFUL = "suppliers.write.successful"
+    SUPPLIERS_WRITE_UNSUCCESSFUL = "suppliers.write.unsuccessful"
+    ITEMS_WRITE_SUCCESSFUL = "items.write.successful"
+    ITEMS_WRITE_UNSUCCESSFUL = "items.write.unsuccessful"
+    INVOICES_WRITE_SUCCESSFUL = "invoices.write.successful"
+    INVOICES_WRITE_UNSUCCESSFUL = "invoices.write.unsuccessful"
+    CREDIT_NOTES_WRITE_SUCCESSFUL = "creditNotes.write.successful"
+    CREDIT_NOTES_WRITE_UNSUCCESSFUL = "creditNotes.write.unsuccessful"
+    PAYMENTS_WRITE_SUCCESSFUL = "payments.write.successful"
+    PAYMENTS_WRITE_UNSUCCESSFUL = "payments.write.unsuccessful"
+    BILLS_WRITE_SUCCESSFUL = "bills.write.successful"
+    BILLS_WRITE_UNSUCCESSFUL = "bills.write.unsuccessful"
+    BILL_CREDIT_NOTES_WRITE_SUCCESSFUL = "billCreditNotes.write.successful"
+    BILL_CREDIT_NOTES_WRITE_UNSUCCESSFUL = "billCreditNotes.write.unsuccessful"
+    BILL_PAYMENTS_WRITE_SUCCESSFUL = "billPayments.write.successful"
+    BILL_PAYMENTS_WRITE_UNSUCCESSFUL = "billPayments.write.unsuccessful"
+    JOURNAL_ENTRIES_WRITE_SUCCESSFUL = "journalEntries.write.successful"
+    JOURNAL_ENTRIES_WRITE_UNSUCCESSFUL = "journalEntries.write.unsuccessful"
+    DIRECT_COSTS_WRITE_SUCCESSFUL = "directCosts.write.successful"
+    DIRECT_COSTS_WRITE_UNSUCCESSFUL = "directCosts.write.unsuccessful"
+    DIRECT_INCOMES_WRITE_SUCCESSFUL = "directIncomes.write.successful"
+    DIRECT_INCOMES_WRITE_UNSUCCESSFUL = "directIncomes.write.unsuccessful"
+    TRANSFERS_WRITE_SUCCESSFUL = "transfers.write.successful"
+    TRANSFERS_WRITE_UNSUCCESSFUL = "transfers.write.unsuccessful"
+    PURCHASE_ORDERS_WRITE_SUCCESSFUL = "purchaseOrders.write.successful"
+    PURCHASE_ORDERS_WRITE_UNSUCCESSFUL = "purchaseOrders.write.unsuccessful"
 
 
 COMPANY_CREATED = EventType.COMPANY_CREATED
@@ -48,6 +82,15 @@ CONNECTION_RECONNECTED = EventType.CONNECTION_RECONNECTED
 CONNECTION_DELETED = EventType.CONNECTION_DELETED
 READ_COMPLETED = EventType.READ_COMPLETED
 READ_COMPLETED_INITIAL = EventType.READ_COMPLETED_INITIAL
+
+
+def write_event(codat_data_type: str, *, succeeded: bool) -> EventType:
+    """`{dataType}.write.successful` or `.unsuccessful`; ValueError for a type no push writes."""
+    outcome = "successful" if succeeded else "unsuccessful"
+    return EventType(f"{codat_data_type}.write.{outcome}")
+
+
+WRITE_EVENTS: frozenset[EventType] = frozenset(e for e in EventType if ".write." in e.value)
 
 # A consumer subscribed to this gets every event.
 ALL_EVENTS = "*"

@@ -87,9 +87,19 @@ def test_only_enumerated_events_are_sent(engine: Engine, client_id: str) -> None
     """An event missing from EventType would be undocumented and could not be subscribed to
     by name: emitting one is a programming error, caught before anything is queued."""
     hook = _consumer(engine, client_id, ["*"])
-    with pytest.raises(ValueError, match=r"invoices\.write\.successful"):
-        _emit(engine, client_id, "invoices.write.successful")
+    # taxRates are read, never written: no write event exists for them.
+    with pytest.raises(ValueError, match=r"taxRates\.write\.successful"):
+        _emit(engine, client_id, "taxRates.write.successful")
     assert _queued(engine, client_id, hook) == []
+
+
+def test_write_events_are_named_after_codat_data_types() -> None:
+    from qbdsync.webhooks.events import write_event
+
+    assert write_event("invoices", succeeded=True) == "invoices.write.successful"
+    assert write_event("chartOfAccounts", succeeded=False) == "chartOfAccounts.write.unsuccessful"
+    with pytest.raises(ValueError, match="accounts"):
+        write_event("accounts", succeeded=True)  # Codat's name is chartOfAccounts
 
 
 def test_company_tags_must_all_match(engine: Engine, client_id: str) -> None:

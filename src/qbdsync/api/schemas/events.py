@@ -16,8 +16,8 @@ from fastapi import FastAPI, Response
 from pydantic import BaseModel, Field
 
 from qbdsync.api.schemas.common import Schema
-from qbdsync.statuses import ConnectionStatus
-from qbdsync.webhooks.events import EventType
+from qbdsync.statuses import ConnectionStatus, PushStatus
+from qbdsync.webhooks.events import WRITE_EVENTS, EventType
 
 
 class ReferenceCompany(Schema):
@@ -88,6 +88,48 @@ class ReadCompletedEvent(_Event):
     payload: ReadCompletedPayload
 
 
+class ValidationItem(Schema):
+    itemId: str | None
+    message: str | None
+    validatorName: str | None
+
+
+class WriteValidation(Schema):
+    errors: list[ValidationItem]
+    warnings: list[ValidationItem]
+
+
+class WrittenRecord(Schema):
+    id: str = Field(description="QuickBooks' ListID or TxnID of the record written.")
+
+
+class WritePayload(Schema):
+    id: str = Field(description="The push operation's key.")
+    pushOperationKey: str
+    type: Literal["Create", "Update", "Delete"]
+    dataType: str
+    referenceCompany: ReferenceCompany
+    connectionId: str
+    requestedOnDate: str | None
+    completedOnDate: str | None
+    status: PushStatus
+    record: WrittenRecord | None = Field(description="Set when the write succeeded.")
+    errorMessage: str | None
+    validation: WriteValidation
+
+
+class WriteEvent(_Event):
+    eventType: str = Field(pattern=r"^[A-Za-z]+\.write\.(successful|unsuccessful)$")
+    payload: WritePayload
+
+
+def _write_description(event: EventType) -> str:
+    data_type, _, outcome = event.value.partition(".write.")
+    if outcome == "successful":
+        return f"A push operation of {data_type} succeeded: the record is in QuickBooks."
+    return f"A push operation of {data_type} failed, or timed out before it was sent."
+
+
 # Every event type → (the body its deliveries carry, when it is sent).
 EVENT_BODIES: dict[EventType, tuple[type[BaseModel], str]] = {
     EventType.COMPANY_CREATED: (CompanyEvent, "A company was created."),
@@ -112,6 +154,7 @@ EVENT_BODIES: dict[EventType, tuple[type[BaseModel], str]] = {
         ReadCompletedEvent,
         "The first sync of a connection completed.",
     ),
+    **{event: (WriteEvent, _write_description(event)) for event in sorted(WRITE_EVENTS)},
 }
 
 

@@ -1,0 +1,229 @@
+"""The push outbox on a real database (SQLite and PostgreSQL): the pending count authenticate
+reads, settling, chains of failed prerequisites, timeouts in the background worker, and the
+migration's way down and up again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, inspect
+
+from qbdsync import linking, outbox
+from qbdsync.errors import InvalidPush, NotFound, PushRefused
+from qbdsync.push.kinds import PushAction
+from qbdsync.settings import Settings
+from qbdsync.statuses import PushStatus
+from qbdsync.store import companies as company_store
+from qbdsync.store import pushes as push_store
+from qbdsync.store import records as record_store
+from qbdsync.store.db import make_engine
+from qbdsync.store.migrate import alembic_config, upgrade
+from qbdsync.store.push_lookup import StoreLookup
+from qbdsync.sync.availability import IdleReason, idle_reason
+from qbdsync.webhooks.delivery import WebhookWorker
+from tests.push_kinds import CustomerKind, InvoiceKind, customer_row
+
+NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    made = make_engine(database_url)
+    upgrade(made)
+    yield made
+    made.dispose()
+
+
+def _connection(engine: Engine, *, synced: bool = True) -> str:
+    settings = Settings(database_url=str(engine.url), public_url="http://127.0.0.1:8000")
+    with engine.begin() as conn:
+        company_id = linking.create_company(conn, "Outbox Ltd", now=NOW)
+        connection = linking.create_connection(conn, settings, company_id, now=NOW).connection
+        if synced:  # what a first session records
+            company_store.update_connection(
+                conn, connection.id, status="Linked", qb_country="US", qbxml_version="13.0"
+            )
+            record_store.upsert_records(
+                conn, connection.id, [customer_row("80000001-1", "Known Ltd")], NOW
+            )
+    return connection.id
+
+
+def _queue(engine: Engine, connection_id: str, kind: object, payload: dict[str, object]) -> str:
+    with engine.begin() as conn:
+        return outbox.queue_push(
+            conn,
+            connection_id=connection_id,
+            kind=kind,  # type: ignore[arg-type]
+            action=PushAction.CREATE,
+            payload=payload,
+            now=NOW,
+            timeout_in_minutes=10,
+        ).push_key
+
+
+def _get(engine: Engine, key: str) -> push_store.PushRow:
+    with engine.connect() as conn:
+        row = push_store.get_push(conn, key)
+    assert row is not None
+    return row
+
+
+def _pending(engine: Engine, connection_id: str) -> int:
+    with engine.connect() as conn:
+        return company_store.get_connection(conn, connection_id).pending_pushes
+
+
+def test_the_pending_count_follows_every_change(engine: Engine) -> None:
+    connection_id = _connection(engine)
+    first = _queue(engine, connection_id, CustomerKind(), {"customerName": "One"})
+    _queue(engine, connection_id, CustomerKind(), {"customerName": "Two"})
+    assert _pending(engine, connection_id) == 2
+    with engine.begin() as conn:
+        outbox.settle_push(conn, first, outbox.PushOutcome.failure("no"), now=NOW)
+    assert _pending(engine, connection_id) == 1
+    with engine.begin() as conn:
+        assert len(outbox.expire_due(conn, NOW + timedelta(minutes=11))) == 1
+    assert _pending(engine, connection_id) == 0
+
+
+def test_a_chain_of_dependants_fails_with_its_cause(engine: Engine) -> None:
+    connection_id = _connection(engine)
+    customer = _queue(engine, connection_id, CustomerKind(), {"customerName": "Chain Ltd"})
+    provisional = _get(engine, customer).provisional_id
+    invoice = _queue(engine, connection_id, InvoiceKind(), {"customerRef": {"id": provisional}})
+    unrelated = _queue(engine, connection_id, InvoiceKind(), {"customerRef": {"id": "80000001-1"}})
+    assert _get(engine, invoice).depends_on == [customer]
+    assert _get(engine, unrelated).depends_on == []
+    with engine.begin() as conn:
+        timed_out = outbox.expire_due(conn, NOW + timedelta(minutes=11), limit=1)
+    assert [p.push_key for p in timed_out] == [customer]
+    failed = _get(engine, invoice)
+    assert failed.status == PushStatus.FAILED and failed.status_code == 424
+    assert f"depends on push operation {customer}" in (failed.error_message or "")
+    assert "timed out" in (failed.error_message or "")
+    assert _get(engine, unrelated).status == PushStatus.PENDING
+
+
+def test_fail_blocked_fails_what_waits_for_a_finished_failure(engine: Engine) -> None:
+    connection_id = _connection(engine)
+    customer = _queue(engine, connection_id, CustomerKind(), {"customerName": "Blocked Ltd"})
+    provisional = _get(engine, customer).provisional_id
+    invoice = _queue(engine, connection_id, InvoiceKind(), {"customerRef": {"id": provisional}})
+    with engine.begin() as conn:
+        # As if an older version had failed the prerequisite without its dependants.
+        push_store.finish(conn, customer, status=PushStatus.FAILED, status_code=400, now=NOW)
+        assert [p.push_key for p in outbox.fail_blocked(conn, connection_id, NOW)] == [invoice]
+        assert outbox.due_pushes(conn, connection_id, NOW) == []
+
+
+def test_a_successful_delete_marks_the_record_deleted(engine: Engine) -> None:
+    connection_id = _connection(engine)
+    with engine.begin() as conn:
+        row = push_store.insert_push(
+            conn,
+            company_id=company_store.get_connection(conn, connection_id).company_id,
+            connection_id=connection_id,
+            data_type="customers",
+            action=PushAction.DELETE,
+            payload={},
+            now=NOW,
+            record_id="80000001-1",
+        )
+        settled = outbox.settle_push(
+            conn, row.push_key, outbox.PushOutcome.success("80000001-1"), now=NOW
+        )
+        assert settled.changes == [
+            {"type": "Deleted", "recordRef": {"id": "80000001-1", "dataType": "customers"}}
+        ]
+        assert StoreLookup(conn, connection_id).find("customers", "80000001-1") is None
+
+
+def test_queueing_refuses_what_cannot_be_pushed(engine: Engine) -> None:
+    never_synced = _connection(engine, synced=False)
+    with pytest.raises(PushRefused) as refused:
+        _queue(engine, never_synced, CustomerKind(), {"customerName": "Early"})
+    assert refused.value.reason == "not_synced"
+    connection_id = _connection(engine)
+    with pytest.raises(InvalidPush) as invalid:
+        _queue(engine, connection_id, CustomerKind(), {})
+    assert invalid.value.errors == [
+        {"itemId": "customerName", "message": "is required", "validatorName": "Required"}
+    ]
+    with engine.begin() as conn, pytest.raises(NotFound):
+        outbox.queue_push(
+            conn,
+            connection_id=connection_id,
+            kind=CustomerKind(),
+            action=PushAction.UPDATE,
+            payload={"customerName": "X"},
+            now=NOW,
+            record_id="80000009-9",
+        )
+    with engine.begin() as conn, pytest.raises(PushRefused) as unsupported:
+        outbox.queue_push(
+            conn,
+            connection_id=connection_id,
+            kind=InvoiceKind(),
+            action=PushAction.DELETE,
+            payload={},
+            now=NOW,
+            record_id="x",
+        )
+    assert unsupported.value.reason == "not_supported"
+    assert _pending(engine, connection_id) == 0
+
+
+def test_the_background_worker_times_pushes_out(engine: Engine) -> None:
+    connection_id = _connection(engine)
+    key = _queue(engine, connection_id, CustomerKind(), {"customerName": "Slow Ltd"})
+
+    def expire() -> None:
+        with engine.begin() as conn:
+            outbox.expire_due(conn, NOW + timedelta(hours=1))
+
+    def broken() -> None:
+        raise RuntimeError("a chore that fails must not stop the others or deliveries")
+
+    worker = WebhookWorker(engine, chores=[broken, expire])
+    try:
+        worker.run_once()
+    finally:
+        worker.stop()
+    assert _get(engine, key).status == PushStatus.TIMED_OUT
+
+
+def test_pending_pushes_count_as_work_but_not_through_a_pause() -> None:
+    later = NOW + timedelta(hours=3)
+    common = {
+        "status": "Linked",
+        "next_sync_at": later,
+        "sync_window": None,
+        "sync_window_days": None,
+        "timezone": None,
+        "now": NOW,
+    }
+    idle = idle_reason(paused_until=None, **common)  # type: ignore[arg-type]
+    assert idle is not None and idle.reason is IdleReason.UP_TO_DATE
+    assert idle_reason(paused_until=None, pending_pushes=1, **common) is None  # type: ignore[arg-type]
+    paused = idle_reason(paused_until=later, pending_pushes=1, **common)  # type: ignore[arg-type]
+    assert paused is not None and paused.reason is IdleReason.PAUSED
+
+
+def test_the_migration_goes_down_and_up_again(database_url: str) -> None:
+    made = make_engine(database_url)
+    try:
+        upgrade(made)
+        config = alembic_config(made)
+        command.downgrade(config, "0008")
+        tables = inspect(made).get_table_names()
+        assert "push_operations" not in tables
+        columns = {c["name"] for c in inspect(made).get_columns("connections")}
+        assert "pending_pushes" not in columns
+        upgrade(made)
+        assert "push_operations" in inspect(made).get_table_names()
+    finally:
+        made.dispose()

@@ -51,13 +51,9 @@ from _common import (
 from lxml import etree
 from sqlalchemy import insert
 
+from qbdsync.guids import braced_guid
 from qbdsync.linking import create_company
-from qbdsync.qbwc.credentials import (
-    braced_guid,
-    digest_password,
-    generate_password,
-    generate_username,
-)
+from qbdsync.qbwc.credentials import digest_password, generate_password, generate_username
 from qbdsync.store import companies as company_store
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import upgrade

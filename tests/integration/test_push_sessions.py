@@ -563,6 +563,7 @@ def test_a_customer_then_an_invoice_for_it_in_one_batch(books: Books) -> None:
     assert ran.error is None, ran
     # Both went in this one session: it finished, not closed early to resume "next update".
     assert ran.result is not None and "next update resumes" not in ran.result, ran
+    assert "Settled 2 push operations" in ran.result, ran
     (made,) = books.holding(("CustomerRet",), f"New {marker}")
     (billed,) = books.holding(("InvoiceRet",), marker)
     assert billed["CustomerRef"]["ListID"] == made["ListID"]

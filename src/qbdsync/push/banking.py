@@ -46,6 +46,7 @@ from qbdsync.push.journals import contact_field, contact_reference, contact_spec
 from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Reference, Referenced
 from qbdsync.push.lines import (
     account_kind,
+    check_bank_or_card,
     check_lines,
     line_amount,
     purchase_lines,
@@ -100,6 +101,13 @@ def _one_allocation(issues: Issues, payload: Mapping[str, Any]) -> None:
 _ACCOUNT_PATH = "paymentAllocations[0].payment.accountRef.id"
 
 
+def _check_on_the_spot(issues: Issues, payload: Mapping[str, Any], profile: CompanyProfile) -> None:
+    """What a direct cost and a direct income both check: lines, currency, one allocation."""
+    check_lines(issues, payload, profile, purchase=True, tax_total="taxAmount")
+    check_currency(issues, "currency", payload.get("currency"), profile)
+    _one_allocation(issues, payload)
+
+
 class DirectCostKind(BaseKind):
     data_type: ClassVar[str] = "directCosts"
     display: ClassVar[str] = "Direct cost"
@@ -131,16 +139,10 @@ class DirectCostKind(BaseKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        check_lines(issues, payload, profile, purchase=True, tax_total="taxAmount")
-        check_currency(issues, "currency", payload.get("currency"), profile)
-        _one_allocation(issues, payload)
-        kind = account_kind(lookup, _paid_account(payload))
-        if kind is not None and kind not in ("Bank", "CreditCard"):
-            issues.add(
-                _ACCOUNT_PATH,
-                f"A direct cost is paid from a Bank or CreditCard account, not a {kind} account.",
-                "AccountType",
-            )
+        _check_on_the_spot(issues, payload, profile)
+        check_bank_or_card(
+            issues, lookup, _paid_account(payload), _ACCOUNT_PATH, "A direct cost is"
+        )
 
     def add_kind(self, payload: Mapping[str, Any], resolver: Resolver) -> str:
         kind = account_kind(resolver.lookup, _paid_account(payload))
@@ -204,9 +206,7 @@ class DirectIncomeKind(BaseKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        check_lines(issues, payload, profile, purchase=True, tax_total="taxAmount")
-        check_currency(issues, "currency", payload.get("currency"), profile)
-        _one_allocation(issues, payload)
+        _check_on_the_spot(issues, payload, profile)
         lines = self._lines(payload)
         with_items = [bool(line.get("itemRef")) for line in lines]
         if any(with_items) and not all(with_items):

@@ -280,6 +280,18 @@ def account_kind(lookup: Lookup, value: Any) -> str | None:
     return kind if isinstance(kind, str) else None
 
 
+def check_bank_or_card(issues: Issues, lookup: Lookup, value: Any, path: str, paid: str) -> None:
+    """A payment leaves a Bank account (a check) or a CreditCard account (a charge) and no
+    other; ``paid`` starts the message ("Bills are", "A direct cost is")."""
+    kind = account_kind(lookup, value)
+    if kind is not None and kind not in ("Bank", "CreditCard"):
+        issues.add(
+            path,
+            f"{paid} paid from a Bank or CreditCard account, not a {kind} account.",
+            "AccountType",
+        )
+
+
 def need_positive(issues: Issues, path: str, value: Any) -> None:
     number = decimal_value(value)
     if number is not None and number <= 0:

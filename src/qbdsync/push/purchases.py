@@ -30,6 +30,7 @@ from qbdsync.push.fields import (
 from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Reference, Referenced
 from qbdsync.push.lines import (
     account_kind,
+    check_bank_or_card,
     check_lines,
     purchase_lines,
     purchase_lines_spec,
@@ -175,13 +176,7 @@ class BillPaymentKind(BaseKind):
     ) -> None:
         check_payment_lines(issues, payload, lookup, "bills", "Bill", require_link=True)
         check_currency(issues, "currency", payload.get("currency"), profile)
-        kind = account_kind(lookup, payload.get("accountRef"))
-        if kind is not None and kind not in ("Bank", "CreditCard"):
-            issues.add(
-                "accountRef.id",
-                f"Bills are paid from a Bank or CreditCard account, not a {kind} account.",
-                "AccountType",
-            )
+        check_bank_or_card(issues, lookup, payload.get("accountRef"), "accountRef.id", "Bills are")
 
     def add_kind(self, payload: Mapping[str, Any], resolver: Resolver) -> str:
         kind = account_kind(resolver.lookup, payload.get("accountRef"))

@@ -18,10 +18,11 @@ from qbdsync.push.fields import (
     Issues,
     Resolver,
     Spec,
-    bool_text,
     check_currency,
     currency_spec,
+    name_and_status,
     put,
+    status_spec,
     text,
 )
 from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Referenced
@@ -32,7 +33,6 @@ _CATEGORIES = tuple(
     for qb_type, kind in ACCOUNT_CLASS.items()
     if qb_type != "NonPosting"
 )
-_STATUSES = (("Active", "Active"), ("Archived", "Archived (inactive in QuickBooks)"))
 _SIDES = tuple((side, qb_type) for qb_type, side in BANK_ACCOUNT_TYPES.items())
 
 
@@ -68,13 +68,7 @@ class AccountKind(BaseKind):
             strict=True,
         ),
         currency_spec(),
-        text(
-            "status",
-            "Status",
-            "Archived makes the account inactive",
-            choices=lambda _: _STATUSES,
-            strict=True,
-        ),
+        status_spec("Archived makes the account inactive"),
     )
 
     def check_more(
@@ -113,9 +107,7 @@ def _account_fields(
     currency: tuple[Field, ...] | None,
 ) -> tuple[Field, ...]:
     fields: list[Field] = []
-    put(fields, "Name", name)
-    if status in ("Active", "Archived"):
-        fields.append(("IsActive", bool_text(status == "Active")))
+    name_and_status(fields, name, status)
     fields.append(("AccountType", account_type))
     put(fields, "AccountNumber", number)
     put(fields, "BankNumber", bank_number)
@@ -158,13 +150,7 @@ class BankAccountKind(BaseKind):
             limit=("Account", "BankNumber"),
         ),
         currency_spec(),
-        text(
-            "status",
-            "Status",
-            "Archived makes the account inactive",
-            choices=lambda _: _STATUSES,
-            strict=True,
-        ),
+        status_spec("Archived makes the account inactive"),
     )
 
     def check_more(

@@ -20,28 +20,17 @@ from qbdsync.push.fields import (
     address_fields,
     address_of,
     address_spec,
-    bool_text,
     check_currency,
     check_one_address_per_type,
     currency_spec,
+    name_and_status,
     put,
     reference,
+    status_spec,
     text,
 )
 from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction
 from qbdsync.qbxml.writes import Field
-
-_STATUSES = (("Active", "Active"), ("Archived", "Archived (inactive in QuickBooks)"))
-
-
-def _status_spec(what: str) -> Spec:
-    return text(
-        "status",
-        "Status",
-        f"Archived makes the {what} inactive in QuickBooks",
-        choices=lambda _: _STATUSES,
-        strict=True,
-    )
 
 
 def _check_name(issues: Issues, path: str, value: Any) -> None:
@@ -101,10 +90,7 @@ def _contact_fields(
     payload: Mapping[str, Any], kind: str, name_field: str, resolver: Resolver
 ) -> list[Field]:
     fields: list[Field] = []
-    put(fields, "Name", payload.get(name_field))
-    status = payload.get("status")
-    if status in ("Active", "Archived"):
-        fields.append(("IsActive", bool_text(status == "Active")))
+    name_and_status(fields, payload.get(name_field), payload.get("status"))
     return fields
 
 
@@ -128,7 +114,7 @@ class CustomerKind(BaseKind):
             limit=("Customer", "AccountNumber"),
         ),
         currency_spec("defaultCurrency"),
-        _status_spec("customer"),
+        status_spec("Archived makes the customer inactive in QuickBooks"),
         reference(
             "parentCustomerRef",
             "Parent customer",
@@ -186,7 +172,7 @@ class SupplierKind(BaseKind):
             limit=("Vendor", "AccountNumber"),
         ),
         currency_spec("defaultCurrency"),
-        _status_spec("vendor"),
+        status_spec("Archived makes the vendor inactive in QuickBooks"),
     )
 
     def check_more(

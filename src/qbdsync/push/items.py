@@ -17,12 +17,13 @@ from qbdsync.push.fields import (
     Issues,
     Resolver,
     Spec,
-    bool_text,
     decimal_value,
     exact_text,
+    name_and_status,
     obj,
     put,
     reference,
+    status_spec,
     tax_ref_spec,
     text,
 )
@@ -30,7 +31,6 @@ from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Referenced
 from qbdsync.qbxml.writes import Field
 
 _TYPES = (("Service", "ItemService"), ("NonInventory", "ItemNonInventory"))
-_STATUSES = (("Active", "Active"), ("Archived", "Archived (inactive in QuickBooks)"))
 
 
 def _side(name: str, display: str, what: str) -> Spec:
@@ -67,13 +67,7 @@ class ItemKind(BaseKind):
             choices=lambda _: _TYPES,
             strict=True,
         ),
-        text(
-            "itemStatus",
-            "Status",
-            "Archived makes the item inactive",
-            choices=lambda _: _STATUSES,
-            strict=True,
-        ),
+        status_spec("Archived makes the item inactive", "itemStatus"),
         Spec("isInvoiceItem", "Boolean", "Sold", "Whether the item is sold"),
         _side("invoiceItem", "Invoice item", "sold"),
         Spec("isBillItem", "Boolean", "Bought", "Whether the item is bought"),
@@ -128,10 +122,7 @@ class ItemKind(BaseKind):
         self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
     ) -> tuple[Field, ...]:
         fields: list[Field] = []
-        put(fields, "Name", payload.get("name"))
-        status = payload.get("itemStatus")
-        if status in ("Active", "Archived"):
-            fields.append(("IsActive", bool_text(status == "Active")))
+        name_and_status(fields, payload.get("name"), payload.get("itemStatus"))
         sold, bought = self._sides(payload)
         code = resolver.ref("taxRates", (sold or {}).get("taxRateRef"))
         if code is not None:

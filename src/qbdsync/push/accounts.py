@@ -45,7 +45,25 @@ def _no_colon(issues: Issues, path: str, value: Any) -> None:
         )
 
 
-class AccountKind(BaseKind):
+class _AccountBase(BaseKind):
+    """What an account and a bank account check alike; ``name_field`` is the name's field."""
+
+    name_field: ClassVar[str]
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        _no_colon(issues, self.name_field, payload.get(self.name_field))
+        check_currency(issues, "currency", payload.get("currency"), profile)
+
+
+class AccountKind(_AccountBase):
+    name_field: ClassVar[str] = "name"
     data_type: ClassVar[str] = "accounts"
     display: ClassVar[str] = "Account"
     description: ClassVar[str] = "An account of the QuickBooks chart of accounts"
@@ -70,17 +88,6 @@ class AccountKind(BaseKind):
         currency_spec(),
         status_spec("Archived makes the account inactive"),
     )
-
-    def check_more(
-        self,
-        issues: Issues,
-        action: PushAction,
-        payload: Mapping[str, Any],
-        profile: CompanyProfile,
-        lookup: Lookup,
-    ) -> None:
-        _no_colon(issues, "name", payload.get("name"))
-        check_currency(issues, "currency", payload.get("currency"), profile)
 
     def add_fields(
         self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
@@ -117,7 +124,8 @@ def _account_fields(
     return tuple(fields)
 
 
-class BankAccountKind(BaseKind):
+class BankAccountKind(_AccountBase):
+    name_field: ClassVar[str] = "accountName"
     data_type: ClassVar[str] = "bankAccounts"
     display: ClassVar[str] = "Bank account"
     description: ClassVar[str] = "A Bank (Debit) or CreditCard (Credit) account in QuickBooks"
@@ -152,17 +160,6 @@ class BankAccountKind(BaseKind):
         currency_spec(),
         status_spec("Archived makes the account inactive"),
     )
-
-    def check_more(
-        self,
-        issues: Issues,
-        action: PushAction,
-        payload: Mapping[str, Any],
-        profile: CompanyProfile,
-        lookup: Lookup,
-    ) -> None:
-        _no_colon(issues, "accountName", payload.get("accountName"))
-        check_currency(issues, "currency", payload.get("currency"), profile)
 
     def add_fields(
         self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver

@@ -241,6 +241,24 @@ def _cannot_send(push: PushRow) -> str:
     return f"qbdsync cannot send a {push.action} of {push.data_type} to this company file."
 
 
+def is_write_set(request: str) -> bool:
+    """Is `request` a push's write (a set with only a newMessageSetID)? A recovery query
+    carries both ids and a clear only the old one: those may be handed out twice."""
+    return 'newMessageSetID="' in request and 'oldMessageSetID="' not in request
+
+
+def recover_repeated(engine: SyncEngine) -> str | None:
+    """The write in flight was asked for again: QuickBooks may already have run the copy
+    handed out (its answer never came back), and a second copy would run it twice. Ask for
+    the stored result of its message set instead; None when no write is in flight."""
+    phase = phase_of(engine)
+    if phase.step != "write" or phase.message_set_id is None:
+        return None
+    phase.step = "recover"
+    _save(engine, phase)
+    return build_recovery_query(engine.state.qbxml_version, phase.message_set_id)
+
+
 # -- taking the answer ------------------------------------------------------------------------
 
 

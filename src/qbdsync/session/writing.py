@@ -143,7 +143,9 @@ def next_request(
     version = engine.state.qbxml_version
     connection_id = context.connection.id
     while True:
-        push = _next_due(conn, connection_id, phase, now)
+        push = (
+            None if _over_budget(engine, phase, now) else _next_due(conn, connection_id, phase, now)
+        )
         if push is None:
             phase.step, phase.push_key, phase.message_set_id = "done", None, None
             _save(engine, phase)
@@ -157,6 +159,14 @@ def next_request(
         request = send(conn, engine, phase, push, now)
         if request is not None:
             return request
+
+
+def _over_budget(engine: SyncEngine, phase: WritePhase, now: datetime) -> bool:
+    """The session's time budget is spent and this session has settled a push already: the
+    rest wait for the next session, so many pending pushes never make one endless session
+    (QuickBooks stays locked while it lasts, and the reads wait behind the writes)."""
+    deadline = engine.state.deadline
+    return phase.settled > 0 and deadline is not None and now.timestamp() >= deadline
 
 
 def _next_due(

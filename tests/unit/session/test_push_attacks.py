@@ -120,3 +120,32 @@ def test_a_stale_answer_to_an_earlier_write_does_not_settle_the_next_push(synced
     assert done_first.result_record_id == made_first["ListID"]
     assert done_second.result_record_id == made_second["ListID"]
     assert done_second.attempts == 1  # recovered from QuickBooks' stored result, not resent
+
+
+class _SlowQuickBooks(SimulatedQuickBooks):
+    """QuickBooks taking `seconds` of the test clock over every request."""
+
+    def __init__(self, world: World, seconds: float) -> None:
+        super().__init__(world.company)
+        self._world, self._seconds = world, seconds
+
+    def process(self, request_xml: str) -> str:
+        self._world.clock.advance(self._seconds)
+        return super().process(request_xml)
+
+
+def test_many_pending_pushes_keep_to_the_session_time_budget(synced: World) -> None:
+    """Twenty pushes, each write taking a minute, with a five-minute budget: the session stops
+    sending new writes once the budget is spent; the rest go in the next session."""
+    world = synced
+    rows = [queue(world, "customers", {"customerName": f"Budget {n} Ltd"}) for n in range(20)]
+    result = run_local_session(world.core, world.connection_id, _SlowQuickBooks(world, 60))
+    assert result.finished, result.outcome
+    settled = [r for r in rows if push(world, r.push_key).status == PushStatus.SUCCESS]
+    budget_writes = int(world.settings.session_time_budget_seconds // 60) + 1
+    assert 1 <= len(settled) <= budget_writes, len(settled)
+    while any(push(world, r.push_key).status == PushStatus.PENDING for r in rows):
+        world.clock.advance(60)
+        assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    assert all(push(world, r.push_key).status == PushStatus.SUCCESS for r in rows)
+    assert all(len(customers_named(world, f"Budget {n} Ltd")) == 1 for n in range(20))

@@ -22,6 +22,7 @@ from qbdsync.push.fields import (
     currency_spec,
     name_and_status,
     put,
+    put_ref,
     status_spec,
     text,
 )
@@ -119,8 +120,7 @@ def _account_fields(
     put(fields, "AccountNumber", number)
     put(fields, "BankNumber", bank_number)
     put(fields, "Desc", description)
-    if currency is not None:
-        fields.append(("CurrencyRef", currency))
+    put_ref(fields, "CurrencyRef", currency)
     return tuple(fields)
 
 

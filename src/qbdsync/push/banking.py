@@ -38,6 +38,7 @@ from qbdsync.push.fields import (
     money,
     obj,
     put,
+    put_ref,
     ref_id,
     reference,
     text,
@@ -156,8 +157,7 @@ class DirectCostKind(BaseKind):
         assert account is not None
         fields.append(("AccountRef", account))
         payee = contact_field(payload.get("contactRef"), resolver, "suppliers")
-        if payee is not None:
-            fields.append(("PayeeEntityRef", payee))
+        put_ref(fields, "PayeeEntityRef", payee)
         put(fields, "RefNumber", payload.get("reference"))
         fields.append(("TxnDate", date_text(payload["issueDate"])))
         put(fields, "Memo", payload.get("note"))
@@ -235,8 +235,7 @@ class DirectIncomeKind(BaseKind):
             exchange_fields(fields, payload, resolver)
             for line in self._lines(payload):
                 parts: list[Field] = []
-                if customer is not None:
-                    parts.append(("EntityRef", customer))
+                put_ref(parts, "EntityRef", customer)
                 line_account = resolver.ref("accounts", line.get("accountRef"))
                 assert line_account is not None
                 parts.append(("AccountRef", line_account))
@@ -245,8 +244,7 @@ class DirectIncomeKind(BaseKind):
                 parts.append(("Amount", amount_text(amount)))
                 fields.append(("DepositLineAdd", tuple(parts)))
             return tuple(fields)
-        if customer is not None:
-            fields.append(("CustomerRef", customer))
+        put_ref(fields, "CustomerRef", customer)
         fields.append(("TxnDate", date))
         put(fields, "RefNumber", payload.get("reference"))
         put(fields, "Memo", payload.get("note"))

@@ -25,6 +25,7 @@ from qbdsync.push.fields import (
     currency_spec,
     name_and_status,
     put,
+    put_ref,
     reference,
     status_spec,
     text,
@@ -82,8 +83,7 @@ def _contact_details(
     for qb, codat in numbers:
         put(fields, qb, payload.get(codat))
     currency = resolver.currency(payload.get("defaultCurrency"))
-    if currency is not None:
-        fields.append(("CurrencyRef", currency))
+    put_ref(fields, "CurrencyRef", currency)
 
 
 def _contact_fields(
@@ -140,8 +140,7 @@ class CustomerKind(BaseKind):
     ) -> tuple[Field, ...]:
         fields = _contact_fields(payload, kind, "customerName", resolver)
         parent = resolver.ref("customers", payload.get("parentCustomerRef"))
-        if parent is not None:
-            fields.append(("ParentRef", parent))
+        put_ref(fields, "ParentRef", parent)
         _contact_details(
             fields,
             payload,

@@ -669,6 +669,12 @@ def put(fields: list[Field], name: str, value: Any) -> None:
         fields.append((name, value))
 
 
+def put_ref(fields: list[Field], name: str, value: tuple[Field, ...] | None) -> None:
+    """Append an aggregate (a resolved reference, a currency) when there is one."""
+    if value is not None:
+        fields.append((name, value))
+
+
 def bool_text(value: bool) -> str:
     return "true" if value else "false"
 

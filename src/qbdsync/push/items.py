@@ -22,6 +22,7 @@ from qbdsync.push.fields import (
     name_and_status,
     obj,
     put,
+    put_ref,
     reference,
     status_spec,
     tax_ref_spec,
@@ -125,8 +126,7 @@ class ItemKind(BaseKind):
         name_and_status(fields, payload.get("name"), payload.get("itemStatus"))
         sold, bought = self._sides(payload)
         code = resolver.ref("taxRates", (sold or {}).get("taxRateRef"))
-        if code is not None:
-            fields.append(("SalesTaxCodeRef", code))
+        put_ref(fields, "SalesTaxCodeRef", code)
         if sold is not None and bought is not None:
             both: list[Field] = []
             put(both, "SalesDesc", sold.get("description"))
@@ -139,8 +139,7 @@ class ItemKind(BaseKind):
             if decimal_value(bought.get("unitPrice")) is not None:
                 both.append(("PurchaseCost", exact_text(bought["unitPrice"])))
             purchase_code = resolver.ref("taxRates", bought.get("taxRateRef"))
-            if purchase_code is not None:
-                both.append(("PurchaseTaxCodeRef", purchase_code))
+            put_ref(both, "PurchaseTaxCodeRef", purchase_code)
             expense = resolver.ref("accounts", bought.get("accountRef"))
             assert expense is not None
             both.append(("ExpenseAccountRef", expense))

@@ -29,6 +29,7 @@ from qbdsync.push.fields import (
     exact_text,
     money,
     put,
+    put_ref,
     reference,
     text,
 )
@@ -301,12 +302,10 @@ class PaymentKind(PaymentBase):
         fields.append(("TotalAmount", amount_text(payload["totalAmount"])))
         exchange_fields(fields, payload, resolver)
         method = resolver.ref("paymentMethods", payload.get("paymentMethodRef"))
-        if method is not None:
-            fields.append(("PaymentMethodRef", method))
+        put_ref(fields, "PaymentMethodRef", method)
         put(fields, "Memo", payload.get("note"))
         account = resolver.ref("accounts", payload.get("accountRef"))
-        if account is not None:
-            fields.append(("DepositToAccountRef", account))
+        put_ref(fields, "DepositToAccountRef", account)
         paid = self.applied(payload, resolver)
         # Without links the payment stays unapplied (a credit for the customer).
         fields.extend(paid or [("IsAutoApply", "false")])

@@ -255,20 +255,13 @@ def expire_due(
             f"Timed out: the QuickBooks connector did not call within {minutes} minute"
             f"{'' if minutes == 1 else 's'} of the request, so this push was never sent."
         )
-        if not push_store.finish(
-            conn,
-            row.push_key,
-            status=PushStatus.TIMED_OUT,
-            status_code=TIMED_OUT_CODE,
-            now=now,
-            error_message=message,
-            validation=_validation(()),
-        ):
+        done = _never_sent(
+            conn, companies, row.push_key, PushStatus.TIMED_OUT, TIMED_OUT_CODE, message, (), now
+        )
+        if done is None:
             continue  # settled by another process meanwhile
-        done = _get(conn, row.push_key)
         timed_out.append(done)
         touched.add(row.connection_id)
-        _emit(conn, companies, done, now)
         _fail_dependants(conn, companies, done, now)
     for connection in touched:
         push_store.refresh_pending_count(conn, connection)
@@ -323,24 +316,51 @@ def _fail_dependants(
                 + (f": {cause.error_message}" if cause.error_message else ".")
             )
             issue = ValidationIssue("dependsOn", message, "PrerequisiteFailed")
-            if not push_store.finish(
+            dependant = _never_sent(
                 conn,
+                companies,
                 push.push_key,
-                status=PushStatus.FAILED,
-                status_code=PREREQUISITE_FAILED_CODE,
-                now=now,
-                error_message=message,
-                validation=_validation([issue]),
-            ):
+                PushStatus.FAILED,
+                PREREQUISITE_FAILED_CODE,
+                message,
+                [issue],
+                now,
+            )
+            if dependant is None:
                 continue
-            dependant = _get(conn, push.push_key)
-            _emit(conn, companies, dependant, now)
             done.append(dependant)
             causes.append(dependant)
     return done
 
 
 # -- helpers --------------------------------------------------------------------------------
+
+
+def _never_sent(
+    conn: Connection,
+    companies: dict[str, CompanyRow],
+    push_key: str,
+    status: PushStatus,
+    status_code: int,
+    message: str,
+    issues: Sequence[ValidationIssue],
+    now: datetime,
+) -> PushRow | None:
+    """Settle a pending push that will never be sent (timed out, or its prerequisite failed)
+    and queue its `.write.unsuccessful`; None when another process settled it meanwhile."""
+    if not push_store.finish(
+        conn,
+        push_key,
+        status=status,
+        status_code=status_code,
+        now=now,
+        error_message=message,
+        validation=_validation(issues),
+    ):
+        return None
+    row = _get(conn, push_key)
+    _emit(conn, companies, row, now)
+    return row
 
 
 def _get(conn: Connection, push_key: str) -> PushRow:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import Query, Request
 
 from qbdsync.api.errors import ApiError
 from qbdsync.api.query import parse_order, parse_query
 from qbdsync.api.query.fields import Shape, check_order, check_query
 from qbdsync.api.query.reference import matches, order
+
+# The paging parameters every list takes (a list's query and orderBy examples are its own).
+PageQ = Annotated[int, Query(description="Page number, from 1.")]
+PageSizeQ = Annotated[int, Query(alias="pageSize", description="Results per page (max 5000).")]
 
 MAX_PAGE_SIZE = 5000
 MAX_OFFSET = 2**62

@@ -18,10 +18,12 @@ from qbdsync.push.fields import (
     Issues,
     Resolver,
     Spec,
-    bool_text,
     check_currency,
     currency_spec,
+    name_and_status,
     put,
+    put_ref,
+    status_spec,
     text,
 )
 from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Referenced
@@ -32,7 +34,6 @@ _CATEGORIES = tuple(
     for qb_type, kind in ACCOUNT_CLASS.items()
     if qb_type != "NonPosting"
 )
-_STATUSES = (("Active", "Active"), ("Archived", "Archived (inactive in QuickBooks)"))
 _SIDES = tuple((side, qb_type) for qb_type, side in BANK_ACCOUNT_TYPES.items())
 
 
@@ -45,7 +46,25 @@ def _no_colon(issues: Issues, path: str, value: Any) -> None:
         )
 
 
-class AccountKind(BaseKind):
+class _AccountBase(BaseKind):
+    """What an account and a bank account check alike; ``name_field`` is the name's field."""
+
+    name_field: ClassVar[str]
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        _no_colon(issues, self.name_field, payload.get(self.name_field))
+        check_currency(issues, "currency", payload.get("currency"), profile)
+
+
+class AccountKind(_AccountBase):
+    name_field: ClassVar[str] = "name"
     data_type: ClassVar[str] = "accounts"
     display: ClassVar[str] = "Account"
     description: ClassVar[str] = "An account of the QuickBooks chart of accounts"
@@ -68,25 +87,8 @@ class AccountKind(BaseKind):
             strict=True,
         ),
         currency_spec(),
-        text(
-            "status",
-            "Status",
-            "Archived makes the account inactive",
-            choices=lambda _: _STATUSES,
-            strict=True,
-        ),
+        status_spec("Archived makes the account inactive"),
     )
-
-    def check_more(
-        self,
-        issues: Issues,
-        action: PushAction,
-        payload: Mapping[str, Any],
-        profile: CompanyProfile,
-        lookup: Lookup,
-    ) -> None:
-        _no_colon(issues, "name", payload.get("name"))
-        check_currency(issues, "currency", payload.get("currency"), profile)
 
     def add_fields(
         self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
@@ -113,19 +115,17 @@ def _account_fields(
     currency: tuple[Field, ...] | None,
 ) -> tuple[Field, ...]:
     fields: list[Field] = []
-    put(fields, "Name", name)
-    if status in ("Active", "Archived"):
-        fields.append(("IsActive", bool_text(status == "Active")))
+    name_and_status(fields, name, status)
     fields.append(("AccountType", account_type))
     put(fields, "AccountNumber", number)
     put(fields, "BankNumber", bank_number)
     put(fields, "Desc", description)
-    if currency is not None:
-        fields.append(("CurrencyRef", currency))
+    put_ref(fields, "CurrencyRef", currency)
     return tuple(fields)
 
 
-class BankAccountKind(BaseKind):
+class BankAccountKind(_AccountBase):
+    name_field: ClassVar[str] = "accountName"
     data_type: ClassVar[str] = "bankAccounts"
     display: ClassVar[str] = "Bank account"
     description: ClassVar[str] = "A Bank (Debit) or CreditCard (Credit) account in QuickBooks"
@@ -158,25 +158,8 @@ class BankAccountKind(BaseKind):
             limit=("Account", "BankNumber"),
         ),
         currency_spec(),
-        text(
-            "status",
-            "Status",
-            "Archived makes the account inactive",
-            choices=lambda _: _STATUSES,
-            strict=True,
-        ),
+        status_spec("Archived makes the account inactive"),
     )
-
-    def check_more(
-        self,
-        issues: Issues,
-        action: PushAction,
-        payload: Mapping[str, Any],
-        profile: CompanyProfile,
-        lookup: Lookup,
-    ) -> None:
-        _no_colon(issues, "accountName", payload.get("accountName"))
-        check_currency(issues, "currency", payload.get("currency"), profile)
 
     def add_fields(
         self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver

@@ -38,6 +38,7 @@ from qbdsync.push.fields import (
     money,
     obj,
     put,
+    put_ref,
     ref_id,
     reference,
     text,
@@ -46,6 +47,7 @@ from qbdsync.push.journals import contact_field, contact_reference, contact_spec
 from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Reference, Referenced
 from qbdsync.push.lines import (
     account_kind,
+    check_bank_or_card,
     check_lines,
     line_amount,
     purchase_lines,
@@ -100,6 +102,13 @@ def _one_allocation(issues: Issues, payload: Mapping[str, Any]) -> None:
 _ACCOUNT_PATH = "paymentAllocations[0].payment.accountRef.id"
 
 
+def _check_on_the_spot(issues: Issues, payload: Mapping[str, Any], profile: CompanyProfile) -> None:
+    """What a direct cost and a direct income both check: lines, currency, one allocation."""
+    check_lines(issues, payload, profile, purchase=True, tax_total="taxAmount")
+    check_currency(issues, "currency", payload.get("currency"), profile)
+    _one_allocation(issues, payload)
+
+
 class DirectCostKind(BaseKind):
     data_type: ClassVar[str] = "directCosts"
     display: ClassVar[str] = "Direct cost"
@@ -131,16 +140,10 @@ class DirectCostKind(BaseKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        check_lines(issues, payload, profile, purchase=True, tax_total="taxAmount")
-        check_currency(issues, "currency", payload.get("currency"), profile)
-        _one_allocation(issues, payload)
-        kind = account_kind(lookup, _paid_account(payload))
-        if kind is not None and kind not in ("Bank", "CreditCard"):
-            issues.add(
-                _ACCOUNT_PATH,
-                f"A direct cost is paid from a Bank or CreditCard account, not a {kind} account.",
-                "AccountType",
-            )
+        _check_on_the_spot(issues, payload, profile)
+        check_bank_or_card(
+            issues, lookup, _paid_account(payload), _ACCOUNT_PATH, "A direct cost is"
+        )
 
     def add_kind(self, payload: Mapping[str, Any], resolver: Resolver) -> str:
         kind = account_kind(resolver.lookup, _paid_account(payload))
@@ -154,8 +157,7 @@ class DirectCostKind(BaseKind):
         assert account is not None
         fields.append(("AccountRef", account))
         payee = contact_field(payload.get("contactRef"), resolver, "suppliers")
-        if payee is not None:
-            fields.append(("PayeeEntityRef", payee))
+        put_ref(fields, "PayeeEntityRef", payee)
         put(fields, "RefNumber", payload.get("reference"))
         fields.append(("TxnDate", date_text(payload["issueDate"])))
         put(fields, "Memo", payload.get("note"))
@@ -204,9 +206,7 @@ class DirectIncomeKind(BaseKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        check_lines(issues, payload, profile, purchase=True, tax_total="taxAmount")
-        check_currency(issues, "currency", payload.get("currency"), profile)
-        _one_allocation(issues, payload)
+        _check_on_the_spot(issues, payload, profile)
         lines = self._lines(payload)
         with_items = [bool(line.get("itemRef")) for line in lines]
         if any(with_items) and not all(with_items):
@@ -235,8 +235,7 @@ class DirectIncomeKind(BaseKind):
             exchange_fields(fields, payload, resolver)
             for line in self._lines(payload):
                 parts: list[Field] = []
-                if customer is not None:
-                    parts.append(("EntityRef", customer))
+                put_ref(parts, "EntityRef", customer)
                 line_account = resolver.ref("accounts", line.get("accountRef"))
                 assert line_account is not None
                 parts.append(("AccountRef", line_account))
@@ -245,8 +244,7 @@ class DirectIncomeKind(BaseKind):
                 parts.append(("Amount", amount_text(amount)))
                 fields.append(("DepositLineAdd", tuple(parts)))
             return tuple(fields)
-        if customer is not None:
-            fields.append(("CustomerRef", customer))
+        put_ref(fields, "CustomerRef", customer)
         fields.append(("TxnDate", date))
         put(fields, "RefNumber", payload.get("reference"))
         put(fields, "Memo", payload.get("note"))

@@ -20,28 +20,18 @@ from qbdsync.push.fields import (
     address_fields,
     address_of,
     address_spec,
-    bool_text,
     check_currency,
     check_one_address_per_type,
     currency_spec,
+    name_and_status,
     put,
+    put_ref,
     reference,
+    status_spec,
     text,
 )
 from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction
 from qbdsync.qbxml.writes import Field
-
-_STATUSES = (("Active", "Active"), ("Archived", "Archived (inactive in QuickBooks)"))
-
-
-def _status_spec(what: str) -> Spec:
-    return text(
-        "status",
-        "Status",
-        f"Archived makes the {what} inactive in QuickBooks",
-        choices=lambda _: _STATUSES,
-        strict=True,
-    )
 
 
 def _check_name(issues: Issues, path: str, value: Any) -> None:
@@ -54,14 +44,53 @@ def _check_name(issues: Issues, path: str, value: Any) -> None:
         )
 
 
+def _contact_specs(
+    name_field: str, label: str, whose: str, qb_kind: str, bill_address: str
+) -> tuple[Spec, ...]:
+    """The fields a customer and a vendor share: its name, whom to contact, the address."""
+    return (
+        text(
+            name_field,
+            label,
+            f"The {whose} name, unique across customers, suppliers, employees and other names",
+            required=True,
+            limit=(qb_kind, "Name"),
+        ),
+        text("contactName", "Contact name", "The person to contact", limit=(qb_kind, "Contact")),
+        text("emailAddress", "Email", "Email address", limit=(qb_kind, "Email")),
+        text("phone", "Phone", "Phone number", limit=(qb_kind, "Phone")),
+        address_spec(bill_address),
+    )
+
+
+def _contact_details(
+    fields: list[Field],
+    payload: Mapping[str, Any],
+    resolver: Resolver,
+    bill_address: str,
+    numbers: tuple[tuple[str, str], ...],
+) -> None:
+    """Appends what follows the name in both a CustomerAdd and a VendorAdd, in qbXML's order:
+    the addresses, phone, email, contact, the kind's numbers (qbXML name, Codat field) in the
+    order given, and the currency."""
+    for codat, qb in (("Billing", bill_address), ("Delivery", "ShipAddress")):
+        address = address_of(payload, codat)
+        if address is not None and (parts := address_fields(address)):
+            fields.append((qb, parts))
+    put(fields, "Phone", payload.get("phone"))
+    put(fields, "Email", payload.get("emailAddress"))
+    put(fields, "Contact", payload.get("contactName"))
+    for qb, codat in numbers:
+        put(fields, qb, payload.get(codat))
+    currency = resolver.currency(payload.get("defaultCurrency"))
+    put_ref(fields, "CurrencyRef", currency)
+
+
 def _contact_fields(
     payload: Mapping[str, Any], kind: str, name_field: str, resolver: Resolver
 ) -> list[Field]:
     fields: list[Field] = []
-    put(fields, "Name", payload.get(name_field))
-    status = payload.get("status")
-    if status in ("Active", "Archived"):
-        fields.append(("IsActive", bool_text(status == "Active")))
+    name_and_status(fields, payload.get(name_field), payload.get("status"))
     return fields
 
 
@@ -71,17 +100,7 @@ class CustomerKind(BaseKind):
     description: ClassVar[str] = "A QuickBooks customer (or, with a parent, a job)"
     qb_kind: ClassVar[str] = "Customer"
     specs: ClassVar[tuple[Spec, ...]] = (
-        text(
-            "customerName",
-            "Customer name",
-            "The customer's name, unique across customers, suppliers, employees and other names",
-            required=True,
-            limit=("Customer", "Name"),
-        ),
-        text("contactName", "Contact name", "The person to contact", limit=("Customer", "Contact")),
-        text("emailAddress", "Email", "Email address", limit=("Customer", "Email")),
-        text("phone", "Phone", "Phone number", limit=("Customer", "Phone")),
-        address_spec("BillAddress"),
+        *_contact_specs("customerName", "Customer name", "customer's", "Customer", "BillAddress"),
         text(
             "taxNumber",
             "Resale number",
@@ -95,7 +114,7 @@ class CustomerKind(BaseKind):
             limit=("Customer", "AccountNumber"),
         ),
         currency_spec("defaultCurrency"),
-        _status_spec("customer"),
+        status_spec("Archived makes the customer inactive in QuickBooks"),
         reference(
             "parentCustomerRef",
             "Parent customer",
@@ -121,20 +140,14 @@ class CustomerKind(BaseKind):
     ) -> tuple[Field, ...]:
         fields = _contact_fields(payload, kind, "customerName", resolver)
         parent = resolver.ref("customers", payload.get("parentCustomerRef"))
-        if parent is not None:
-            fields.append(("ParentRef", parent))
-        for codat, qb in (("Billing", "BillAddress"), ("Delivery", "ShipAddress")):
-            address = address_of(payload, codat)
-            if address is not None and (parts := address_fields(address)):
-                fields.append((qb, parts))
-        put(fields, "Phone", payload.get("phone"))
-        put(fields, "Email", payload.get("emailAddress"))
-        put(fields, "Contact", payload.get("contactName"))
-        put(fields, "ResaleNumber", payload.get("taxNumber"))
-        put(fields, "AccountNumber", payload.get("registrationNumber"))
-        currency = resolver.currency(payload.get("defaultCurrency"))
-        if currency is not None:
-            fields.append(("CurrencyRef", currency))
+        put_ref(fields, "ParentRef", parent)
+        _contact_details(
+            fields,
+            payload,
+            resolver,
+            "BillAddress",
+            (("ResaleNumber", "taxNumber"), ("AccountNumber", "registrationNumber")),
+        )
         return tuple(fields)
 
 
@@ -144,17 +157,7 @@ class SupplierKind(BaseKind):
     description: ClassVar[str] = "A QuickBooks vendor"
     qb_kind: ClassVar[str] = "Vendor"
     specs: ClassVar[tuple[Spec, ...]] = (
-        text(
-            "supplierName",
-            "Supplier name",
-            "The vendor's name, unique across customers, suppliers, employees and other names",
-            required=True,
-            limit=("Vendor", "Name"),
-        ),
-        text("contactName", "Contact name", "The person to contact", limit=("Vendor", "Contact")),
-        text("emailAddress", "Email", "Email address", limit=("Vendor", "Email")),
-        text("phone", "Phone", "Phone number", limit=("Vendor", "Phone")),
-        address_spec("VendorAddress"),
+        *_contact_specs("supplierName", "Supplier name", "vendor's", "Vendor", "VendorAddress"),
         text(
             "taxNumber",
             "Tax id",
@@ -168,7 +171,7 @@ class SupplierKind(BaseKind):
             limit=("Vendor", "AccountNumber"),
         ),
         currency_spec("defaultCurrency"),
-        _status_spec("vendor"),
+        status_spec("Archived makes the vendor inactive in QuickBooks"),
     )
 
     def check_more(
@@ -194,16 +197,11 @@ class SupplierKind(BaseKind):
         self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
     ) -> tuple[Field, ...]:
         fields = _contact_fields(payload, kind, "supplierName", resolver)
-        for codat, qb in (("Billing", "VendorAddress"), ("Delivery", "ShipAddress")):
-            address = address_of(payload, codat)
-            if address is not None and (parts := address_fields(address)):
-                fields.append((qb, parts))
-        put(fields, "Phone", payload.get("phone"))
-        put(fields, "Email", payload.get("emailAddress"))
-        put(fields, "Contact", payload.get("contactName"))
-        put(fields, "AccountNumber", payload.get("registrationNumber"))
-        put(fields, "VendorTaxIdent", payload.get("taxNumber"))
-        currency = resolver.currency(payload.get("defaultCurrency"))
-        if currency is not None:
-            fields.append(("CurrencyRef", currency))
+        _contact_details(
+            fields,
+            payload,
+            resolver,
+            "VendorAddress",
+            (("AccountNumber", "registrationNumber"), ("VendorTaxIdent", "taxNumber")),
+        )
         return tuple(fields)

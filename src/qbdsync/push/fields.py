@@ -669,8 +669,29 @@ def put(fields: list[Field], name: str, value: Any) -> None:
         fields.append((name, value))
 
 
+def put_ref(fields: list[Field], name: str, value: tuple[Field, ...] | None) -> None:
+    """Append an aggregate (a resolved reference, a currency) when there is one."""
+    if value is not None:
+        fields.append((name, value))
+
+
 def bool_text(value: bool) -> str:
     return "true" if value else "false"
+
+
+# A list record's Codat status; Archived is QuickBooks' IsActive false.
+STATUSES = (("Active", "Active"), ("Archived", "Archived (inactive in QuickBooks)"))
+
+
+def status_spec(description: str, name: str = "status") -> Spec:
+    return text(name, "Status", description, choices=lambda _: STATUSES, strict=True)
+
+
+def name_and_status(fields: list[Field], name: Any, status: Any) -> None:
+    """A list record's Name and IsActive, the first fields of its Add and its Mod."""
+    put(fields, "Name", name)
+    if status in ("Active", "Archived"):
+        fields.append(("IsActive", bool_text(status == "Active")))
 
 
 def address_fields(address: Mapping[str, Any]) -> tuple[Field, ...]:

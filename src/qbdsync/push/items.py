@@ -17,12 +17,14 @@ from qbdsync.push.fields import (
     Issues,
     Resolver,
     Spec,
-    bool_text,
     decimal_value,
     exact_text,
+    name_and_status,
     obj,
     put,
+    put_ref,
     reference,
+    status_spec,
     tax_ref_spec,
     text,
 )
@@ -30,7 +32,6 @@ from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Referenced
 from qbdsync.qbxml.writes import Field
 
 _TYPES = (("Service", "ItemService"), ("NonInventory", "ItemNonInventory"))
-_STATUSES = (("Active", "Active"), ("Archived", "Archived (inactive in QuickBooks)"))
 
 
 def _side(name: str, display: str, what: str) -> Spec:
@@ -67,13 +68,7 @@ class ItemKind(BaseKind):
             choices=lambda _: _TYPES,
             strict=True,
         ),
-        text(
-            "itemStatus",
-            "Status",
-            "Archived makes the item inactive",
-            choices=lambda _: _STATUSES,
-            strict=True,
-        ),
+        status_spec("Archived makes the item inactive", "itemStatus"),
         Spec("isInvoiceItem", "Boolean", "Sold", "Whether the item is sold"),
         _side("invoiceItem", "Invoice item", "sold"),
         Spec("isBillItem", "Boolean", "Bought", "Whether the item is bought"),
@@ -128,14 +123,10 @@ class ItemKind(BaseKind):
         self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
     ) -> tuple[Field, ...]:
         fields: list[Field] = []
-        put(fields, "Name", payload.get("name"))
-        status = payload.get("itemStatus")
-        if status in ("Active", "Archived"):
-            fields.append(("IsActive", bool_text(status == "Active")))
+        name_and_status(fields, payload.get("name"), payload.get("itemStatus"))
         sold, bought = self._sides(payload)
         code = resolver.ref("taxRates", (sold or {}).get("taxRateRef"))
-        if code is not None:
-            fields.append(("SalesTaxCodeRef", code))
+        put_ref(fields, "SalesTaxCodeRef", code)
         if sold is not None and bought is not None:
             both: list[Field] = []
             put(both, "SalesDesc", sold.get("description"))
@@ -148,8 +139,7 @@ class ItemKind(BaseKind):
             if decimal_value(bought.get("unitPrice")) is not None:
                 both.append(("PurchaseCost", exact_text(bought["unitPrice"])))
             purchase_code = resolver.ref("taxRates", bought.get("taxRateRef"))
-            if purchase_code is not None:
-                both.append(("PurchaseTaxCodeRef", purchase_code))
+            put_ref(both, "PurchaseTaxCodeRef", purchase_code)
             expense = resolver.ref("accounts", bought.get("accountRef"))
             assert expense is not None
             both.append(("ExpenseAccountRef", expense))

@@ -26,6 +26,7 @@ from qbdsync.push.fields import (
     money,
     obj,
     put,
+    put_ref,
     ref_id,
     reference,
     text,
@@ -170,7 +171,6 @@ class JournalEntryKind(BaseKind):
             parts.append(("Amount", amount_text(abs(value))))
             put(parts, "Memo", line.get("description") or memo)
             entity = contact_field(line.get("contactRef"), resolver, "customers")
-            if entity is not None:
-                parts.append(("EntityRef", entity))
+            put_ref(parts, "EntityRef", entity)
             fields.append(("JournalDebitLine" if value > 0 else "JournalCreditLine", tuple(parts)))
         return tuple(fields)

@@ -28,6 +28,7 @@ from qbdsync.push.fields import (
     exact_text,
     money,
     put,
+    put_ref,
     quantity,
     ref_id,
     reference,
@@ -207,16 +208,14 @@ def sales_line_fields(
     """InvoiceLineAdd/CreditMemoLineAdd/SalesReceiptLineAdd/PurchaseOrderLineAdd children."""
     fields: list[Field] = []
     item = resolver.ref("items", line.get("itemRef"))
-    if item is not None:
-        fields.append(("ItemRef", item))
+    put_ref(fields, "ItemRef", item)
     put(fields, "Desc", line.get("description"))
     fields.extend(_amount_fields(line, "Rate"))
     tax = decimal_value(line.get("taxAmount"))
     if tax and profile.country != "US":
         fields.append(("TaxAmount", amount_text(tax)))
     code = resolver.ref("taxRates", line.get("taxRateRef"))
-    if code is not None:
-        fields.append(("SalesTaxCodeRef", code))
+    put_ref(fields, "SalesTaxCodeRef", code)
     return tuple(fields)
 
 
@@ -237,8 +236,7 @@ def purchase_line(line: Mapping[str, Any], profile: CompanyProfile, resolver: Re
         if tax and profile.country != "US":
             fields.append(("TaxAmount", amount_text(tax)))
         put(fields, "Memo", line.get("description"))
-        if code is not None:
-            fields.append(("SalesTaxCodeRef", code))
+        put_ref(fields, "SalesTaxCodeRef", code)
         return ("ExpenseLineAdd", tuple(fields))
     item = resolver.ref("items", line.get("itemRef"))
     assert item is not None
@@ -247,8 +245,7 @@ def purchase_line(line: Mapping[str, Any], profile: CompanyProfile, resolver: Re
     fields.extend(_amount_fields(line, "Cost"))
     if tax and profile.country != "US":
         fields.append(("TaxAmount", amount_text(tax)))
-    if code is not None:
-        fields.append(("SalesTaxCodeRef", code))
+    put_ref(fields, "SalesTaxCodeRef", code)
     return ("ItemLineAdd", tuple(fields))
 
 
@@ -278,6 +275,18 @@ def account_kind(lookup: Lookup, value: Any) -> str | None:
         return None
     kind = found.raw.get("AccountType")
     return kind if isinstance(kind, str) else None
+
+
+def check_bank_or_card(issues: Issues, lookup: Lookup, value: Any, path: str, paid: str) -> None:
+    """A payment leaves a Bank account (a check) or a CreditCard account (a charge) and no
+    other; ``paid`` starts the message ("Bills are", "A direct cost is")."""
+    kind = account_kind(lookup, value)
+    if kind is not None and kind not in ("Bank", "CreditCard"):
+        issues.add(
+            path,
+            f"{paid} paid from a Bank or CreditCard account, not a {kind} account.",
+            "AccountType",
+        )
 
 
 def need_positive(issues: Issues, path: str, value: Any) -> None:

@@ -27,9 +27,10 @@ from qbdsync.push.fields import (
     reference,
     text,
 )
-from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Reference, Referenced
+from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Referenced
 from qbdsync.push.lines import (
     account_kind,
+    check_bank_or_card,
     check_lines,
     purchase_lines,
     purchase_lines_spec,
@@ -37,10 +38,8 @@ from qbdsync.push.lines import (
     sales_lines_spec,
 )
 from qbdsync.push.sales import (
-    applied,
-    check_payment_lines,
+    PaymentBase,
     exchange_fields,
-    linked,
     payment_lines_spec,
 )
 from qbdsync.qbxml.writes import Field
@@ -133,7 +132,10 @@ class BillCreditNoteKind(_PurchaseDocument):
 _BILL_LINKS = (("Bill", "A bill the line pays"),)
 
 
-class BillPaymentKind(BaseKind):
+class BillPaymentKind(PaymentBase):
+    link_type: ClassVar[str] = "Bill"
+    paid_type: ClassVar[str] = "bills"
+    require_link: ClassVar[bool] = True
     data_type: ClassVar[str] = "billPayments"
     display: ClassVar[str] = "Bill payment"
     description: ClassVar[str] = (
@@ -158,13 +160,6 @@ class BillPaymentKind(BaseKind):
         payment_lines_spec("bills", _BILL_LINKS),
     )
 
-    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
-        return [
-            Reference(path, "bills", record_id)
-            for path, _, kind, record_id in linked(payload)
-            if kind == "Bill"
-        ]
-
     def check_more(
         self,
         issues: Issues,
@@ -173,15 +168,8 @@ class BillPaymentKind(BaseKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        check_payment_lines(issues, payload, lookup, "bills", "Bill", require_link=True)
-        check_currency(issues, "currency", payload.get("currency"), profile)
-        kind = account_kind(lookup, payload.get("accountRef"))
-        if kind is not None and kind not in ("Bank", "CreditCard"):
-            issues.add(
-                "accountRef.id",
-                f"Bills are paid from a Bank or CreditCard account, not a {kind} account.",
-                "AccountType",
-            )
+        super().check_more(issues, action, payload, profile, lookup)
+        check_bank_or_card(issues, lookup, payload.get("accountRef"), "accountRef.id", "Bills are")
 
     def add_kind(self, payload: Mapping[str, Any], resolver: Resolver) -> str:
         kind = account_kind(resolver.lookup, payload.get("accountRef"))
@@ -203,7 +191,7 @@ class BillPaymentKind(BaseKind):
             fields.append(("IsToBePrinted", "false"))
         put(fields, "Memo", payload.get("note"))
         exchange_fields(fields, payload, resolver)
-        fields.extend(applied(payload, "Bill", resolver, "bills"))
+        fields.extend(self.applied(payload, resolver))
         return tuple(fields)
 
     def to_mod(self, kind: str, fields: Sequence[Field], target: Referenced) -> tuple[Field, ...]:

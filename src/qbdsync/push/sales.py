@@ -29,6 +29,7 @@ from qbdsync.push.fields import (
     exact_text,
     money,
     put,
+    put_ref,
     reference,
     text,
 )
@@ -231,7 +232,47 @@ def applied(
     return fields
 
 
-class PaymentKind(BaseKind):
+class PaymentBase(BaseKind):
+    """A payment that settles records of one type through its lines' links: a customer's
+    payment of invoices, a payment of bills."""
+
+    link_type: ClassVar[str]  # the link type Codat names ("Invoice")
+    paid_type: ClassVar[str]  # the data type of the records paid ("invoices")
+    require_link: ClassVar[bool]  # a payment that pays nothing is refused
+
+    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
+        return [
+            Reference(path, self.paid_type, record_id)
+            for path, _, kind, record_id in linked(payload)
+            if kind == self.link_type
+        ]
+
+    def check_more(
+        self,
+        issues: Issues,
+        action: PushAction,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> None:
+        check_payment_lines(
+            issues,
+            payload,
+            lookup,
+            self.paid_type,
+            self.link_type,
+            require_link=self.require_link,
+        )
+        check_currency(issues, "currency", payload.get("currency"), profile)
+
+    def applied(self, payload: Mapping[str, Any], resolver: Resolver) -> list[Field]:
+        return applied(payload, self.link_type, resolver, self.paid_type)
+
+
+class PaymentKind(PaymentBase):
+    link_type: ClassVar[str] = "Invoice"
+    paid_type: ClassVar[str] = "invoices"
+    require_link: ClassVar[bool] = False
     data_type: ClassVar[str] = "payments"
     display: ClassVar[str] = "Payment"
     description: ClassVar[str] = "A payment received from a customer (ReceivePayment)"
@@ -249,24 +290,6 @@ class PaymentKind(BaseKind):
         payment_lines_spec("invoices", _LINK_TYPES),
     )
 
-    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
-        return [
-            Reference(path, "invoices", record_id)
-            for path, _, kind, record_id in linked(payload)
-            if kind == "Invoice"
-        ]
-
-    def check_more(
-        self,
-        issues: Issues,
-        action: PushAction,
-        payload: Mapping[str, Any],
-        profile: CompanyProfile,
-        lookup: Lookup,
-    ) -> None:
-        check_payment_lines(issues, payload, lookup, "invoices", "Invoice", require_link=False)
-        check_currency(issues, "currency", payload.get("currency"), profile)
-
     def add_fields(
         self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
     ) -> tuple[Field, ...]:
@@ -279,13 +302,11 @@ class PaymentKind(BaseKind):
         fields.append(("TotalAmount", amount_text(payload["totalAmount"])))
         exchange_fields(fields, payload, resolver)
         method = resolver.ref("paymentMethods", payload.get("paymentMethodRef"))
-        if method is not None:
-            fields.append(("PaymentMethodRef", method))
+        put_ref(fields, "PaymentMethodRef", method)
         put(fields, "Memo", payload.get("note"))
         account = resolver.ref("accounts", payload.get("accountRef"))
-        if account is not None:
-            fields.append(("DepositToAccountRef", account))
-        paid = applied(payload, "Invoice", resolver, "invoices")
+        put_ref(fields, "DepositToAccountRef", account)
+        paid = self.applied(payload, resolver)
         # Without links the payment stays unapplied (a credit for the customer).
         fields.extend(paid or [("IsAutoApply", "false")])
         return tuple(fields)

@@ -28,7 +28,7 @@ from sqlalchemy import Connection, Engine
 from qbdsync.errors import InvalidXML, RecordTooLarge, SessionNotStarted, UnreadableState
 from qbdsync.qbxml.hostinfo import host_query_request
 from qbdsync.qbxml.status import Recovery, describe_hresult
-from qbdsync.session import asking, finishing, liveness, responses, starting, stored
+from qbdsync.session import asking, finishing, liveness, responses, starting, stored, writing
 from qbdsync.session.context import CLOSED_EARLY, Clock, Context, Env
 from qbdsync.session.outcomes import Ended, Finished, Response, Send, Step, Taken, Wait
 from qbdsync.session.processor import OpenedCompany
@@ -148,12 +148,45 @@ class SessionCore:
             )
             if stop is not None or context is None:
                 return finishing.end_early(conn, session, stop or CLOSED_EARLY, now)
+            pending = session.pending_request
+            if session.request_sent and pending is not None and writing.is_write_set(pending):
+                return self._repeated_write(conn, session, now)
             if session.pending_request is not None:
                 # Prepared when the last response was taken; or handed out already and asked
                 # for again before its answer came (a retry): the same request again.
                 session_store.mark_sent(conn, key, now)
                 return Send(session.pending_request, repeated=session.request_sent)
             return self._unprepared(conn, session, context, now)
+
+    def _repeated_write(
+        self, conn: Connection, session: session_store.SessionRow, now: datetime
+    ) -> Step:
+        """A push's write handed out and asked for again before its answer came: QuickBooks
+        may have run it, so the driver gets a query for its stored result instead."""
+        pending = session.pending_request or ""
+        found = session_store.get_session_and_state(conn, session.ticket)
+        state = found[1] if found is not None else None
+        if state is None:
+            return finishing.end_early(conn, session, CLOSED_EARLY, now)
+        try:
+            saved = stored.load(state)
+        except UnreadableState as exc:
+            return finishing.end_unreadable(conn, session, exc, now)
+        request = None
+        if isinstance(saved, SyncEngine):
+            request = writing.recover_repeated(saved)
+        if request is None or not isinstance(saved, SyncEngine):
+            session_store.mark_sent(conn, session.ticket, now)
+            return Send(pending, repeated=True)
+        session_store.save_session(
+            conn,
+            session.ticket,
+            now,
+            state=saved.state.to_json(),
+            pending_request=request,
+            request_sent=True,
+        )
+        return Send(request, repeated=True)
 
     def _unprepared(
         self,

@@ -143,7 +143,9 @@ def next_request(
     version = engine.state.qbxml_version
     connection_id = context.connection.id
     while True:
-        push = _next_due(conn, connection_id, phase, now)
+        push = (
+            None if _over_budget(engine, phase, now) else _next_due(conn, connection_id, phase, now)
+        )
         if push is None:
             phase.step, phase.push_key, phase.message_set_id = "done", None, None
             _save(engine, phase)
@@ -157,6 +159,14 @@ def next_request(
         request = send(conn, engine, phase, push, now)
         if request is not None:
             return request
+
+
+def _over_budget(engine: SyncEngine, phase: WritePhase, now: datetime) -> bool:
+    """The session's time budget is spent and this session has settled a push already: the
+    rest wait for the next session, so many pending pushes never make one endless session
+    (QuickBooks stays locked while it lasts, and the reads wait behind the writes)."""
+    deadline = engine.state.deadline
+    return phase.settled > 0 and deadline is not None and now.timestamp() >= deadline
 
 
 def _next_due(
@@ -267,6 +277,24 @@ def _cannot_send(push: PushRow) -> str:
     return f"qbdsync cannot send a {push.action} of {push.data_type} to this company file."
 
 
+def is_write_set(request: str) -> bool:
+    """Is `request` a push's write (a set with only a newMessageSetID)? A recovery query
+    carries both ids and a clear only the old one: those may be handed out twice."""
+    return 'newMessageSetID="' in request and 'oldMessageSetID="' not in request
+
+
+def recover_repeated(engine: SyncEngine) -> str | None:
+    """The write in flight was asked for again: QuickBooks may already have run the copy
+    handed out (its answer never came back), and a second copy would run it twice. Ask for
+    the stored result of its message set instead; None when no write is in flight."""
+    phase = phase_of(engine)
+    if phase.step != "write" or phase.message_set_id is None:
+        return None
+    phase.step = "recover"
+    _save(engine, phase)
+    return build_recovery_query(engine.state.qbxml_version, phase.message_set_id)
+
+
 # -- taking the answer ------------------------------------------------------------------------
 
 
@@ -329,6 +357,14 @@ def take(
     if answer.text_chars == 0:
         return Lost(response.hresult or "0x80040402", response.message)
     step = phase.step
+    if push is not None and not _answers_in_flight(phase, push, answer):
+        # The answer to another request (an earlier one posted again late): settling a push
+        # from it would be wrong, so it is treated as lost and the next session recovers.
+        return Lost(
+            "0x80040400",
+            "QuickBooks' answer did not belong to the request qbdsync had sent; the session "
+            "stopped so the next one asks QuickBooks what became of the write.",
+        )
     if push is None or (not push.pending and step != "clear"):
         # Settled meanwhile (another process recovered it): nothing more for this push.
         return _go_on(engine, phase)
@@ -365,6 +401,17 @@ def take(
     if step == "reread":
         return _take_reread(conn, engine, phase, push, answer, now)
     return _go_on(engine, phase)
+
+
+def _answers_in_flight(phase: WritePhase, push: PushRow, answer: Answer) -> bool:
+    """Does the answer belong to the request in flight? Its message set id (where QuickBooks
+    echoes one) and its requestIDs must be the ones that request carried."""
+    said_set = answer.message_set.message_set_id if answer.message_set is not None else None
+    in_sets = phase.step in ("write", "recover", "clear")
+    if in_sets and said_set is not None and said_set != (phase.message_set_id or said_set):
+        return False
+    expected = _query_id(push) if phase.step in ("search", "reread") else str(push.seq)
+    return all(s.request_id in (None, expected) for s in answer.statuses)
 
 
 def _go_on(engine: SyncEngine, phase: WritePhase) -> str | None:
@@ -549,9 +596,16 @@ def _written(conn: Connection, engine: SyncEngine, push: PushRow) -> WriteReques
     return None if isinstance(built, PushOutcome) else built
 
 
-def _query(version: str, name: str, filters: tuple[tuple[str, Any], ...]) -> str | None:
+def _query_id(push: PushRow) -> str:
+    """The requestID of the queries made for `push` (its write's is its seq)."""
+    return f"q{push.seq}"
+
+
+def _query(
+    version: str, push: PushRow, name: str, filters: tuple[tuple[str, Any], ...]
+) -> str | None:
     try:
-        return build_request(version, QueryRequest(f"{name}QueryRq", "w", filters))
+        return build_request(version, QueryRequest(f"{name}QueryRq", _query_id(push), filters))
     except (RequestBug, KeyError):
         return None
 
@@ -580,16 +634,16 @@ def _search(engine: SyncEngine, push: PushRow, conn: Connection) -> str | None:
             if not isinstance(parent_name, str):
                 return None
             name = f"{parent_name}:{name}"
-        return _query(version, request.kind, (("FullName", name),))
+        return _query(version, push, request.kind, (("FullName", name),))
     ref_number = _field(request.fields, "RefNumber")
     lines = (("IncludeLineItems", "true"),)
     if isinstance(ref_number, str):
-        return _query(version, request.kind, (("RefNumber", ref_number), *lines))
+        return _query(version, push, request.kind, (("RefNumber", ref_number), *lines))
     txn_date = _field(request.fields, "TxnDate")
     if isinstance(txn_date, str):
         dates = (("FromTxnDate", txn_date), ("ToTxnDate", txn_date))
-        return _query(version, request.kind, (("TxnDateRangeFilter", dates), *lines))
-    return _query(version, request.kind, lines)
+        return _query(version, push, request.kind, (("TxnDateRangeFilter", dates), *lines))
+    return _query(version, push, request.kind, lines)
 
 
 def _match(push: PushRow, records: list[Record]) -> Record | None:
@@ -612,9 +666,10 @@ def _reread(engine: SyncEngine, push: PushRow, conn: Connection) -> str | None:
         return None
     version = engine.state.qbxml_version
     if request.kind in LIST_KINDS:
-        return _query(version, request.kind, (("ListID", request.object_id),))
+        return _query(version, push, request.kind, (("ListID", request.object_id),))
     return _query(
         version,
+        push,
         request.kind,
         (("TxnID", request.object_id), ("IncludeLineItems", "true")),
     )

@@ -121,27 +121,36 @@ def test_bill_credit_note_round_trips(
     assert data["billCreditNoteNumber"] == "VC-1" and data["totalAmount"] == 1201.0
 
 
+def _pay_a_bill(
+    quickbooks: SimulatedQuickBooks,
+    lookup: CompanyLookup,
+    profile: CompanyProfile,
+    account_type: str,
+    amount: int,
+    ret_type: str,
+    **extra: Any,
+) -> tuple[Outcome, Outcome]:
+    """Creates a bill, then pays `amount` of it from an account of `account_type`."""
+    bill = create_bill(quickbooks, lookup, profile)
+    payload = {
+        "supplierRef": bill_payload(lookup)["supplierRef"],
+        "accountRef": {"id": account(lookup, account_type).record_id},
+        "totalAmount": amount,
+        "date": "2024-04-10",
+        "lines": [{"amount": amount, "links": [{"type": "Bill", "id": bill.primary.record_id}]}],
+        **extra,
+    }
+    outcome = send(
+        BILL_PAYMENTS, PushAction.CREATE, payload, quickbooks, lookup, profile, ret_type=ret_type
+    )
+    return bill, outcome
+
+
 def test_bill_payment_by_check_pays_the_bill(
     quickbooks: SimulatedQuickBooks, lookup: CompanyLookup, profile: CompanyProfile
 ) -> None:
-    bill = create_bill(quickbooks, lookup, profile)
-    bank = account(lookup, "Bank")
-    payload = {
-        "supplierRef": bill_payload(lookup)["supplierRef"],
-        "accountRef": {"id": bank.record_id},
-        "totalAmount": 201,
-        "date": "2024-04-10",
-        "reference": "1042",
-        "lines": [{"amount": 201, "links": [{"type": "Bill", "id": bill.primary.record_id}]}],
-    }
-    outcome = send(
-        BILL_PAYMENTS,
-        PushAction.CREATE,
-        payload,
-        quickbooks,
-        lookup,
-        profile,
-        ret_type="BillPaymentCheckRet",
+    bill, outcome = _pay_a_bill(
+        quickbooks, lookup, profile, "Bank", 201, "BillPaymentCheckRet", reference="1042"
     )
     assert outcome.after == outcome.before + 1
     (payment,) = rows_of(outcome, "billPayments")
@@ -155,23 +164,8 @@ def test_bill_payment_by_check_pays_the_bill(
 def test_bill_payment_by_credit_card(
     quickbooks: SimulatedQuickBooks, lookup: CompanyLookup, profile: CompanyProfile
 ) -> None:
-    bill = create_bill(quickbooks, lookup, profile)
-    card = account(lookup, "CreditCard")
-    payload = {
-        "supplierRef": bill_payload(lookup)["supplierRef"],
-        "accountRef": {"id": card.record_id},
-        "totalAmount": 1201,
-        "date": "2024-04-10",
-        "lines": [{"amount": 1201, "links": [{"type": "Bill", "id": bill.primary.record_id}]}],
-    }
-    outcome = send(
-        BILL_PAYMENTS,
-        PushAction.CREATE,
-        payload,
-        quickbooks,
-        lookup,
-        profile,
-        ret_type="BillPaymentCreditCardRet",
+    _, outcome = _pay_a_bill(
+        quickbooks, lookup, profile, "CreditCard", 1201, "BillPaymentCreditCardRet"
     )
     assert outcome.after == outcome.before + 1
     assert outcome.record.ret_name == "BillPaymentCreditCardRet"

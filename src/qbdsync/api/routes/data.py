@@ -12,7 +12,7 @@ from sqlalchemy import and_
 from qbdsync.api.auth import CallerDep
 from qbdsync.api.deps import company_of, connection_of, engine_of
 from qbdsync.api.errors import ApiError
-from qbdsync.api.paging import check_page, envelope
+from qbdsync.api.paging import PageQ, PageSizeQ, check_page, envelope
 from qbdsync.api.query import RECORD_SHAPES, compile_order, compile_query
 from qbdsync.api.schemas import page_schema, record_schema
 from qbdsync.errors import NotFound
@@ -30,8 +30,6 @@ CONNECTION_TYPES = COMPANY_TYPES
 # The types Codat lists per bank account of a connection (bankTransactions).
 BANK_ACCOUNT_TYPES = tuple(t for t, served in SERVED.items() if served.scope == "bankAccount")
 
-PageQ = Annotated[int, Query(description="Page number, from 1.")]
-PageSizeQ = Annotated[int, Query(alias="pageSize", description="Results per page (max 5000).")]
 QueryQ = Annotated[
     str | None, Query(description="Codat query language, e.g. amountDue>0&&status=Submitted")
 ]

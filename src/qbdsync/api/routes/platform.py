@@ -27,7 +27,7 @@ from qbdsync.api.models import (
     Integrations,
     UpdateConnectionStatus,
 )
-from qbdsync.api.paging import check_page, page_of_views
+from qbdsync.api.paging import PageQ, PageSizeQ, check_page, page_of_views
 from qbdsync.api.query import shape_of_model
 from qbdsync.api.shapes import INTEGRATION_ID, PLATFORM_KEY, PLATFORM_NAME, company_view
 from qbdsync.api.shapes import connection_view as _connection_view
@@ -42,8 +42,6 @@ _COMPANY_FIELDS = shape_of_model(CompanyModel)
 _CONNECTION_FIELDS = shape_of_model(ConnectionModel)
 _INTEGRATION_FIELDS = shape_of_model(Integration)
 
-PageQ = Annotated[int, Query(description="Page number, from 1.")]
-PageSizeQ = Annotated[int, Query(alias="pageSize", description="Results per page (max 5000).")]
 QueryQ = Annotated[str | None, Query(description="Codat query language, e.g. name~Acme.")]
 OrderQ = Annotated[str | None, Query(alias="orderBy", description="e.g. -created")]
 

@@ -13,12 +13,13 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Query, Request, Response
+from sqlalchemy import Connection
 
 from qbdsync import outbox
 from qbdsync.api.auth import Caller, CallerDep
 from qbdsync.api.deps import company_of, connection_of, engine_of, now, push_kinds_of
 from qbdsync.api.errors import ApiError
-from qbdsync.api.paging import check_page, page_of_views
+from qbdsync.api.paging import PageQ, PageSizeQ, check_page, page_of_views
 from qbdsync.api.query import shape_of_model
 from qbdsync.api.schemas.push import PushOperation, PushOperations, PushOperationWithData
 from qbdsync.api.schemas.push import PushOption as PushOptionSchema
@@ -247,12 +248,17 @@ def create_bank_transactions(
 # -- reading push operations -----------------------------------------------------------------
 
 
+def _before_a_read(conn: Connection, caller: Caller, company_id: str) -> None:
+    """The company must be the caller's; then the pushes whose time is up are timed out, so a
+    read never shows Pending for a push that can no longer be sent."""
+    company_of(conn, caller, company_id)
+    outbox.expire_due(conn, now(), company_id=company_id)
+
+
 def _company_pushes(request: Request, caller: Caller, company_id: str) -> list[PushRow]:
-    """The company's pushes, newest first, after timing out those whose time is up (so a read
-    never shows Pending for a push that can no longer be sent)."""
+    """The company's pushes, newest first."""
     with engine_of(request).begin() as conn:
-        company_of(conn, caller, company_id)
-        outbox.expire_due(conn, now(), company_id=company_id)
+        _before_a_read(conn, caller, company_id)
         return push_store.list_for_company(conn, company_id)
 
 
@@ -265,8 +271,8 @@ def list_pushes(
     request: Request,
     caller: CallerDep,
     companyId: str,
-    page: int = 1,
-    page_size: Annotated[int, Query(alias="pageSize")] = 100,
+    page: PageQ = 1,
+    page_size: PageSizeQ = 100,
     query: str | None = None,
     order_by: Annotated[str | None, Query(alias="orderBy")] = None,
 ) -> dict[str, Any]:
@@ -291,8 +297,7 @@ def list_pushes(
 )
 def one(request: Request, caller: CallerDep, companyId: str, pushOperationKey: str) -> Any:
     with engine_of(request).begin() as conn:
-        company_of(conn, caller, companyId)
-        outbox.expire_due(conn, now(), company_id=companyId)
+        _before_a_read(conn, caller, companyId)
         row = push_store.get_push(conn, pushOperationKey)
     if row is None or row.company_id != companyId:
         raise NotFound(f"no push operation with key {pushOperationKey}")

@@ -10,7 +10,7 @@ from qbdsync.api.auth import CallerDep
 from qbdsync.api.deps import company_of, connection_of, engine_of
 from qbdsync.api.errors import ApiError
 from qbdsync.api.models import DataStatus, PullOperation, PullOperations
-from qbdsync.api.paging import check_page, page_of_views
+from qbdsync.api.paging import PageQ, PageSizeQ, check_page, page_of_views
 from qbdsync.api.query import shape_of_model
 from qbdsync.errors import NotFound
 from qbdsync.lifecycle import queue_sync
@@ -115,8 +115,8 @@ def history(
     request: Request,
     caller: CallerDep,
     companyId: str,
-    page: int = 1,
-    page_size: Annotated[int, Query(alias="pageSize")] = 100,
+    page: PageQ = 1,
+    page_size: PageSizeQ = 100,
     query: str | None = None,
     order_by: Annotated[str | None, Query(alias="orderBy")] = None,
 ) -> dict[str, Any]:

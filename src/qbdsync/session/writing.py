@@ -15,6 +15,10 @@ per application and company file — by asking for its stored result (``oldMessa
   EditSequence and a Delete already done for the missing record, so neither applies twice.
 * 9004: the id was refused, nothing ran: the push fails (our bug, said so).
 
+A push QuickBooks refuses because a record is locked (open in a window, edited by another user)
+never ran: it is released and sent afresh by the next session, counted as a lock retry rather
+than a send, and fails after ``max_push_lock_sessions`` sessions naming the record to close.
+
 QuickBooks' error statuses become messages a person can act on (`failure_outcome`); a stale
 EditSequence (3200) re-reads the record and, with ``forceUpdate``, applies the change once more.
 
@@ -369,11 +373,11 @@ def take(
         # Settled meanwhile (another process recovered it): nothing more for this push.
         return _go_on(engine, phase)
     if step == "write":
-        return _take_write(conn, engine, phase, push, answer, now)
+        return _take_write(conn, env, engine, phase, push, answer, now)
     if step == "recover":
         code = answer.message_set.status_code if answer.message_set is not None else None
         if code in (0, None, 9005):
-            follow = _take_write(conn, engine, phase, push, answer, now, recovered=True)
+            follow = _take_write(conn, env, engine, phase, push, answer, now, recovered=True)
             if follow is not None:
                 return follow
             return _clear(engine, phase, version, push.message_set_id, then_search=False)
@@ -439,6 +443,7 @@ def _clear(
 
 def _take_write(
     conn: Connection,
+    env: Env,
     engine: SyncEngine,
     phase: WritePhase,
     push: PushRow,
@@ -471,10 +476,14 @@ def _take_write(
             return request
     action = PushAction(push.action)
     if action is PushAction.DELETE and status.code == 3120 and push.attempts > 1:
+        # (`attempts` counts sends QuickBooks may have run: a send refused as locked is not one.)
         # Sent again after a lost answer: the record is gone because the first one deleted it.
         _settle(conn, phase, push, PushOutcome.success(push.record_id or ""), now)
         return None if recovered else _go_on(engine, phase)
     if recovery is Recovery.RETRY_NEXT_SESSION:
+        if push.lock_retries + 1 >= env.settings.max_push_lock_sessions:
+            _settle(conn, phase, push, _stayed_locked(push, status), now)
+            return None if recovered else _go_on(engine, phase)
         # Not applied (a record locked by another user): sent afresh by the next session.
         push_store.release_sent(conn, push.push_key)
         phase.deferred.append(push.push_key)
@@ -554,6 +563,26 @@ def failure_outcome(push: PushRow, status: ResponseStatus, recovery: Recovery) -
         item, rule = "quickBooks", f"QuickBooksStatus{code}"
         text = f"QuickBooks refused the write (status {code}): {said}"
     return PushOutcome.failure(text, [ValidationIssue(item, text, rule)])
+
+
+def _stayed_locked(push: PushRow, status: ResponseStatus) -> PushOutcome:
+    """The failure of a push QuickBooks refused as locked in every session it was sent in."""
+    sessions = push.lock_retries + 1
+    if push.record_id is not None and PushAction(push.action) is not PushAction.CREATE:
+        record = f"the {push.data_type} record {push.record_id}"
+    else:
+        record = (
+            f"a record this new {push.data_type} record changes (one it refers to, such as its "
+            "customer, supplier, account or the transactions it pays)"
+        )
+    text = (
+        f"QuickBooks refused this {push.action.lower()} in {sessions} sessions in a row because "
+        f"{record} stayed locked: it is open in a window in QuickBooks or being edited by "
+        "another QuickBooks user. Nothing was written. Close the record's window in QuickBooks "
+        f"(on every computer using the company file), then push again. QuickBooks said: "
+        f"{quote_untrusted(status.message)}"
+    )
+    return PushOutcome.failure(text, [ValidationIssue("id", text, "RecordLocked")])
 
 
 # -- finding what QuickBooks cannot tell ------------------------------------------------------

@@ -345,3 +345,62 @@ def test_a_push_that_cannot_be_built_fails_rather_than_breaking_every_session(
     assert done.status == PushStatus.FAILED, done
     assert "could not build" in (done.error_message or ""), done.error_message
     assert _pending_pushes(world) == 0
+
+
+def test_a_record_that_stays_locked_fails_after_the_set_number_of_sessions(synced: World) -> None:
+    """QuickBooks refuses the update as locked (3180, "in use") in every session: it is sent
+    again by the next ones, never counted as a send, and fails after max_push_lock_sessions
+    naming the record to close, so the polls stop being working sessions for it."""
+    world = synced
+    settings = world.settings.model_copy(update={"max_push_lock_sessions": 3})
+    core = SessionCore(world.engine, settings, clock=world.clock)
+    customer_id = _first_customer_id(world)
+    row = queue(
+        world,
+        "customers",
+        {"customerName": "Renamed While Locked"},
+        action=PushAction.UPDATE,
+        record_id=customer_id,
+    )
+    locked = {"CustomerModRq": 3180}  # "There was an error when saving. … record in use."
+    for session in (1, 2):
+        assert run_local_session(core, world.connection_id, world.quickbooks(failures=locked))
+        waiting = push(world, row.push_key)
+        assert waiting.status == PushStatus.PENDING, waiting.error_message
+        assert (waiting.attempts, waiting.lock_retries) == (0, session)
+        assert waiting.message_set_id is None  # released: sent afresh, not recovered
+        world.clock.advance(60)
+    assert run_local_session(core, world.connection_id, world.quickbooks(failures=locked))
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.FAILED
+    [issue] = (done.validation or {})["errors"]
+    assert issue["validatorName"] == "RecordLocked"
+    assert customer_id in issue["message"] and "3 sessions" in issue["message"]
+    assert "Close the record's window in QuickBooks" in issue["message"]
+    assert "push again" in issue["message"]
+    assert _pending_pushes(world) == 0
+    [record] = [r for r in world.company.records("CustomerRet") if r["ListID"] == customer_id]
+    assert record["Name"] != "Renamed While Locked"
+
+
+def test_a_lock_retry_is_not_counted_as_a_send(synced: World) -> None:
+    """Refused once as locked, then sent and its answer lost before QuickBooks saw it: the
+    push was seen by QuickBooks once, so the lost answer is resent once (not failed as "sent 2
+    times") and exactly one record exists."""
+    world = synced
+    row = queue(world, "customers", {"customerName": "Locked Then Lost Ltd"})
+    locked = {"CustomerAddRq": 3180}
+    assert run_local_session(world.core, world.connection_id, world.quickbooks(failures=locked))
+    refused = push(world, row.push_key)
+    assert (refused.status, refused.attempts, refused.lock_retries) == (PushStatus.PENDING, 0, 1)
+    world.clock.advance(60)
+    quickbooks = world.quickbooks()
+    step = world.core.start("killed", world.connection_id, quickbooks.begin_session())
+    assert isinstance(step, Send) and "CustomerAddRq" in step.request  # then the server dies
+    world.clock.advance(world.settings.session_response_silence_seconds + 60)
+    core = SessionCore(world.engine, world.settings, clock=world.clock)
+    assert run_local_session(core, world.connection_id, world.quickbooks()).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS, done.error_message
+    assert (done.attempts, done.lock_retries) == (2, 1)
+    assert len(customers_named(world, "Locked Then Lost Ltd")) == 1

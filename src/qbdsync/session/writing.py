@@ -78,6 +78,9 @@ _MESSAGE_SET_ID_CHARS: Final = 24
 # A push sent this often without QuickBooks confirming it is left for a person to check.
 MAX_SENDS: Final = 2
 _NOT_FOUND: Final = frozenset({3120, 500})
+# What a Del answers for a record that is no longer there: QuickBooks says its id is invalid
+# (3000) for a ListDelRq/TxnDelRq, 3120 where the object is looked up by reference.
+_DELETED_ALREADY: Final = frozenset({3000, 3120})
 
 
 @dataclass
@@ -475,9 +478,9 @@ def _take_write(
             _save(engine, phase)
             return request
     action = PushAction(push.action)
-    if action is PushAction.DELETE and status.code == 3120 and push.attempts > 1:
-        # (`attempts` counts sends QuickBooks may have run: a send refused as locked is not one.)
+    if action is PushAction.DELETE and status.code in _DELETED_ALREADY and push.attempts > 1:
         # Sent again after a lost answer: the record is gone because the first one deleted it.
+        # (`attempts` counts sends QuickBooks may have run: a send refused as locked is not one.)
         _settle(conn, phase, push, PushOutcome.success(push.record_id or ""), now)
         return None if recovered else _go_on(engine, phase)
     if recovery is Recovery.RETRY_NEXT_SESSION:

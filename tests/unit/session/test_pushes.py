@@ -12,9 +12,9 @@ from qbdsync import outbox
 from qbdsync.push.kinds import PushAction
 from qbdsync.push.registry import kind_for
 from qbdsync.session.core import SessionCore
-from qbdsync.session.local import run_local_session
+from qbdsync.session.local import TextResponse, run_local_session
 from qbdsync.session.outcomes import Send
-from qbdsync.simulator.message_sets import DropStep, DropWrite
+from qbdsync.simulator.message_sets import ID_TOO_LONG, DropStep, DropWrite, render_message_set
 from qbdsync.statuses import PushStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import pushes as push_store
@@ -404,3 +404,82 @@ def test_a_lock_retry_is_not_counted_as_a_send(synced: World) -> None:
     assert done.status == PushStatus.SUCCESS, done.error_message
     assert (done.attempts, done.lock_retries) == (2, 1)
     assert len(customers_named(world, "Locked Then Lost Ltd")) == 1
+
+
+def test_recovery_answered_9001_finds_the_record_by_its_guid(synced: World) -> None:
+    """QuickBooks applied the Add and stored its response with a bad checksum: the recovery
+    query answers 9001, so the stored set is cleared and the record is looked for, found, and
+    never sent again."""
+    world = synced
+    row = queue(world, "customers", {"customerName": "Bad Checksum Ltd"})
+    quickbooks = world.quickbooks(drop_write=DropWrite(1, "stored"))
+    quickbooks.message_sets.corrupt_next = True
+    assert not run_local_session(world.core, world.connection_id, quickbooks).finished
+    world.clock.advance(60)
+    second = world.quickbooks()
+    assert run_local_session(world.core, world.connection_id, second).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS, done.error_message
+    assert done.attempts == 1
+    [made] = customers_named(world, "Bad Checksum Ltd")
+    assert done.result_record_id == made["ListID"]
+    assert _stored_set(world) == {}  # the unreadable stored set was cleared
+
+
+def test_recovery_answered_9004_fails_the_push_unsent(synced: World) -> None:
+    """QuickBooks refuses the recovery query's message set id as too long: the write carried
+    the same id, so it never ran. The push fails saying it is qbdsync's problem; nothing is
+    written."""
+    world = synced
+    row = _killed_after_marking(world, "Refused Id Ltd")
+    sent = push(world, row.push_key)
+    world.clock.advance(world.settings.session_response_silence_seconds + 60)
+    core = SessionCore(world.engine, world.settings, clock=world.clock)
+    quickbooks = world.quickbooks()
+    step = core.start("k9004", world.connection_id, quickbooks.begin_session())
+    assert isinstance(step, Send)
+    assert f'oldMessageSetID="{sent.message_set_id}"' in step.request
+    # The simulator answers 9004 only to ids qbdsync never builds: its answer is given here.
+    core.take_response(
+        "k9004", TextResponse(render_message_set([], sent.message_set_id, ID_TOO_LONG))
+    )
+    step = core.next_request("k9004")
+    while isinstance(step, Send):
+        assert "CustomerAddRq" not in step.request  # never sent again
+        core.take_response("k9004", TextResponse(quickbooks.process(step.request)))
+        step = core.next_request("k9004")
+    quickbooks.end_session()
+    core.close("k9004")
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.FAILED
+    assert "too long" in (done.error_message or "") and "report" in (done.error_message or "")
+    assert customers_named(world, "Refused Id Ltd") == []
+    assert _pending_pushes(world) == 0
+
+
+def test_a_delete_resent_after_a_lost_answer_deletes_once_and_succeeds(synced: World) -> None:
+    """QuickBooks deleted the customer but the answer was lost and QuickBooks no longer holds
+    the set (600): the Delete is sent once more, finds the record gone, and the push is a
+    Success; the record is deleted once."""
+    world = synced
+    created = queue(world, "customers", {"customerName": "Short Lived Ltd"})
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    customer_id = push(world, created.push_key).result_record_id
+    assert customer_id is not None
+    world.clock.advance(60)
+    row = queue(world, "customers", {}, action=PushAction.DELETE, record_id=customer_id)
+    lost = world.quickbooks(drop_write=DropWrite(1, "stored"))
+    assert not run_local_session(world.core, world.connection_id, lost).finished
+    assert customers_named(world, "Short Lived Ltd") == []  # QuickBooks deleted it
+    world.company.set_meta("message_sets", {})  # QuickBooks no longer holds it: 600
+    world.clock.advance(60)
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS, done.error_message
+    assert done.attempts == 2  # QuickBooks could not tell: sent once more
+    assert done.result_record_id == customer_id
+    assert done.changes == [
+        {"type": "Deleted", "recordRef": {"id": customer_id, "dataType": "customers"}}
+    ]
+    assert [d for d in world.company.deleted("CustomerRet") if d["ListID"] == customer_id]
+    assert customers_named(world, "Short Lived Ltd") == []

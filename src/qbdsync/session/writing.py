@@ -148,11 +148,14 @@ def next_request(
     if phase.step == "done":
         return None
     version = engine.state.qbxml_version
-    connection_id = context.connection.id
+    # Read once per call: a push that fails before it is sent (it cannot be built) is skipped
+    # here, and so are its dependants (failed with it, and still waiting in `due`), so thousands
+    # of such pushes cost one read rather than one per push.
+    due = outbox.due_pushes(conn, context.connection.id, now)
+    waiting = {p.push_key for p in due}
+    tried: set[str] = set()
     while True:
-        push = (
-            None if _over_budget(engine, phase, now) else _next_due(conn, connection_id, phase, now)
-        )
+        push = None if _over_budget(engine, phase, now) else _next_due(due, waiting, tried, phase)
         if push is None:
             phase.step, phase.push_key, phase.message_set_id = "done", None, None
             _save(engine, phase)
@@ -166,6 +169,7 @@ def next_request(
         request = send(conn, engine, phase, push, now)
         if request is not None:
             return request
+        tried.add(push.push_key)
 
 
 def _over_budget(engine: SyncEngine, phase: WritePhase, now: datetime) -> bool:
@@ -177,13 +181,12 @@ def _over_budget(engine: SyncEngine, phase: WritePhase, now: datetime) -> bool:
 
 
 def _next_due(
-    conn: Connection, connection_id: str, phase: WritePhase, now: datetime
+    due: list[PushRow], waiting: set[str], tried: set[str], phase: WritePhase
 ) -> PushRow | None:
-    """The first due push not left for the next session whose prerequisites all succeeded."""
-    due = outbox.due_pushes(conn, connection_id, now)
-    waiting = {p.push_key for p in due}
+    """The first of the due pushes, not tried in this call nor left for the next session,
+    whose prerequisites all succeeded (`waiting`: the keys of the due pushes)."""
     for push in due:
-        if push.push_key in phase.deferred:
+        if push.push_key in tried or push.push_key in phase.deferred:
             continue
         if any(key in waiting for key in push.depends_on):
             continue  # behind a prerequisite left for the next session

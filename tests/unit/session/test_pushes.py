@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from qbdsync import outbox
 from qbdsync.push.kinds import PushAction
@@ -483,3 +483,34 @@ def test_a_delete_resent_after_a_lost_answer_deletes_once_and_succeeds(synced: W
     ]
     assert [d for d in world.company.deleted("CustomerRet") if d["ListID"] == customer_id]
     assert customers_named(world, "Short Lived Ltd") == []
+
+
+def test_pushes_failing_before_they_are_sent_read_the_pending_pushes_once(synced: World) -> None:
+    """Many pushes that cannot be built, ahead of a good one: the call that fails them all and
+    sends the good one reads the connection's due pushes once, not once per failed push."""
+    world = synced
+    broken = [queue(world, "customers", {"customerName": f"Broken {n}"}) for n in range(25)]
+    with world.engine.begin() as conn:
+        conn.execute(
+            update(push_operations)
+            .where(push_operations.c.push_key.in_([row.push_key for row in broken]))
+            .values(payload={"customerName": ["not", "text"], "addresses": 7})
+        )
+    good = queue(world, "customers", {"customerName": "Built Fine Ltd"})
+    due_reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        # The query of due_pushes' timeout sweep: one per read of the due pushes.
+        if "push_operations.expires_at <=" in statement:
+            due_reads.append(statement)
+
+    event.listen(world.engine, "before_cursor_execute", count)
+    try:
+        quickbooks = world.quickbooks()
+        step = world.core.start("many", world.connection_id, quickbooks.begin_session())
+    finally:
+        event.remove(world.engine, "before_cursor_execute", count)
+    assert isinstance(step, Send) and "Built Fine Ltd" in step.request, step.request[-600:]
+    assert len(due_reads) == 1, len(due_reads)
+    assert all(push(world, row.push_key).status == PushStatus.FAILED for row in broken)
+    assert push(world, good.push_key).message_set_id is not None

@@ -209,7 +209,13 @@ def test_every_list_and_show_command_speaks_json(sqlite_server: LiveServer, tmp_
     pulls = as_json(invoke(server, "sync", "status", company_id, "--json"))
     statuses = {p["dataType"]: p["status"] for p in pulls}
     assert statuses["invoices"] == "Complete" and statuses["estimates"] == "FetchError"
+    # the API's names, as `sync settings --json` and GET …/data/history say them
+    assert statuses["chartOfAccounts"] == "Complete" and "accounts" not in statuses
     assert {p["companyId"] for p in pulls} == {company_id}
+    by_our_name = as_json(
+        invoke(server, "sync", "queue", company_id, "--type", "accounts", "--json")
+    )
+    assert [p["dataType"] for p in by_our_name] == ["chartOfAccounts"]
 
     queued = as_json(invoke(server, "sync", "queue", company_id, "--type", "invoices", "--json"))
     assert [(p["dataType"], p["status"], p["connectionId"]) for p in queued] == [

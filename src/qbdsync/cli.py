@@ -683,10 +683,14 @@ def apikey_create(
 
     _line(name, "--name")
     _line(new_client, "--new-client")
+    if client is not None and new_client is not None:
+        raise typer.BadParameter(
+            "give --client (an existing client) or --new-client (a new one), not both"
+        )
     engine = _engine(_settings())
     now = _now()
     with engine.begin() as conn:
-        if new_client:
+        if new_client is not None:
             client_id = client_store.create_client(conn, new_client, now)
         else:
             client_id = client or client_store.default_client(conn, now)

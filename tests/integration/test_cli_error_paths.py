@@ -157,3 +157,17 @@ def test_simulate_files_that_cannot_be_written_are_one_line(
     assert "/nonexistent/c.qbsim" in one_error_line(file)
     churn = qbdsync(sqlite_server, *common, "--churn", "-1")
     assert churn.returncode == 2 and "Traceback" not in churn.stderr
+
+
+def test_apikey_create_with_both_client_options_is_a_usage_error(
+    sqlite_server: LiveServer,
+) -> None:
+    tenant = last_line(ok(qbdsync(sqlite_server, "client", "create", "Tenant")).stdout)
+    ran = qbdsync(
+        sqlite_server, "apikey", "create", "--name", "k", "--client", tenant, "--new-client", "y"
+    )
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
+    assert "--client" in ran.stderr and "--new-client" in ran.stderr and ran.stdout == ""
+    assert json.loads(ok(qbdsync(sqlite_server, "apikey", "list", "--json")).stdout) == []
+    clients = json.loads(ok(qbdsync(sqlite_server, "client", "list", "--json")).stdout)
+    assert "y" not in {c["name"] for c in clients}

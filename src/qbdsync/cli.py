@@ -902,6 +902,12 @@ def sync_settings_cmd(
     from qbdsync.store import sync_settings
     from qbdsync.views import internal_data_type, sync_setting_view
 
+    changes = (fetch_on_first_link, schedule, order, months, sync_from)
+    if data_type is None and any(change is not None for change in changes):
+        # Changes are per data type (the help says so): none is applied to all at once.
+        raise typer.BadParameter(
+            "give the data type to change, e.g. --type invoices", param_hint="--type"
+        )
     if sync_from is not None:
         sync_from = _iso_date(sync_from)
     engine = _engine(_settings())

@@ -171,3 +171,17 @@ def test_apikey_create_with_both_client_options_is_a_usage_error(
     assert json.loads(ok(qbdsync(sqlite_server, "apikey", "list", "--json")).stdout) == []
     clients = json.loads(ok(qbdsync(sqlite_server, "client", "list", "--json")).stdout)
     assert "y" not in {c["name"] for c in clients}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--schedule", "5"), ("--months", "3"), ("--no-fetch-on-first-link",), ("--order", "1")],
+)
+def test_sync_settings_changes_without_a_type_are_usage_errors(
+    sqlite_server: LiveServer, args: tuple[str, ...]
+) -> None:
+    before = ok(qbdsync(sqlite_server, "sync", "settings", "--json")).stdout
+    ran = qbdsync(sqlite_server, "sync", "settings", *args, columns=200)
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
+    assert "--type" in ran.stderr and ran.stdout == ""
+    assert ok(qbdsync(sqlite_server, "sync", "settings", "--json")).stdout == before

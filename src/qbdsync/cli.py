@@ -36,7 +36,14 @@ from typer.core import TyperGroup
 
 from qbdsync import cli_output as show
 from qbdsync.errors import ConfigurationError, QbdsyncError
-from qbdsync.plain_text import FREE_TEXT_RULE, LINE_RULE, is_free_text, is_line
+from qbdsync.plain_text import (
+    FREE_TEXT_RULE,
+    LINE_RULE,
+    NAME_RULE,
+    is_blank,
+    is_free_text,
+    is_line,
+)
 from qbdsync.redact import (
     LOG_FORMAT,
     install_log_redaction,
@@ -139,6 +146,13 @@ def _line(value: str | None, what: str) -> str | None:
     return value
 
 
+def _name(value: str | None, what: str) -> str | None:
+    """A company's or client's name: a line, and not blank (the API refuses those too)."""
+    if value is not None and is_blank(value):
+        raise typer.BadParameter(f"{value!r} {NAME_RULE}", param_hint=what)
+    return _line(value, what)
+
+
 def _free_text(value: str | None, what: str) -> str | None:
     if value is not None and not is_free_text(value):
         raise typer.BadParameter(f"{value!r} {FREE_TEXT_RULE}", param_hint=what)
@@ -233,7 +247,7 @@ def company_create(
     """Create a company; prints its id as the last line."""
     from qbdsync.linking import create_company
 
-    _line(name, "NAME")
+    _name(name, "NAME")
     _free_text(description, "--description")
     with _engine(_settings()).begin() as conn:
         company_id = create_company(conn, name, description, client_id=client)
@@ -642,7 +656,7 @@ def client_create(name: str) -> None:
     """Create a client (tenant); prints its id as the last line."""
     from qbdsync.store import clients as client_store
 
-    _line(name, "NAME")
+    _name(name, "NAME")
     with _engine(_settings()).begin() as conn:
         print(client_store.create_client(conn, name, _now()))
 
@@ -682,7 +696,7 @@ def apikey_create(
     from qbdsync.store import clients as client_store
 
     _line(name, "--name")
-    _line(new_client, "--new-client")
+    _name(new_client, "--new-client")
     if client is not None and new_client is not None:
         raise typer.BadParameter(
             "give --client (an existing client) or --new-client (a new one), not both"

@@ -185,3 +185,21 @@ def test_sync_settings_changes_without_a_type_are_usage_errors(
     assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
     assert "--type" in ran.stderr and ran.stdout == ""
     assert ok(qbdsync(sqlite_server, "sync", "settings", "--json")).stdout == before
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u3000"])
+def test_blank_names_are_usage_errors_and_create_nothing(
+    sqlite_server: LiveServer, name: str
+) -> None:
+    clients_before = ok(qbdsync(sqlite_server, "client", "list", "--json")).stdout
+    for args in (
+        ("company", "create", name),
+        ("client", "create", name),
+        ("apikey", "create", "--name", "k", "--new-client", name),
+    ):
+        ran = qbdsync(sqlite_server, *args, columns=200)
+        assert ran.returncode == 2 and "Traceback" not in ran.stderr, (args, ran.stderr)
+        assert "empty" in ran.stderr and ran.stdout == "", (args, ran.stderr)
+    assert json.loads(ok(qbdsync(sqlite_server, "company", "list", "--json")).stdout) == []
+    assert json.loads(ok(qbdsync(sqlite_server, "apikey", "list", "--json")).stdout) == []
+    assert ok(qbdsync(sqlite_server, "client", "list", "--json")).stdout == clients_before

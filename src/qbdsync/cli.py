@@ -35,7 +35,7 @@ from sqlalchemy import Engine
 from typer.core import TyperGroup
 
 from qbdsync import cli_output as show
-from qbdsync.errors import ConfigurationError, QbdsyncError
+from qbdsync.errors import ConfigurationError, InvalidValue, QbdsyncError
 from qbdsync.plain_text import (
     FREE_TEXT_RULE,
     LINE_RULE,
@@ -66,6 +66,11 @@ class _Commands(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except InvalidValue as exc:
+            # On the command line the only values checked below the CLI are the operator's
+            # (a sync mode, a window, a pause, a data type): a bad one is a usage error, exit 2,
+            # as typer's own option checks are. Unknown ids stay NotFound, exit 1.
+            raise typer.BadParameter(show.printable(str(exc))) from None
         except QbdsyncError as exc:
             _error(str(exc))
             raise typer.Exit(1) from None

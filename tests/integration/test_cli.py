@@ -422,7 +422,7 @@ def test_company_set_changes_what_it_says_and_refuses_a_no_op(sqlite_server: Liv
     assert nothing.returncode == 2
     assert "nothing to change" in nothing.stderr
     no_window = invoke(sqlite_server, "company", "set", company_id, "--days", "Sat")
-    assert no_window.returncode == 1
+    assert no_window.returncode == 2  # options that do not fit together: a usage error
     assert "need a sync window" in no_window.stderr
     ok(invoke(sqlite_server, "company", "set", company_id, "--window", "19:00-07:00"))
     ok(invoke(sqlite_server, "company", "set", company_id, "--days", "Mon-Fri"))
@@ -431,5 +431,5 @@ def test_company_set_changes_what_it_says_and_refuses_a_no_op(sqlite_server: Liv
     ok(invoke(sqlite_server, "company", "set", company_id, "--days", "Sat"))
     assert window() == ("19:00-07:00", "Sat")
     bad = invoke(sqlite_server, "company", "set", company_id, "--days", "Someday")
-    assert bad.returncode == 1
+    assert bad.returncode == 2
     assert window() == ("19:00-07:00", "Sat")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LiveServer
-from tests.integration.cli_helpers import last_line, ok, qbdsync, run_cli
+from tests.integration.cli_helpers import invoke, last_line, ok, qbdsync, run_cli
 
 
 def one_error_line(ran: object, code: int = 1) -> str:
@@ -113,9 +113,11 @@ def test_sync_settings_within_bounds_are_stored(sqlite_server: LiveServer) -> No
     assert (invoices["syncSchedule"], invoices["monthsToSync"]) == (8760, 1200)
 
 
-def test_pause_too_far_ahead_is_one_line(sqlite_server: LiveServer) -> None:
+def test_pause_too_far_ahead_is_a_usage_error(sqlite_server: LiveServer) -> None:
     for when in (("--for", "99999999999999999999d"), ("--until", "9999-12-31T23:59-05:00")):
-        one_error_line(qbdsync(sqlite_server, "connection", "pause", "any-id", *when))
+        ran = qbdsync(sqlite_server, "connection", "pause", "any-id", *when, columns=200)
+        assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
+        assert "9999" in ran.stderr
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "0"])
@@ -203,3 +205,33 @@ def test_blank_names_are_usage_errors_and_create_nothing(
     assert json.loads(ok(qbdsync(sqlite_server, "company", "list", "--json")).stdout) == []
     assert json.loads(ok(qbdsync(sqlite_server, "apikey", "list", "--json")).stdout) == []
     assert ok(qbdsync(sqlite_server, "client", "list", "--json")).stdout == clients_before
+
+
+def test_bad_option_values_are_usage_errors_and_unknown_ids_stay_1(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    server = sqlite_server
+    company_id = last_line(ok(invoke(server, "company", "create", "Values Co")).stdout)
+    ok(invoke(server, "connection", "create", company_id, "--out", str(tmp_path / "v.qwc")))
+    (connection,) = connections_of(server, company_id)
+    before = ok(invoke(server, "company", "show", company_id, "--json")).stdout
+    for args, says in (
+        (("sync", "queue", company_id, "--type", "invoice"), "unknown data type 'invoice'"),
+        (("sync", "settings", company_id, "--type", "nosuch"), "unknown data type 'nosuch'"),
+        (("company", "set", company_id, "--sync-mode", "bogus"), "sync mode must be"),
+        (("company", "set", company_id, "--window", "19:00-07:00", "--days", "Funday"), "days"),
+        (("company", "set", company_id, "--window", "19:00"), "19:00-07:00"),
+        (("company", "set", company_id, "--timezone", "Mars/Olympus"), "time zone"),
+        (("connection", "pause", str(connection["id"]), "--for", "2"), "duration"),
+    ):
+        ran = invoke(server, *args)
+        assert ran.returncode == 2, (args, ran.stdout, ran.stderr)
+        assert says in " ".join(ran.stderr.split()), (args, ran.stderr)
+    assert ok(invoke(server, "company", "show", company_id, "--json")).stdout == before
+    for args in (
+        ("sync", "queue", "no-such-company", "--type", "invoices"),
+        ("company", "set", "no-such-company", "--sync-mode", "ongoing"),
+        ("connection", "pause", "no-such-connection", "--for", "2h"),
+    ):
+        ran = invoke(server, *args)
+        assert ran.returncode == 1 and "no " in ran.stderr, (args, ran.stderr)

@@ -223,11 +223,14 @@ def test_bad_option_values_are_usage_errors_and_unknown_ids_stay_1(
         (("company", "set", company_id, "--window", "19:00"), "19:00-07:00"),
         (("company", "set", company_id, "--timezone", "Mars/Olympus"), "time zone"),
         (("connection", "pause", str(connection["id"]), "--for", "2"), "duration"),
+        (("connection", "pause", str(connection["id"]), "--for", "0h"), "in the future"),
+        (("connection", "pause", str(connection["id"]), "--until", "2020-01-01T00:00"), "future"),
     ):
         ran = invoke(server, *args)
         assert ran.returncode == 2, (args, ran.stdout, ran.stderr)
         assert says in " ".join(ran.stderr.split()), (args, ran.stderr)
     assert ok(invoke(server, "company", "show", company_id, "--json")).stdout == before
+    assert connections_of(server, company_id) == [connection]  # not paused
     for args in (
         ("sync", "queue", "no-such-company", "--type", "invoices"),
         ("company", "set", "no-such-company", "--sync-mode", "ongoing"),

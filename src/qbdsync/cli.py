@@ -392,6 +392,19 @@ def _connections_table(
     return table
 
 
+def _check_linkable(row: ConnectionRow) -> None:
+    """An unlinked (or one-time, finished) connection authenticates no more: a link, a .qwc
+    or a pause of it would do nothing, so they are refused with the way back."""
+    from qbdsync.errors import RejectedInput
+    from qbdsync.statuses import INACTIVE_CONNECTION_STATUSES
+
+    if row.status in INACTIVE_CONNECTION_STATUSES:
+        raise RejectedInput(
+            f"connection {row.id} is {row.status.lower()}: link the company file again with "
+            f"`qbdsync connection relink {row.id} --out FILE.qwc`"
+        )
+
+
 @connection_app.command("create")
 def connection_create(company_id: str, out_file: OutOption) -> None:
     """Create a QuickBooks connection, write its .qwc file; prints the password as last line.
@@ -500,6 +513,7 @@ def connection_link(
     settings = _settings()
     with _engine(settings).begin() as conn:
         row = company_store.lock_connection(conn, connection_id)
+        _check_linkable(row)
         company = company_store.get_company(conn, row.company_id)
         expires = row.link_expires_at
         valid = expires is not None and expires > _now()
@@ -536,12 +550,14 @@ def connection_link(
 def connection_qwc(connection_id: str, out_file: OutOption) -> None:
     """Write the .qwc file of an existing connection again (it holds no password)."""
     from qbdsync.linking import connection_qwc as make_qwc
+    from qbdsync.store import companies as company_store
 
     settings = _settings()
     engine = _engine(settings)
     output = _OutputFile(out_file)
     try:
         with engine.begin() as conn:  # the deployment's OwnerID may be made on first use
+            _check_linkable(company_store.lock_connection(conn, connection_id))
             qwc = make_qwc(conn, settings, connection_id)
     except BaseException:
         output.discard()
@@ -560,12 +576,14 @@ def connection_pause(
 ) -> None:
     """Pause syncing: the Web Connector is told "Paused until <time>" and nothing runs."""
     from qbdsync.lifecycle import pause
+    from qbdsync.store import companies as company_store
     from qbdsync.sync.schedule import parse_until
 
     if (until is None) == (for_ is None):
         raise typer.BadParameter("give exactly one of --until and --for")
     when = parse_until(until or for_ or "", _now())
     with _engine(_settings()).begin() as conn:
+        _check_linkable(company_store.lock_connection(conn, connection_id))
         row = pause(conn, connection_id, when)
     out.print(f"Connection {row.id} paused until {when:%Y-%m-%d %H:%M} UTC.")
 

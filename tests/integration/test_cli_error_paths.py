@@ -238,3 +238,32 @@ def test_bad_option_values_are_usage_errors_and_unknown_ids_stay_1(
     ):
         ran = invoke(server, *args)
         assert ran.returncode == 1 and "no " in ran.stderr, (args, ran.stderr)
+
+
+def test_an_unlinked_connection_is_not_linked_paused_or_given_a_qwc(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    server = sqlite_server
+    company_id = last_line(ok(invoke(server, "company", "create", "Gone Co")).stdout)
+    ok(invoke(server, "connection", "create", company_id, "--out", str(tmp_path / "g.qwc")))
+    (connection,) = connections_of(server, company_id)
+    connection_id = str(connection["id"])
+    ok(invoke(server, "connection", "unlink", connection_id))
+    (unlinked,) = connections_of(server, company_id)
+    out = tmp_path / "again.qwc"
+    for args in (
+        ("connection", "link", connection_id),
+        ("connection", "link", connection_id, "--new"),
+        ("connection", "qwc", connection_id, "--out", str(out)),
+        ("connection", "pause", connection_id, "--for", "1h"),
+    ):
+        ran = invoke(server, *args)
+        assert ran.returncode == 1 and ran.stdout == "", (args, ran.stdout, ran.stderr)
+        said = " ".join(ran.stderr.split())
+        assert "is unlinked" in said and f"connection relink {connection_id}" in said, said
+    assert not out.exists()
+    assert connections_of(server, company_id) == [unlinked]
+    # relink is the way back, and then the others work again
+    ok(invoke(server, "connection", "relink", connection_id, "--out", str(out)))
+    ok(invoke(server, "connection", "pause", connection_id, "--for", "1h"))
+    assert ok(invoke(server, "connection", "link", connection_id)).stdout.startswith("http")

@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 # Codat's own SDKs live in a venv of their own: their pins must not clash with ours.
 SDK_VENV := .venv-sdk
+# codat-accounting pins an httpx that codat-platform cannot share: a venv of its own.
+SDK_ACCOUNTING_VENV := .venv-sdk-accounting
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 
@@ -25,6 +27,11 @@ $(SDK_VENV)/.installed: tests/sdk/requirements.txt
 	$(SDK_VENV)/bin/pip install -q -r tests/sdk/requirements.txt
 	touch $@
 
+$(SDK_ACCOUNTING_VENV)/.installed: tests/sdk/accounting/requirements.txt
+	test -x $(SDK_ACCOUNTING_VENV)/bin/python || $(PYTHON) -m venv $(SDK_ACCOUNTING_VENV)
+	$(SDK_ACCOUNTING_VENV)/bin/pip install -q -r tests/sdk/accounting/requirements.txt
+	touch $@
+
 demo: install
 	$(VENV)/bin/qbdsync demo $(DEMO_ARGS)
 
@@ -39,7 +46,7 @@ layers: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-pytest: install $(SDK_VENV)/.installed
+pytest: install $(SDK_VENV)/.installed $(SDK_ACCOUNTING_VENV)/.installed
 	bash scripts/ensure-postgres.sh
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
@@ -52,4 +59,4 @@ bench: install
 	$(VENV)/bin/python bench/hostile_memory.py
 
 clean:
-	rm -rf $(VENV) $(SDK_VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(SDK_VENV) $(SDK_ACCOUNTING_VENV) .mypy_cache .ruff_cache .pytest_cache

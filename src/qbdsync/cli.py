@@ -1111,6 +1111,17 @@ def simulate(
             "first request (qbdsync then asks QuickBooks for it).",
         ),
     ] = False,
+    drop_write: Annotated[
+        str | None,
+        typer.Option(
+            "--drop-write",
+            metavar="N[:STEP]",
+            help="Lose the response of the session's N-th write at STEP: unstored (QuickBooks "
+            "applied it, stored no response), stored (default: stored, then lost), receive "
+            "(reply to receiveResponseXML lost), close (reply to closeConnection lost), "
+            "killed (the Web Connector dies before posting it).",
+        ),
+    ] = None,
 ) -> None:
     """Run one Web Connector "Update Selected" session against a simulated QuickBooks.
 
@@ -1121,6 +1132,7 @@ def simulate(
     file, unreachable AppURL, …) has its reason in "error" and on stderr, and the command
     exits 1.
     """
+    from qbdsync.simulator.message_sets import parse_drop_write
     from qbdsync.simulator.quickbooks import parse_failures
     from qbdsync.simulator.runner import default_company_file
     from qbdsync.simulator.runner import simulate as run
@@ -1151,6 +1163,10 @@ def simulate(
             raise ConfigurationError(f"cannot create --company-file {path}: no such directory")
     failures = parse_failures(fail or [])
     try:
+        drop = parse_drop_write(drop_write) if drop_write is not None else None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--drop-write") from None
+    try:
         log = log_file.open("a", encoding="utf-8") if log_file else None
     except OSError as exc:
         raise ConfigurationError(f"cannot write --log {log_file}: {exc.strerror or exc}") from None
@@ -1168,6 +1184,7 @@ def simulate(
                 failures=failures,
                 log=log,
                 send_hcp=not no_hcp,
+                drop_write=drop,
             )
             print(json.dumps(result.as_json()), flush=True)
             if result.error is not None:

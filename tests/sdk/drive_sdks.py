@@ -28,6 +28,7 @@ from codat_platform import CodatPlatform
 from codat_platform.models import shared as platform_shared
 from codat_platform.models.errors import ResponseValidationError
 from codat_platform.utils.retries import RetryConfig
+from writeback_lending import drive_loan_writeback
 
 # The SDKs retry 408/429/5xx with backoff for minutes by default: a server bug must fail fast.
 NO_RETRIES = RetryConfig(strategy="none")
@@ -460,6 +461,9 @@ def drive(
         check(other.id not in [c.id for c in remaining.results or []], "company not deleted")
 
     step("companies replace/delete, connections delete", second_company)
+
+    # --- Loan writeback: pushes, read back as create operations ----------------------------
+    summary.update(drive_loan_writeback(lending, company_id, connection_id, step, check))
 
     # --- Unlink last: the data stays readable -----------------------------------------------
     def unlink() -> None:

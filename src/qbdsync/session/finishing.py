@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from qbdsync.errors import UnreadableState
 from qbdsync.qbxml.status import Recovery
+from qbdsync.session import writing
 from qbdsync.session.context import Context, Env
 from qbdsync.session.outcomes import Ended
 from qbdsync.session.pulls import still_active
@@ -56,6 +57,9 @@ def finish(
         values["status"] = ConnectionStatus.LINKED
         values["linked_at"] = now
     text = close_text(summary)
+    written = writing.phase_of(engine).settled
+    if written:  # a session of writes alone must not read as one that did nothing
+        text += f" Settled {written} push operation" + ("s." if written != 1 else ".")
     mode = company.sync_mode or env.settings.sync_mode
     if mode == "one-time" and not left:
         values["status"] = ConnectionStatus.DEAUTHORIZED

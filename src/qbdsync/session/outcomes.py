@@ -44,9 +44,17 @@ class Ended:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """A response was taken; more to do. `percent` is 0..99."""
+    """A response was taken; more to do. `percent` is 0..99.
+
+    Never 100, whatever the caller computed: the Web Connector stops calling at 100, and a
+    session's writes run before its reads (the engine, with no dataset run yet or none at all
+    when no sync is due, reports 100 then), so 100 here would end the session mid-write.
+    """
 
     percent: int
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "percent", min(max(self.percent, 0), 99))
 
 
 Step = Send | Wait | Finished | Ended

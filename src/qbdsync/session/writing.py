@@ -184,16 +184,53 @@ def _next_due(
     return None
 
 
+# What a kind's prepare may raise on a payload it cannot turn into a request (a bug, or a
+# payload stored by another qbdsync version). Nothing was sent, so failing the push is safe, and
+# it must fail: left pending, it would make every poll a working session that breaks on it.
+# Database errors are not among them: those end the call and the push is tried again.
+_UNBUILDABLE: Final = (
+    QbdsyncError,
+    ValueError,
+    LookupError,
+    TypeError,
+    AttributeError,
+    ArithmeticError,
+)
+
+
 def send(
     conn: Connection, engine: SyncEngine, phase: WritePhase, push: PushRow, now: datetime
 ) -> str | None:
     """The push as a write in a new message set, marked sent with its id; None when it
     cannot be built (then it is failed, with its dependants)."""
+    built = _build(conn, engine, push)
+    if isinstance(built, PushOutcome):
+        _settle(conn, phase, push, built, now)
+        return None
+    message_set_id = uuid.uuid4().hex[:_MESSAGE_SET_ID_CHARS]
+    try:
+        request = build_write_set(
+            engine.state.qbxml_version,
+            [built],
+            new_message_set_id=message_set_id,
+            on_error="stopOnError",
+        )
+    except _UNBUILDABLE as exc:
+        _settle(conn, phase, push, PushOutcome.failure(_unbuildable(exc)), now)
+        return None
+    push_store.mark_sent(conn, push.push_key, message_set_id, now)
+    phase.step, phase.push_key, phase.message_set_id = "write", push.push_key, message_set_id
+    _save(engine, phase)
+    return request
+
+
+def _build(conn: Connection, engine: SyncEngine, push: PushRow) -> WriteRequest | PushOutcome:
+    """The request the push is sent as (built afresh each time, so references to records made
+    by earlier pushes resolve), or the failure that says why it never can be."""
     kind = kind_for(push.data_type)
     profile = _profile(conn, engine, push)
     if kind is None or profile is None:
-        _settle(conn, phase, push, PushOutcome.failure(_cannot_send(push)), now)
-        return None
+        return PushOutcome.failure(_cannot_send(push))
     lookup = StoreLookup(conn, push.connection_id)
     action = PushAction(push.action)
     target: Referenced | None = None
@@ -206,10 +243,9 @@ def send(
                 "(it was deleted since the push was queued), so nothing was sent.",
                 "ReferenceExists",
             )
-            _settle(conn, phase, push, PushOutcome.failure(issue.message, [issue]), now)
-            return None
+            return PushOutcome.failure(issue.message, [issue])
     try:
-        prepared = kind.prepare(
+        return kind.prepare(
             action,
             push.payload,
             profile,
@@ -217,25 +253,15 @@ def send(
             request_id=str(push.seq),
             external_guid=push.external_guid,
             target=target,
-        )
-        message_set_id = uuid.uuid4().hex[:_MESSAGE_SET_ID_CHARS]
-        request = build_write_set(
-            engine.state.qbxml_version,
-            [prepared.request],
-            new_message_set_id=message_set_id,
-            on_error="stopOnError",
-        )
+        ).request
     except PrepareRefused as refused:
-        _settle(conn, phase, push, PushOutcome.failure(str(refused), refused.issues), now)
-        return None
-    except (QbdsyncError, ValueError, LookupError) as exc:
-        message = f"qbdsync could not build the QuickBooks request for this push: {exc}"
-        _settle(conn, phase, push, PushOutcome.failure(message), now)
-        return None
-    push_store.mark_sent(conn, push.push_key, message_set_id, now)
-    phase.step, phase.push_key, phase.message_set_id = "write", push.push_key, message_set_id
-    _save(engine, phase)
-    return request
+        return PushOutcome.failure(str(refused), refused.issues)
+    except _UNBUILDABLE as exc:
+        return PushOutcome.failure(_unbuildable(exc))
+
+
+def _unbuildable(exc: Exception) -> str:
+    return f"qbdsync could not build the QuickBooks request for this push: {exc}"
 
 
 def _profile(conn: Connection, engine: SyncEngine, push: PushRow) -> CompanyProfile | None:
@@ -566,29 +592,8 @@ def _resend(
 
 def _written(conn: Connection, engine: SyncEngine, push: PushRow) -> WriteRequest | None:
     """The request the push is sent as (built again; None when it cannot be)."""
-    kind = kind_for(push.data_type)
-    profile = _profile(conn, engine, push)
-    if kind is None or profile is None:
-        return None
-    lookup = StoreLookup(conn, push.connection_id)
-    action = PushAction(push.action)
-    target = None
-    if action is not PushAction.CREATE:
-        target = lookup.find(push.data_type, push.record_id or "")
-        if target is None:
-            return None
-    try:
-        return kind.prepare(
-            action,
-            push.payload,
-            profile,
-            lookup,
-            request_id=str(push.seq),
-            external_guid=push.external_guid,
-            target=target,
-        ).request
-    except (PrepareRefused, QbdsyncError, ValueError, LookupError):
-        return None
+    built = _build(conn, engine, push)
+    return None if isinstance(built, PushOutcome) else built
 
 
 def _query_id(push: PushRow) -> str:

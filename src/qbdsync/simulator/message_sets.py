@@ -17,8 +17,11 @@ file (here: in the company file, so it survives restarts of everything but the f
 :class:`DropWrite` (``--drop-write N[:STEP]``, see :func:`parse_drop_write`) loses the response of
 the message set holding the N-th write request at STEP: ``unstored`` (QuickBooks applied it and
 stopped before storing the response), ``stored`` (stored, then lost on its way to the Web
-Connector), and the Web Connector's ``receive`` and ``close`` (QuickBooks answered; the Web
-Connector simulator asks :meth:`WriteFaults.take` whether to lose that call).
+Connector), and the Web Connector's ``receive`` and ``close`` (QuickBooks answered; the server
+processed the Web Connector's receiveResponseXML / closeConnection, whose HTTP reply is then lost
+as on a dropped connection) and ``killed`` (QuickBooks answered and stored the response; the Web
+Connector process dies before posting it: no further call of that session reaches the server).
+The Web Connector simulator asks :meth:`WriteFaults.take` whether to lose each of its calls.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from qbdsync.simulator.render import DOCUMENT_TAIL, Response, escape_attribute
 from qbdsync.simulator.request_parser import MessageSet
 from qbdsync.simulator.write_parser import is_write_request
 
-DropStep = Literal["unstored", "stored", "receive", "close"]
+DropStep = Literal["unstored", "stored", "receive", "close", "killed"]
 DROP_STEPS: Final[tuple[str, ...]] = get_args(DropStep)
 # The COM call fails as when QuickBooks stops mid-request ("The RPC server is unavailable").
 LOST_HRESULT: Final[str] = "0x800706BA"
@@ -90,7 +93,8 @@ class WriteFaults:
         drop = self.drop
         if drop is not None and count and first <= drop.number <= self.writes_seen:
             self._armed = drop.step
-        elif count:
+        elif count and self._armed != "close":
+            # A "close" loss waits for the session's end, past any later write sets.
             self._armed = None
 
     def lose_unstored(self) -> None:

@@ -18,6 +18,7 @@ from qbdsync.qbwc.qwc import parse_qwc
 from qbdsync.session.processor import OpenedCompany
 from qbdsync.simulator.catalogue import CATALOGUE, codat_type_of_query
 from qbdsync.simulator.company import SimulatedCompany
+from qbdsync.simulator.message_sets import DropWrite
 from qbdsync.simulator.quickbooks import SimulatedQuickBooks
 from qbdsync.simulator.webconnector import run_session
 
@@ -118,9 +119,11 @@ def simulate(
     log: TextIO | None = None,
     on_progress: Callable[[int], None] | None = None,
     send_hcp: bool = True,
+    drop_write: DropWrite | None = None,
 ) -> SimulationResult:
     """One session; ``send_hcp=False`` plays a Web Connector client that sends no company
-    information (qbdsync then asks QuickBooks for it)."""
+    information (qbdsync then asks QuickBooks for it); ``drop_write`` loses the response of
+    the session's N-th write at a chosen step (see qbdsync.simulator.message_sets)."""
     qwc = parse_qwc(qwc_path.read_text(encoding="utf-8"))
     started = time.perf_counter()
     with SimulatedCompany.open(company_file, size=size, seed=seed, country=country) as company:  # type: ignore[arg-type]
@@ -128,7 +131,8 @@ def simulate(
         company.stamp_file_id(qwc.owner_id, qwc.file_id)
         if churn:
             company.churn(churn)
-        quickbooks = CountingQuickBooks(SimulatedQuickBooks(company, failures=failures))
+        simulated = SimulatedQuickBooks(company, failures=failures, drop_write=drop_write)
+        quickbooks = CountingQuickBooks(simulated)
         session = run_session(
             url or qwc.app_url,
             qwc.user_name,
@@ -137,6 +141,7 @@ def simulate(
             log=log,
             on_progress=on_progress,
             send_hcp=send_hcp,
+            faults=simulated.write_faults,
         )
     return SimulationResult(
         requests=quickbooks.requests,

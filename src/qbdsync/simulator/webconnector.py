@@ -12,6 +12,10 @@ the same decisions QBWC takes on each reply (reference/qbwc.md):
         progress 0..99 → again; 100 → closeConnection; < 0 → getLastError, closeConnection
 
 It writes QWCLog.txt-style lines (never the password) so log-reading tools can be tested on it.
+Given the simulated QuickBooks' :class:`WriteFaults` (``--drop-write N:receive|close|killed``)
+it loses the reply of a call the server has already processed, as a dropped connection does
+(QBWC then ends the session with an error and calls nothing more), or dies outright before
+posting QuickBooks' answer to the write (the Web Connector process was killed).
 With ``send_hcp=False`` it plays a client that sends no company information (an empty
 ``strHCPResponse`` on every call, as qbwc-kit and some custom agents do).
 """
@@ -36,6 +40,7 @@ from qbdsync.session.processor import (
     RequestProcessor,
     quickbooks_failure,
 )
+from qbdsync.simulator.message_sets import WriteFaults
 
 CLIENT_VERSION = "2.3.0.215"
 _SOAP11_NS = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -73,6 +78,14 @@ class _Fault(Exception):
     """The server answered a SOAP fault (QBWC logs it and ends the session)."""
 
 
+class _ReplyLost(Exception):
+    """A simulated dropped connection: the server processed the call, its reply never came."""
+
+
+class _Killed(Exception):
+    """The simulated Web Connector process died: nothing more of this session is sent."""
+
+
 class WebConnector:
     """One simulated Web Connector pointed at one application URL."""
 
@@ -87,9 +100,11 @@ class WebConnector:
         client_version: str = CLIENT_VERSION,
         transport: httpx.BaseTransport | None = None,
         send_hcp: bool = True,
+        faults: WriteFaults | None = None,
     ) -> None:
         self._url = url
         self._send_hcp = send_hcp
+        self._faults = faults
         self._log_stream = log
         self._noop_wait = noop_wait_seconds
         self._max_noops = max_noops
@@ -125,8 +140,12 @@ class WebConnector:
         *,
         big: tuple[str, str] | None = None,
         after: list[tuple[str, str]] | None = None,
+        lose_reply: bool = False,
     ) -> etree._Element:
-        """POST one call: `params`, then `big` (name, text), possibly streamed, then `after`."""
+        """POST one call: `params`, then `big` (name, text), possibly streamed, then `after`.
+
+        ``lose_reply``: the server gets and processes the call, the reply is thrown away.
+        """
         head = (
             '<?xml version="1.0" encoding="utf-8"?>'
             f'<soap:Envelope xmlns:soap="{_SOAP11_NS}"><soap:Body>'
@@ -145,7 +164,15 @@ class WebConnector:
         else:
             content = _streamed_body(head, big, tail)
         reply = self._http.post(self._url, content=content, headers=headers)
+        if lose_reply:
+            raise _ReplyLost(
+                f"QBWC1012: {operation}: the connection dropped before the reply arrived "
+                "(simulated loss)"
+            )
         return _result_element(operation, reply)
+
+    def _lose(self, step: str) -> bool:
+        return self._faults is not None and self._faults.take(step)
 
     def _string(self, operation: str, *params: tuple[str, str]) -> str:
         return self._call(operation, list(params)).text or ""
@@ -180,6 +207,12 @@ class WebConnector:
         except (_Fault, httpx.HTTPError, InvalidXML, SoapFault) as exc:
             result.fail(f"{type(exc).__name__}: {redact_text(str(exc))}")
             self._log("do_session", f"QBWC1012: the session ended with an error: {exc}")
+        except _ReplyLost as exc:
+            result.fail(str(exc))
+            self._log("do_session", f"QBWC1012: the session ended with an error: {exc}")
+        except _Killed as exc:
+            # A dead process writes no log line; the result says what the test arranged.
+            result.fail(str(exc))
         result.seconds = time.perf_counter() - started
         return result
 
@@ -311,12 +344,18 @@ class WebConnector:
                 return
             response, hresult, message = self._process(quickbooks, request, result)
             result.requests += 1
+            if self._lose("killed"):
+                raise _Killed(
+                    "the Web Connector was killed after QuickBooks answered a write "
+                    "(simulated); the answer was never posted"
+                )
             result.responses_bytes += len(response.encode("utf-8"))
             progress_el = self._call(
                 "receiveResponseXML",
                 [("ticket", ticket)],
                 big=("response", response),
                 after=[("hresult", hresult), ("message", message)],
+                lose_reply=self._lose("receive"),
             )
             progress = int(progress_el.text or "0")
             self._log("do_receiveResponseXML", f"Received from receiveResponseXML() <{progress}>")
@@ -347,7 +386,8 @@ class WebConnector:
             return "", failure[0], failure[1]
 
     def _close(self, ticket: str, result: SessionResult) -> None:
-        result.close_message = self._string("closeConnection", ("ticket", ticket))
+        reply = self._call("closeConnection", [("ticket", ticket)], lose_reply=self._lose("close"))
+        result.close_message = reply.text or ""
         self._log(
             "do_closeConnection",
             f'Received from closeConnection() following parameter:<"{result.close_message}">',
@@ -409,6 +449,7 @@ def run_session(
     max_noops: int = 60,
     max_requests: int | None = None,
     send_hcp: bool = True,
+    faults: WriteFaults | None = None,
 ) -> SessionResult:
     """Run one Web Connector session against `url` (the AppURL) and report what happened."""
     with WebConnector(
@@ -417,6 +458,7 @@ def run_session(
         noop_wait_seconds=noop_wait_seconds,
         max_noops=max_noops,
         send_hcp=send_hcp,
+        faults=faults,
     ) as connector:
         return connector.run_session(
             username, password, quickbooks, on_progress=on_progress, max_requests=max_requests

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from qbdsync import outbox
 from qbdsync.push.kinds import PushAction
@@ -15,9 +16,11 @@ from qbdsync.session.local import run_local_session
 from qbdsync.session.outcomes import Send
 from qbdsync.simulator.message_sets import DropStep, DropWrite
 from qbdsync.statuses import PushStatus
+from qbdsync.store import companies as company_store
 from qbdsync.store import pushes as push_store
 from qbdsync.store import records as record_store
 from qbdsync.store.pushes import PushRow
+from qbdsync.store.tables import push_operations
 from tests.unit.session.conftest import World
 
 
@@ -101,6 +104,9 @@ def test_a_customer_then_its_invoice_in_one_session(synced: World) -> None:
     assert invoice.depends_on == [customer.push_key]
     result = run_local_session(world.core, world.connection_id, world.quickbooks())
     assert result.finished, result.outcome
+    # No sync is due, so the engine has no runs: still, a response taken with the invoice yet
+    # to send is never 100% (the Web Connector would stop calling there).
+    assert result.progress and max(result.progress) < 100, result.progress
     done_customer, done_invoice = push(world, customer.push_key), push(world, invoice.push_key)
     assert done_customer.status == PushStatus.SUCCESS, done_customer.error_message
     assert done_invoice.status == PushStatus.SUCCESS, done_invoice.error_message
@@ -285,3 +291,57 @@ def test_a_stale_edit_sequence(synced: World, force: bool) -> None:
         assert issue["validatorName"] == "EditSequenceConflict"
         assert customer_id in issue["message"] and "forceUpdate" in issue["message"]
         assert record["Name"] != "Renamed By Push"
+
+
+def _first_customer_id(world: World) -> str:
+    with world.engine.connect() as conn:
+        row = next(
+            r
+            for r in record_store.iter_records(conn, world.connection_id, "customers")
+            if r["raw"].get("IsActive", "true") == "true" and "ParentRef" not in r["raw"]
+        )
+    return str(row["raw"]["ListID"])
+
+
+def _pending_pushes(world: World) -> int:
+    with world.engine.connect() as conn:
+        return company_store.get_connection(conn, world.connection_id).pending_pushes
+
+
+def test_a_push_its_kind_refuses_at_prepare_fails_and_is_not_retried(synced: World) -> None:
+    """The invoice's customer was deleted in QuickBooks after the push was validated: the
+    kind refuses it at prepare, so it fails naming why, and no poll works for it again."""
+    world = synced
+    customer_id = _first_customer_id(world)
+    invoice = queue(world, "invoices", invoice_payload(world, customer_id, "P-GONE"))
+    with world.engine.begin() as conn:
+        record_store.mark_deleted(
+            conn, world.connection_id, "customers", [customer_id], world.clock()
+        )
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    done = push(world, invoice.push_key)
+    assert done.status == PushStatus.FAILED, done
+    assert done.error_message and customer_id in done.error_message, done.error_message
+    assert invoices_numbered(world, "P-GONE") == []
+    assert _pending_pushes(world) == 0
+
+
+def test_a_push_that_cannot_be_built_fails_rather_than_breaking_every_session(
+    synced: World,
+) -> None:
+    """A stored payload the kind cannot read (a bug, or a payload stored by an older qbdsync)
+    fails its push with the reason instead of failing each session that tries to send it."""
+    world = synced
+    row = queue(world, "customers", {"customerName": "Unreadable Ltd"})
+    with world.engine.begin() as conn:
+        conn.execute(
+            update(push_operations)
+            .where(push_operations.c.push_key == row.push_key)
+            .values(payload={"customerName": ["not", "text"], "addresses": 7})
+        )
+    result = run_local_session(world.core, world.connection_id, world.quickbooks())
+    assert result.finished, result.outcome
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.FAILED, done
+    assert "could not build" in (done.error_message or ""), done.error_message
+    assert _pending_pushes(world) == 0

@@ -35,8 +35,15 @@ from sqlalchemy import Engine
 from typer.core import TyperGroup
 
 from qbdsync import cli_output as show
-from qbdsync.errors import ConfigurationError, QbdsyncError
-from qbdsync.plain_text import FREE_TEXT_RULE, LINE_RULE, is_free_text, is_line
+from qbdsync.errors import ConfigurationError, InvalidValue, QbdsyncError
+from qbdsync.plain_text import (
+    FREE_TEXT_RULE,
+    LINE_RULE,
+    NAME_RULE,
+    is_blank,
+    is_free_text,
+    is_line,
+)
 from qbdsync.redact import (
     LOG_FORMAT,
     install_log_redaction,
@@ -59,6 +66,11 @@ class _Commands(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except InvalidValue as exc:
+            # On the command line the only values checked below the CLI are the operator's
+            # (a sync mode, a window, a pause, a data type): a bad one is a usage error, exit 2,
+            # as typer's own option checks are. Unknown ids stay NotFound, exit 1.
+            raise typer.BadParameter(show.printable(str(exc))) from None
         except QbdsyncError as exc:
             _error(str(exc))
             raise typer.Exit(1) from None
@@ -137,6 +149,13 @@ def _line(value: str | None, what: str) -> str | None:
     if value is not None and not is_line(value):
         raise typer.BadParameter(f"{value!r} {LINE_RULE}", param_hint=what)
     return value
+
+
+def _name(value: str | None, what: str) -> str | None:
+    """A company's or client's name: a line, and not blank (the API refuses those too)."""
+    if value is not None and is_blank(value):
+        raise typer.BadParameter(f"{value!r} {NAME_RULE}", param_hint=what)
+    return _line(value, what)
 
 
 def _free_text(value: str | None, what: str) -> str | None:
@@ -233,7 +252,7 @@ def company_create(
     """Create a company; prints its id as the last line."""
     from qbdsync.linking import create_company
 
-    _line(name, "NAME")
+    _name(name, "NAME")
     _free_text(description, "--description")
     with _engine(_settings()).begin() as conn:
         company_id = create_company(conn, name, description, client_id=client)
@@ -373,6 +392,19 @@ def _connections_table(
     return table
 
 
+def _check_linkable(row: ConnectionRow) -> None:
+    """An unlinked (or one-time, finished) connection authenticates no more: a link, a .qwc
+    or a pause of it would do nothing, so they are refused with the way back."""
+    from qbdsync.errors import RejectedInput
+    from qbdsync.statuses import INACTIVE_CONNECTION_STATUSES
+
+    if row.status in INACTIVE_CONNECTION_STATUSES:
+        raise RejectedInput(
+            f"connection {row.id} is {row.status.lower()}: link the company file again with "
+            f"`qbdsync connection relink {row.id} --out FILE.qwc`"
+        )
+
+
 @connection_app.command("create")
 def connection_create(company_id: str, out_file: OutOption) -> None:
     """Create a QuickBooks connection, write its .qwc file; prints the password as last line.
@@ -481,6 +513,7 @@ def connection_link(
     settings = _settings()
     with _engine(settings).begin() as conn:
         row = company_store.lock_connection(conn, connection_id)
+        _check_linkable(row)
         company = company_store.get_company(conn, row.company_id)
         expires = row.link_expires_at
         valid = expires is not None and expires > _now()
@@ -517,12 +550,14 @@ def connection_link(
 def connection_qwc(connection_id: str, out_file: OutOption) -> None:
     """Write the .qwc file of an existing connection again (it holds no password)."""
     from qbdsync.linking import connection_qwc as make_qwc
+    from qbdsync.store import companies as company_store
 
     settings = _settings()
     engine = _engine(settings)
     output = _OutputFile(out_file)
     try:
         with engine.begin() as conn:  # the deployment's OwnerID may be made on first use
+            _check_linkable(company_store.lock_connection(conn, connection_id))
             qwc = make_qwc(conn, settings, connection_id)
     except BaseException:
         output.discard()
@@ -541,12 +576,14 @@ def connection_pause(
 ) -> None:
     """Pause syncing: the Web Connector is told "Paused until <time>" and nothing runs."""
     from qbdsync.lifecycle import pause
+    from qbdsync.store import companies as company_store
     from qbdsync.sync.schedule import parse_until
 
     if (until is None) == (for_ is None):
         raise typer.BadParameter("give exactly one of --until and --for")
     when = parse_until(until or for_ or "", _now())
     with _engine(_settings()).begin() as conn:
+        _check_linkable(company_store.lock_connection(conn, connection_id))
         row = pause(conn, connection_id, when)
     out.print(f"Connection {row.id} paused until {when:%Y-%m-%d %H:%M} UTC.")
 
@@ -642,7 +679,7 @@ def client_create(name: str) -> None:
     """Create a client (tenant); prints its id as the last line."""
     from qbdsync.store import clients as client_store
 
-    _line(name, "NAME")
+    _name(name, "NAME")
     with _engine(_settings()).begin() as conn:
         print(client_store.create_client(conn, name, _now()))
 
@@ -682,11 +719,15 @@ def apikey_create(
     from qbdsync.store import clients as client_store
 
     _line(name, "--name")
-    _line(new_client, "--new-client")
+    _name(new_client, "--new-client")
+    if client is not None and new_client is not None:
+        raise typer.BadParameter(
+            "give --client (an existing client) or --new-client (a new one), not both"
+        )
     engine = _engine(_settings())
     now = _now()
     with engine.begin() as conn:
-        if new_client:
+        if new_client is not None:
             client_id = client_store.create_client(conn, new_client, now)
         else:
             client_id = client or client_store.default_client(conn, now)
@@ -898,6 +939,12 @@ def sync_settings_cmd(
     from qbdsync.store import sync_settings
     from qbdsync.views import internal_data_type, sync_setting_view
 
+    changes = (fetch_on_first_link, schedule, order, months, sync_from)
+    if data_type is None and any(change is not None for change in changes):
+        # Changes are per data type (the help says so): none is applied to all at once.
+        raise typer.BadParameter(
+            "give the data type to change, e.g. --type invoices", param_hint="--type"
+        )
     if sync_from is not None:
         sync_from = _iso_date(sync_from)
     engine = _engine(_settings())

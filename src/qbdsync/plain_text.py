@@ -3,7 +3,8 @@
 PostgreSQL refuses NUL in text (SQLite stores it); XML 1.0 (.qwc files, qbXML) cannot hold
 most C0 controls, U+FFFE, U+FFFF or lone surrogates; and a control character in a name would
 act on an operator's terminal. So names, tags, ids and URLs are one line of such text, and
-descriptions may add tabs and line breaks.
+descriptions may add tabs and line breaks. A name also has something in it besides spaces: an
+empty one cannot be told apart in a list.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ FREE_TEXT_RULE = (
     "(U+0000 to U+001F, U+007F to U+009F)"
 )
 
+NAME_RULE = "must not be empty or only spaces"
+
 
 def is_line(text: str) -> bool:
     """One line of text: a name, tag, id, URL or query value."""
@@ -30,3 +33,8 @@ def is_line(text: str) -> bool:
 def is_free_text(text: str) -> bool:
     """A description or note: lines and tabs allowed, other controls not."""
     return _NOT_IN_FREE_TEXT.search(text) is None
+
+
+def is_blank(text: str) -> bool:
+    """Empty or only whitespace (Unicode's, as str.strip sees it): no name."""
+    return not text.strip()

@@ -56,7 +56,8 @@ def sync_setting_view(s: SyncSetting) -> dict[str, Any]:
 def pull_view(
     row: PullRow, connection: ConnectionRow | None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """A PullOperation; a queued one on a paused connection shows Initial, "Paused until …"."""
+    """A PullOperation in Codat's words (accounts is dataType chartOfAccounts, as the SDKs
+    know it); a queued one on a paused connection shows Initial, "Paused until …"."""
     now = now or datetime.now(UTC)
     status, description = row.status, row.status_description
     paused = connection.paused_until if connection is not None else None
@@ -66,7 +67,7 @@ def pull_view(
         "id": row.id,
         "companyId": row.company_id,
         "connectionId": row.connection_id,
-        "dataType": row.data_type,
+        "dataType": codat_data_type(row.data_type),
         "status": status,
         "statusDescription": description,
         "errorMessage": row.error_message,

@@ -114,6 +114,22 @@ def test_a_company_update_with_control_characters_changes_nothing(
     assert company["name"] == "Plain Co" and company["description"] is None
 
 
+@pytest.mark.parametrize("name", ["", " ", "\t", "   \u00a0  ", "\u3000"])
+def test_a_blank_company_name_is_a_400_and_changes_nothing(
+    tenant: Tenant, company_id: str, name: str
+) -> None:
+    before = tenant.api.get("/companies").json()["totalResults"]
+    for reply in (
+        tenant.api.post("/companies", json={"name": name}),
+        tenant.api.put(f"/companies/{company_id}", json={"name": name}),
+        tenant.api.patch(f"/companies/{company_id}", json={"name": name}),
+    ):
+        assert reply.status_code == 400, reply.text
+        assert "name" in [e["itemId"] for e in reply.json()["validation"]["errors"]]
+    assert tenant.api.get("/companies").json()["totalResults"] == before
+    assert tenant.api.get(f"/companies/{company_id}").json()["name"] == "Plain Co"
+
+
 def test_a_description_may_have_lines_and_tabs(tenant: Tenant) -> None:
     reply = tenant.api.post("/companies", json={"name": "Notes", "description": "a\n\tb\r\nc"})
     assert reply.status_code == 200, reply.text

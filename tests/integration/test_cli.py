@@ -209,7 +209,13 @@ def test_every_list_and_show_command_speaks_json(sqlite_server: LiveServer, tmp_
     pulls = as_json(invoke(server, "sync", "status", company_id, "--json"))
     statuses = {p["dataType"]: p["status"] for p in pulls}
     assert statuses["invoices"] == "Complete" and statuses["estimates"] == "FetchError"
+    # the API's names, as `sync settings --json` and GET …/data/history say them
+    assert statuses["chartOfAccounts"] == "Complete" and "accounts" not in statuses
     assert {p["companyId"] for p in pulls} == {company_id}
+    by_our_name = as_json(
+        invoke(server, "sync", "queue", company_id, "--type", "accounts", "--json")
+    )
+    assert [p["dataType"] for p in by_our_name] == ["chartOfAccounts"]
 
     queued = as_json(invoke(server, "sync", "queue", company_id, "--type", "invoices", "--json"))
     assert [(p["dataType"], p["status"], p["connectionId"]) for p in queued] == [
@@ -416,7 +422,7 @@ def test_company_set_changes_what_it_says_and_refuses_a_no_op(sqlite_server: Liv
     assert nothing.returncode == 2
     assert "nothing to change" in nothing.stderr
     no_window = invoke(sqlite_server, "company", "set", company_id, "--days", "Sat")
-    assert no_window.returncode == 1
+    assert no_window.returncode == 2  # options that do not fit together: a usage error
     assert "need a sync window" in no_window.stderr
     ok(invoke(sqlite_server, "company", "set", company_id, "--window", "19:00-07:00"))
     ok(invoke(sqlite_server, "company", "set", company_id, "--days", "Mon-Fri"))
@@ -425,5 +431,5 @@ def test_company_set_changes_what_it_says_and_refuses_a_no_op(sqlite_server: Liv
     ok(invoke(sqlite_server, "company", "set", company_id, "--days", "Sat"))
     assert window() == ("19:00-07:00", "Sat")
     bad = invoke(sqlite_server, "company", "set", company_id, "--days", "Someday")
-    assert bad.returncode == 1
+    assert bad.returncode == 2
     assert window() == ("19:00-07:00", "Sat")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import LiveServer
-from tests.integration.cli_helpers import last_line, ok, qbdsync, run_cli
+from tests.integration.cli_helpers import invoke, last_line, ok, qbdsync, run_cli
 
 
 def one_error_line(ran: object, code: int = 1) -> str:
@@ -113,9 +113,11 @@ def test_sync_settings_within_bounds_are_stored(sqlite_server: LiveServer) -> No
     assert (invoices["syncSchedule"], invoices["monthsToSync"]) == (8760, 1200)
 
 
-def test_pause_too_far_ahead_is_one_line(sqlite_server: LiveServer) -> None:
+def test_pause_too_far_ahead_is_a_usage_error(sqlite_server: LiveServer) -> None:
     for when in (("--for", "99999999999999999999d"), ("--until", "9999-12-31T23:59-05:00")):
-        one_error_line(qbdsync(sqlite_server, "connection", "pause", "any-id", *when))
+        ran = qbdsync(sqlite_server, "connection", "pause", "any-id", *when, columns=200)
+        assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
+        assert "9999" in ran.stderr
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "0"])
@@ -157,3 +159,111 @@ def test_simulate_files_that_cannot_be_written_are_one_line(
     assert "/nonexistent/c.qbsim" in one_error_line(file)
     churn = qbdsync(sqlite_server, *common, "--churn", "-1")
     assert churn.returncode == 2 and "Traceback" not in churn.stderr
+
+
+def test_apikey_create_with_both_client_options_is_a_usage_error(
+    sqlite_server: LiveServer,
+) -> None:
+    tenant = last_line(ok(qbdsync(sqlite_server, "client", "create", "Tenant")).stdout)
+    ran = qbdsync(
+        sqlite_server, "apikey", "create", "--name", "k", "--client", tenant, "--new-client", "y"
+    )
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
+    assert "--client" in ran.stderr and "--new-client" in ran.stderr and ran.stdout == ""
+    assert json.loads(ok(qbdsync(sqlite_server, "apikey", "list", "--json")).stdout) == []
+    clients = json.loads(ok(qbdsync(sqlite_server, "client", "list", "--json")).stdout)
+    assert "y" not in {c["name"] for c in clients}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--schedule", "5"), ("--months", "3"), ("--no-fetch-on-first-link",), ("--order", "1")],
+)
+def test_sync_settings_changes_without_a_type_are_usage_errors(
+    sqlite_server: LiveServer, args: tuple[str, ...]
+) -> None:
+    before = ok(qbdsync(sqlite_server, "sync", "settings", "--json")).stdout
+    ran = qbdsync(sqlite_server, "sync", "settings", *args, columns=200)
+    assert ran.returncode == 2 and "Traceback" not in ran.stderr, ran.stderr
+    assert "--type" in ran.stderr and ran.stdout == ""
+    assert ok(qbdsync(sqlite_server, "sync", "settings", "--json")).stdout == before
+
+
+@pytest.mark.parametrize("name", ["", "   ", "\u3000"])
+def test_blank_names_are_usage_errors_and_create_nothing(
+    sqlite_server: LiveServer, name: str
+) -> None:
+    clients_before = ok(qbdsync(sqlite_server, "client", "list", "--json")).stdout
+    for args in (
+        ("company", "create", name),
+        ("client", "create", name),
+        ("apikey", "create", "--name", "k", "--new-client", name),
+    ):
+        ran = qbdsync(sqlite_server, *args, columns=200)
+        assert ran.returncode == 2 and "Traceback" not in ran.stderr, (args, ran.stderr)
+        assert "empty" in ran.stderr and ran.stdout == "", (args, ran.stderr)
+    assert json.loads(ok(qbdsync(sqlite_server, "company", "list", "--json")).stdout) == []
+    assert json.loads(ok(qbdsync(sqlite_server, "apikey", "list", "--json")).stdout) == []
+    assert ok(qbdsync(sqlite_server, "client", "list", "--json")).stdout == clients_before
+
+
+def test_bad_option_values_are_usage_errors_and_unknown_ids_stay_1(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    server = sqlite_server
+    company_id = last_line(ok(invoke(server, "company", "create", "Values Co")).stdout)
+    ok(invoke(server, "connection", "create", company_id, "--out", str(tmp_path / "v.qwc")))
+    (connection,) = connections_of(server, company_id)
+    before = ok(invoke(server, "company", "show", company_id, "--json")).stdout
+    for args, says in (
+        (("sync", "queue", company_id, "--type", "invoice"), "unknown data type 'invoice'"),
+        (("sync", "settings", company_id, "--type", "nosuch"), "unknown data type 'nosuch'"),
+        (("company", "set", company_id, "--sync-mode", "bogus"), "sync mode must be"),
+        (("company", "set", company_id, "--window", "19:00-07:00", "--days", "Funday"), "days"),
+        (("company", "set", company_id, "--window", "19:00"), "19:00-07:00"),
+        (("company", "set", company_id, "--timezone", "Mars/Olympus"), "time zone"),
+        (("connection", "pause", str(connection["id"]), "--for", "2"), "duration"),
+        (("connection", "pause", str(connection["id"]), "--for", "0h"), "in the future"),
+        (("connection", "pause", str(connection["id"]), "--until", "2020-01-01T00:00"), "future"),
+    ):
+        ran = invoke(server, *args)
+        assert ran.returncode == 2, (args, ran.stdout, ran.stderr)
+        assert says in " ".join(ran.stderr.split()), (args, ran.stderr)
+    assert ok(invoke(server, "company", "show", company_id, "--json")).stdout == before
+    assert connections_of(server, company_id) == [connection]  # not paused
+    for args in (
+        ("sync", "queue", "no-such-company", "--type", "invoices"),
+        ("company", "set", "no-such-company", "--sync-mode", "ongoing"),
+        ("connection", "pause", "no-such-connection", "--for", "2h"),
+    ):
+        ran = invoke(server, *args)
+        assert ran.returncode == 1 and "no " in ran.stderr, (args, ran.stderr)
+
+
+def test_an_unlinked_connection_is_not_linked_paused_or_given_a_qwc(
+    sqlite_server: LiveServer, tmp_path: Path
+) -> None:
+    server = sqlite_server
+    company_id = last_line(ok(invoke(server, "company", "create", "Gone Co")).stdout)
+    ok(invoke(server, "connection", "create", company_id, "--out", str(tmp_path / "g.qwc")))
+    (connection,) = connections_of(server, company_id)
+    connection_id = str(connection["id"])
+    ok(invoke(server, "connection", "unlink", connection_id))
+    (unlinked,) = connections_of(server, company_id)
+    out = tmp_path / "again.qwc"
+    for args in (
+        ("connection", "link", connection_id),
+        ("connection", "link", connection_id, "--new"),
+        ("connection", "qwc", connection_id, "--out", str(out)),
+        ("connection", "pause", connection_id, "--for", "1h"),
+    ):
+        ran = invoke(server, *args)
+        assert ran.returncode == 1 and ran.stdout == "", (args, ran.stdout, ran.stderr)
+        said = " ".join(ran.stderr.split())
+        assert "is unlinked" in said and f"connection relink {connection_id}" in said, said
+    assert not out.exists()
+    assert connections_of(server, company_id) == [unlinked]
+    # relink is the way back, and then the others work again
+    ok(invoke(server, "connection", "relink", connection_id, "--out", str(out)))
+    ok(invoke(server, "connection", "pause", connection_id, "--for", "1h"))
+    assert ok(invoke(server, "connection", "link", connection_id)).stdout.startswith("http")

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from qbdsync.api.text import FreeText, Line, Tags
+from qbdsync.api.text import FreeText, Line, Name, Tags
 from qbdsync.statuses import ConnectionStatus
 from qbdsync.store.sync_settings import MONTHS_TO_SYNC_MAX, SCHEDULE_HOURS_MAX, SYNC_ORDER_MAX
 
@@ -95,13 +95,13 @@ class Companies(_Model):
 
 
 class CompanyRequestBody(_Model):
-    name: Line = Field(min_length=1, max_length=255)
+    name: Name = Field(min_length=1, max_length=255)
     description: FreeText | None = Field(default=None, max_length=4000)
     tags: Tags | None = None
 
 
 class CompanyUpdateRequest(_Model):
-    name: Line | None = Field(default=None, min_length=1, max_length=255)
+    name: Name | None = Field(default=None, min_length=1, max_length=255)
     description: FreeText | None = Field(default=None, max_length=4000)
     tags: Tags | None = None
 

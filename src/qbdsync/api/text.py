@@ -15,13 +15,26 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator
 
-from qbdsync.plain_text import FREE_TEXT_RULE, LINE_RULE, is_free_text, is_line
+from qbdsync.plain_text import (
+    FREE_TEXT_RULE,
+    LINE_RULE,
+    NAME_RULE,
+    is_blank,
+    is_free_text,
+    is_line,
+)
 
 
 def _single_line(value: str) -> str:
     if not is_line(value):
         raise ValueError(LINE_RULE)
     return value
+
+
+def _name(value: str) -> str:
+    if is_blank(value):
+        raise ValueError(NAME_RULE)
+    return _single_line(value)
 
 
 def _free_text(value: str) -> str:
@@ -32,6 +45,8 @@ def _free_text(value: str) -> str:
 
 # A name, tag, id, URL or other one-line value of a request body.
 Line = Annotated[str, AfterValidator(_single_line)]
+# A name people tell things apart by: a Line with something besides spaces in it.
+Name = Annotated[str, AfterValidator(_name)]
 # A description or note: tabs and line breaks allowed.
 FreeText = Annotated[str, AfterValidator(_free_text)]
 # Tags (company tags, a webhook's company tag filter): one-line keys and values.

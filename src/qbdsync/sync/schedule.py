@@ -126,8 +126,15 @@ def next_due(
 
 
 def parse_until(text: str, now: datetime) -> datetime:
-    """'2h', '30m', '1d' or an ISO time (UTC if no offset) → an aware UTC datetime."""
-    text = text.strip()
+    """When a pause ends: '2h', '30m', '1d' or an ISO time (UTC if no offset) → an aware UTC
+    datetime after `now` (a pause that is already over would pause nothing)."""
+    until = _parse_time_or_duration(text.strip(), now)
+    if until <= now:
+        raise InvalidValue(f"a pause must end in the future; {text.strip()!r} does not")
+    return until
+
+
+def _parse_time_or_duration(text: str, now: datetime) -> datetime:
     units = {"m": 60, "h": 3600, "d": 86400}
     if text and text[-1] in units and text[:-1].replace(".", "", 1).isdigit():
         try:

@@ -84,6 +84,11 @@ def test_pause_durations_and_times() -> None:
     )
     with pytest.raises(InvalidValue):
         parse_until("tomorrow", NOON_UTC)
+    # A pause that is over before it starts pauses nothing.
+    for over in ("0h", "0m", "0.0d", "2026-11-25T12:00", "2026-11-25T11:59:59Z", "2020-01-01"):
+        with pytest.raises(InvalidValue, match="in the future"):
+            parse_until(over, NOON_UTC)
+    assert parse_until("2026-11-25T12:00:01", NOON_UTC) == NOON_UTC + timedelta(seconds=1)
 
 
 def test_history_limits() -> None:

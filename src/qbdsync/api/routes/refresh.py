@@ -17,28 +17,19 @@ from qbdsync.lifecycle import queue_sync
 from qbdsync.statuses import PullStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
-from qbdsync.store.companies import ConnectionRow
-from qbdsync.store.pulls import PullRow
 from qbdsync.sync.datatypes import data_types
-from qbdsync.views import codat_data_type, internal_data_type, pull_view
+from qbdsync.views import internal_data_type, pull_view
 
 router = APIRouter(tags=["Refresh data"])
 # The fields a `query` or `orderBy` on the pull history may name.
 _PULL_FIELDS = shape_of_model(PullOperation)
 
 
-def _pull(row: PullRow, connection: ConnectionRow | None) -> dict[str, Any]:
-    """A PullOperation in Codat's words: the SDKs know accounts as dataType chartOfAccounts."""
-    view = pull_view(row, connection)
-    view["dataType"] = codat_data_type(view["dataType"])
-    return view
-
-
 def _views(request: Request, company_id: str, limit: int = 10_000) -> list[dict[str, Any]]:
     with engine_of(request).connect() as conn:
         rows = pull_store.list_for_company(conn, company_id, limit=limit)
         connections = {c.id: c for c in company_store.list_connections(conn, company_id)}
-    return [_pull(r, connections.get(r.connection_id)) for r in rows]
+    return [pull_view(r, connections.get(r.connection_id)) for r in rows]
 
 
 @router.post("/companies/{companyId}/data/all", status_code=204, summary="Refresh all data")
@@ -77,7 +68,7 @@ def refresh_type(
                 can_be_retried="False",
             )
         connection = company_store.get_connection(conn, queued[0].connection_id)
-    return _pull(queued[0], connection)
+    return pull_view(queued[0], connection)
 
 
 @router.get(
@@ -150,4 +141,4 @@ def one(request: Request, caller: CallerDep, companyId: str, datasetId: str) -> 
         if row is None or row.company_id != companyId:
             raise NotFound(f"no pull operation with id {datasetId}")
         connection = company_store.get_connection(conn, row.connection_id)
-    return _pull(row, connection)
+    return pull_view(row, connection)

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     # A data type QuickBooks keeps refusing with a transient error is retried in this many
     # sessions, then reported as FetchError: nothing loops forever.
     max_pull_attempts: int = Field(default=5, ge=1)
+    # A push QuickBooks refuses because a record it changes is locked (open in a window, or
+    # being edited by another user) is sent again by the next session; after this many sessions
+    # found it locked it fails, saying which record to close: without a timeoutInMinutes it
+    # would otherwise make every poll a working session forever.
+    max_push_lock_sessions: int = Field(default=10, ge=1)
     # Each page of an iterator aims to carry about this much qbXML; MaxReturned adapts to the
     # size of the records (max_returned stays the ceiling).
     target_page_bytes: int = Field(default=1_000_000, ge=10_000)

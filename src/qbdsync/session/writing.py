@@ -15,6 +15,10 @@ per application and company file — by asking for its stored result (``oldMessa
   EditSequence and a Delete already done for the missing record, so neither applies twice.
 * 9004: the id was refused, nothing ran: the push fails (our bug, said so).
 
+A push QuickBooks refuses because a record is locked (open in a window, edited by another user)
+never ran: it is released and sent afresh by the next session, counted as a lock retry rather
+than a send, and fails after ``max_push_lock_sessions`` sessions naming the record to close.
+
 QuickBooks' error statuses become messages a person can act on (`failure_outcome`); a stale
 EditSequence (3200) re-reads the record and, with ``forceUpdate``, applies the change once more.
 
@@ -74,6 +78,9 @@ _MESSAGE_SET_ID_CHARS: Final = 24
 # A push sent this often without QuickBooks confirming it is left for a person to check.
 MAX_SENDS: Final = 2
 _NOT_FOUND: Final = frozenset({3120, 500})
+# What a Del answers for a record that is no longer there: QuickBooks says its id is invalid
+# (3000) for a ListDelRq/TxnDelRq, 3120 where the object is looked up by reference.
+_DELETED_ALREADY: Final = frozenset({3000, 3120})
 
 
 @dataclass
@@ -141,11 +148,14 @@ def next_request(
     if phase.step == "done":
         return None
     version = engine.state.qbxml_version
-    connection_id = context.connection.id
+    # Read once per call: a push that fails before it is sent (it cannot be built) is skipped
+    # here, and so are its dependants (failed with it, and still waiting in `due`), so thousands
+    # of such pushes cost one read rather than one per push.
+    due = outbox.due_pushes(conn, context.connection.id, now)
+    waiting = {p.push_key for p in due}
+    tried: set[str] = set()
     while True:
-        push = (
-            None if _over_budget(engine, phase, now) else _next_due(conn, connection_id, phase, now)
-        )
+        push = None if _over_budget(engine, phase, now) else _next_due(due, waiting, tried, phase)
         if push is None:
             phase.step, phase.push_key, phase.message_set_id = "done", None, None
             _save(engine, phase)
@@ -159,6 +169,7 @@ def next_request(
         request = send(conn, engine, phase, push, now)
         if request is not None:
             return request
+        tried.add(push.push_key)
 
 
 def _over_budget(engine: SyncEngine, phase: WritePhase, now: datetime) -> bool:
@@ -170,13 +181,12 @@ def _over_budget(engine: SyncEngine, phase: WritePhase, now: datetime) -> bool:
 
 
 def _next_due(
-    conn: Connection, connection_id: str, phase: WritePhase, now: datetime
+    due: list[PushRow], waiting: set[str], tried: set[str], phase: WritePhase
 ) -> PushRow | None:
-    """The first due push not left for the next session whose prerequisites all succeeded."""
-    due = outbox.due_pushes(conn, connection_id, now)
-    waiting = {p.push_key for p in due}
+    """The first of the due pushes, not tried in this call nor left for the next session,
+    whose prerequisites all succeeded (`waiting`: the keys of the due pushes)."""
     for push in due:
-        if push.push_key in phase.deferred:
+        if push.push_key in tried or push.push_key in phase.deferred:
             continue
         if any(key in waiting for key in push.depends_on):
             continue  # behind a prerequisite left for the next session
@@ -369,11 +379,11 @@ def take(
         # Settled meanwhile (another process recovered it): nothing more for this push.
         return _go_on(engine, phase)
     if step == "write":
-        return _take_write(conn, engine, phase, push, answer, now)
+        return _take_write(conn, env, engine, phase, push, answer, now)
     if step == "recover":
         code = answer.message_set.status_code if answer.message_set is not None else None
         if code in (0, None, 9005):
-            follow = _take_write(conn, engine, phase, push, answer, now, recovered=True)
+            follow = _take_write(conn, env, engine, phase, push, answer, now, recovered=True)
             if follow is not None:
                 return follow
             return _clear(engine, phase, version, push.message_set_id, then_search=False)
@@ -439,6 +449,7 @@ def _clear(
 
 def _take_write(
     conn: Connection,
+    env: Env,
     engine: SyncEngine,
     phase: WritePhase,
     push: PushRow,
@@ -470,11 +481,15 @@ def _take_write(
             _save(engine, phase)
             return request
     action = PushAction(push.action)
-    if action is PushAction.DELETE and status.code == 3120 and push.attempts > 1:
+    if action is PushAction.DELETE and status.code in _DELETED_ALREADY and push.attempts > 1:
         # Sent again after a lost answer: the record is gone because the first one deleted it.
+        # (`attempts` counts sends QuickBooks may have run: a send refused as locked is not one.)
         _settle(conn, phase, push, PushOutcome.success(push.record_id or ""), now)
         return None if recovered else _go_on(engine, phase)
     if recovery is Recovery.RETRY_NEXT_SESSION:
+        if push.lock_retries + 1 >= env.settings.max_push_lock_sessions:
+            _settle(conn, phase, push, _stayed_locked(push, status), now)
+            return None if recovered else _go_on(engine, phase)
         # Not applied (a record locked by another user): sent afresh by the next session.
         push_store.release_sent(conn, push.push_key)
         phase.deferred.append(push.push_key)
@@ -554,6 +569,26 @@ def failure_outcome(push: PushRow, status: ResponseStatus, recovery: Recovery) -
         item, rule = "quickBooks", f"QuickBooksStatus{code}"
         text = f"QuickBooks refused the write (status {code}): {said}"
     return PushOutcome.failure(text, [ValidationIssue(item, text, rule)])
+
+
+def _stayed_locked(push: PushRow, status: ResponseStatus) -> PushOutcome:
+    """The failure of a push QuickBooks refused as locked in every session it was sent in."""
+    sessions = push.lock_retries + 1
+    if push.record_id is not None and PushAction(push.action) is not PushAction.CREATE:
+        record = f"the {push.data_type} record {push.record_id}"
+    else:
+        record = (
+            f"a record this new {push.data_type} record changes (one it refers to, such as its "
+            "customer, supplier, account or the transactions it pays)"
+        )
+    text = (
+        f"QuickBooks refused this {push.action.lower()} in {sessions} sessions in a row because "
+        f"{record} stayed locked: it is open in a window in QuickBooks or being edited by "
+        "another QuickBooks user. Nothing was written. Close the record's window in QuickBooks "
+        f"(on every computer using the company file), then push again. QuickBooks said: "
+        f"{quote_untrusted(status.message)}"
+    )
+    return PushOutcome.failure(text, [ValidationIssue("id", text, "RecordLocked")])
 
 
 # -- finding what QuickBooks cannot tell ------------------------------------------------------

@@ -51,7 +51,8 @@ class PushRow:
     depends_on: list[str]
     message_set_id: str | None
     sent_at: datetime | None
-    attempts: int
+    attempts: int  # sends QuickBooks may have applied
+    lock_retries: int  # sessions in which QuickBooks refused it as locked (never applied)
     result_record_id: str | None
 
     @property
@@ -117,6 +118,7 @@ def insert_push(
             force_update=force_update,
             depends_on=list(depends_on),
             attempts=0,
+            lock_retries=0,
         )
     )
     found = get_push(conn, push_key)
@@ -280,9 +282,14 @@ def refresh_pending_count(conn: Connection, connection_id: str) -> int:
 def release_sent(conn: Connection, push_key: str) -> None:
     """QuickBooks answered the push's message set without applying it and asked to be tried
     again later (a record locked by another user): it is unsent again, so the next session sends
-    it afresh instead of recovering a message set whose answer is already known."""
+    it afresh instead of recovering a message set whose answer is already known. That send is
+    counted as a lock retry, not an attempt: QuickBooks never ran it."""
     conn.execute(
         update(push_operations)
         .where(push_operations.c.push_key == push_key)
-        .values(message_set_id=None)
+        .values(
+            message_set_id=None,
+            attempts=push_operations.c.attempts - 1,
+            lock_retries=push_operations.c.lock_retries + 1,
+        )
     )

@@ -333,7 +333,11 @@ push_operations = Table(
     # Set by the session that sends it: the message set it travels in, when, how many times.
     Column("message_set_id", String(64), nullable=True),
     Column("sent_at", UTC_DATETIME, nullable=True),
+    # Sends QuickBooks may have applied (a send it refused as locked is not counted)...
     Column("attempts", Integer, nullable=False, default=0),
+    # ...and the sessions that found a record it changes locked (it fails after a setting's
+    # number of them, rather than keep every poll a working session).
+    Column("lock_retries", Integer, nullable=False, default=0, server_default="0"),
     # The QuickBooks id of the record the push made or changed (a provisional id resolves here).
     Column("result_record_id", String(RECORD_ID_CHARS), nullable=True),
     Index(None, "connection_id", "status", "seq"),

@@ -6,15 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from qbdsync import outbox
 from qbdsync.push.kinds import PushAction
 from qbdsync.push.registry import kind_for
 from qbdsync.session.core import SessionCore
-from qbdsync.session.local import run_local_session
+from qbdsync.session.local import TextResponse, run_local_session
 from qbdsync.session.outcomes import Send
-from qbdsync.simulator.message_sets import DropStep, DropWrite
+from qbdsync.simulator.message_sets import ID_TOO_LONG, DropStep, DropWrite, render_message_set
 from qbdsync.statuses import PushStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import pushes as push_store
@@ -345,3 +345,172 @@ def test_a_push_that_cannot_be_built_fails_rather_than_breaking_every_session(
     assert done.status == PushStatus.FAILED, done
     assert "could not build" in (done.error_message or ""), done.error_message
     assert _pending_pushes(world) == 0
+
+
+def test_a_record_that_stays_locked_fails_after_the_set_number_of_sessions(synced: World) -> None:
+    """QuickBooks refuses the update as locked (3180, "in use") in every session: it is sent
+    again by the next ones, never counted as a send, and fails after max_push_lock_sessions
+    naming the record to close, so the polls stop being working sessions for it."""
+    world = synced
+    settings = world.settings.model_copy(update={"max_push_lock_sessions": 3})
+    core = SessionCore(world.engine, settings, clock=world.clock)
+    customer_id = _first_customer_id(world)
+    row = queue(
+        world,
+        "customers",
+        {"customerName": "Renamed While Locked"},
+        action=PushAction.UPDATE,
+        record_id=customer_id,
+    )
+    locked = {"CustomerModRq": 3180}  # "There was an error when saving. … record in use."
+    for session in (1, 2):
+        assert run_local_session(core, world.connection_id, world.quickbooks(failures=locked))
+        waiting = push(world, row.push_key)
+        assert waiting.status == PushStatus.PENDING, waiting.error_message
+        assert (waiting.attempts, waiting.lock_retries) == (0, session)
+        assert waiting.message_set_id is None  # released: sent afresh, not recovered
+        world.clock.advance(60)
+    assert run_local_session(core, world.connection_id, world.quickbooks(failures=locked))
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.FAILED
+    [issue] = (done.validation or {})["errors"]
+    assert issue["validatorName"] == "RecordLocked"
+    assert customer_id in issue["message"] and "3 sessions" in issue["message"]
+    assert "Close the record's window in QuickBooks" in issue["message"]
+    assert "push again" in issue["message"]
+    assert _pending_pushes(world) == 0
+    [record] = [r for r in world.company.records("CustomerRet") if r["ListID"] == customer_id]
+    assert record["Name"] != "Renamed While Locked"
+
+
+def test_a_lock_retry_is_not_counted_as_a_send(synced: World) -> None:
+    """Refused once as locked, then sent and its answer lost before QuickBooks saw it: the
+    push was seen by QuickBooks once, so the lost answer is resent once (not failed as "sent 2
+    times") and exactly one record exists."""
+    world = synced
+    row = queue(world, "customers", {"customerName": "Locked Then Lost Ltd"})
+    locked = {"CustomerAddRq": 3180}
+    assert run_local_session(world.core, world.connection_id, world.quickbooks(failures=locked))
+    refused = push(world, row.push_key)
+    assert (refused.status, refused.attempts, refused.lock_retries) == (PushStatus.PENDING, 0, 1)
+    world.clock.advance(60)
+    quickbooks = world.quickbooks()
+    step = world.core.start("killed", world.connection_id, quickbooks.begin_session())
+    assert isinstance(step, Send) and "CustomerAddRq" in step.request  # then the server dies
+    world.clock.advance(world.settings.session_response_silence_seconds + 60)
+    core = SessionCore(world.engine, world.settings, clock=world.clock)
+    assert run_local_session(core, world.connection_id, world.quickbooks()).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS, done.error_message
+    assert (done.attempts, done.lock_retries) == (2, 1)
+    assert len(customers_named(world, "Locked Then Lost Ltd")) == 1
+
+
+def test_recovery_answered_9001_finds_the_record_by_its_guid(synced: World) -> None:
+    """QuickBooks applied the Add and stored its response with a bad checksum: the recovery
+    query answers 9001, so the stored set is cleared and the record is looked for, found, and
+    never sent again."""
+    world = synced
+    row = queue(world, "customers", {"customerName": "Bad Checksum Ltd"})
+    quickbooks = world.quickbooks(drop_write=DropWrite(1, "stored"))
+    quickbooks.message_sets.corrupt_next = True
+    assert not run_local_session(world.core, world.connection_id, quickbooks).finished
+    world.clock.advance(60)
+    second = world.quickbooks()
+    assert run_local_session(world.core, world.connection_id, second).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS, done.error_message
+    assert done.attempts == 1
+    [made] = customers_named(world, "Bad Checksum Ltd")
+    assert done.result_record_id == made["ListID"]
+    assert _stored_set(world) == {}  # the unreadable stored set was cleared
+
+
+def test_recovery_answered_9004_fails_the_push_unsent(synced: World) -> None:
+    """QuickBooks refuses the recovery query's message set id as too long: the write carried
+    the same id, so it never ran. The push fails saying it is qbdsync's problem; nothing is
+    written."""
+    world = synced
+    row = _killed_after_marking(world, "Refused Id Ltd")
+    sent = push(world, row.push_key)
+    world.clock.advance(world.settings.session_response_silence_seconds + 60)
+    core = SessionCore(world.engine, world.settings, clock=world.clock)
+    quickbooks = world.quickbooks()
+    step = core.start("k9004", world.connection_id, quickbooks.begin_session())
+    assert isinstance(step, Send)
+    assert f'oldMessageSetID="{sent.message_set_id}"' in step.request
+    # The simulator answers 9004 only to ids qbdsync never builds: its answer is given here.
+    core.take_response(
+        "k9004", TextResponse(render_message_set([], sent.message_set_id, ID_TOO_LONG))
+    )
+    step = core.next_request("k9004")
+    while isinstance(step, Send):
+        assert "CustomerAddRq" not in step.request  # never sent again
+        core.take_response("k9004", TextResponse(quickbooks.process(step.request)))
+        step = core.next_request("k9004")
+    quickbooks.end_session()
+    core.close("k9004")
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.FAILED
+    assert "too long" in (done.error_message or "") and "report" in (done.error_message or "")
+    assert customers_named(world, "Refused Id Ltd") == []
+    assert _pending_pushes(world) == 0
+
+
+def test_a_delete_resent_after_a_lost_answer_deletes_once_and_succeeds(synced: World) -> None:
+    """QuickBooks deleted the customer but the answer was lost and QuickBooks no longer holds
+    the set (600): the Delete is sent once more, finds the record gone, and the push is a
+    Success; the record is deleted once."""
+    world = synced
+    created = queue(world, "customers", {"customerName": "Short Lived Ltd"})
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    customer_id = push(world, created.push_key).result_record_id
+    assert customer_id is not None
+    world.clock.advance(60)
+    row = queue(world, "customers", {}, action=PushAction.DELETE, record_id=customer_id)
+    lost = world.quickbooks(drop_write=DropWrite(1, "stored"))
+    assert not run_local_session(world.core, world.connection_id, lost).finished
+    assert customers_named(world, "Short Lived Ltd") == []  # QuickBooks deleted it
+    world.company.set_meta("message_sets", {})  # QuickBooks no longer holds it: 600
+    world.clock.advance(60)
+    assert run_local_session(world.core, world.connection_id, world.quickbooks()).finished
+    done = push(world, row.push_key)
+    assert done.status == PushStatus.SUCCESS, done.error_message
+    assert done.attempts == 2  # QuickBooks could not tell: sent once more
+    assert done.result_record_id == customer_id
+    assert done.changes == [
+        {"type": "Deleted", "recordRef": {"id": customer_id, "dataType": "customers"}}
+    ]
+    assert [d for d in world.company.deleted("CustomerRet") if d["ListID"] == customer_id]
+    assert customers_named(world, "Short Lived Ltd") == []
+
+
+def test_pushes_failing_before_they_are_sent_read_the_pending_pushes_once(synced: World) -> None:
+    """Many pushes that cannot be built, ahead of a good one: the call that fails them all and
+    sends the good one reads the connection's due pushes once, not once per failed push."""
+    world = synced
+    broken = [queue(world, "customers", {"customerName": f"Broken {n}"}) for n in range(25)]
+    with world.engine.begin() as conn:
+        conn.execute(
+            update(push_operations)
+            .where(push_operations.c.push_key.in_([row.push_key for row in broken]))
+            .values(payload={"customerName": ["not", "text"], "addresses": 7})
+        )
+    good = queue(world, "customers", {"customerName": "Built Fine Ltd"})
+    due_reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        # The query of due_pushes' timeout sweep: one per read of the due pushes.
+        if "push_operations.expires_at <=" in statement:
+            due_reads.append(statement)
+
+    event.listen(world.engine, "before_cursor_execute", count)
+    try:
+        quickbooks = world.quickbooks()
+        step = world.core.start("many", world.connection_id, quickbooks.begin_session())
+    finally:
+        event.remove(world.engine, "before_cursor_execute", count)
+    assert isinstance(step, Send) and "Built Fine Ltd" in step.request, step.request[-600:]
+    assert len(due_reads) == 1, len(due_reads)
+    assert all(push(world, row.push_key).status == PushStatus.FAILED for row in broken)
+    assert push(world, good.push_key).message_set_id is not None

@@ -160,7 +160,7 @@ def test_a_session_over_its_time_budget_stops_cleanly_and_the_next_completes(
     assert set(first.records) - {"company"} <= whole_lists
     assert first.requests == 1
     views = {p["dataType"]: p for p in pulls(linked)}
-    assert views["accounts"]["status"] == "Complete"
+    assert views["chartOfAccounts"]["status"] == "Complete"
     assert str(views["invoices"]["statusDescription"]).startswith("Will continue")
     sessions = [first]
     while "Not complete" in sessions[-1].result:

@@ -109,11 +109,29 @@ def _check_on_the_spot(issues: Issues, payload: Mapping[str, Any], profile: Comp
     _one_allocation(issues, payload)
 
 
-class DirectCostKind(BaseKind):
+_TOTALS: tuple[Spec, ...] = (
+    money("subTotal", "Sub total", "Sum of the lines"),
+    money("taxAmount", "Tax", "Total tax"),
+    money("totalAmount", "Total", "Sub total plus tax", required=True),
+)
+
+
+class _OnTheSpotKind(BaseKind):
+    """A direct cost or a direct income: paid on the spot, to or from one contact."""
+
+    contact_type: ClassVar[str]  # "suppliers" for a cost, "customers" for an income
+
+    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
+        contact = contact_reference(payload.get("contactRef"), "contactRef", self.contact_type)
+        return [contact] if contact is not None else []
+
+
+class DirectCostKind(_OnTheSpotKind):
     data_type: ClassVar[str] = "directCosts"
     display: ClassVar[str] = "Direct cost"
     description: ClassVar[str] = "Money spent on the spot: a check, or a credit card charge"
     qb_kind: ClassVar[str] = "Check"
+    contact_type: ClassVar[str] = "suppliers"
     specs: ClassVar[tuple[Spec, ...]] = (
         text("reference", "Reference", "Check number", limit=("Check", "RefNumber")),
         text("note", "Note", "Memo", limit=("Check", "Memo")),
@@ -123,14 +141,8 @@ class DirectCostKind(BaseKind):
         currency_rate_spec(),
         purchase_lines_spec(),
         _allocations_spec("is paid from (a Bank or CreditCard account)"),
-        money("subTotal", "Sub total", "Sum of the lines"),
-        money("taxAmount", "Tax", "Total tax"),
-        money("totalAmount", "Total", "Sub total plus tax", required=True),
+        *_TOTALS,
     )
-
-    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
-        contact = contact_reference(payload.get("contactRef"), "contactRef", "suppliers")
-        return [contact] if contact is not None else []
 
     def check_more(
         self,
@@ -166,13 +178,14 @@ class DirectCostKind(BaseKind):
         return tuple(fields)
 
 
-class DirectIncomeKind(BaseKind):
+class DirectIncomeKind(_OnTheSpotKind):
     data_type: ClassVar[str] = "directIncomes"
     display: ClassVar[str] = "Direct income"
     description: ClassVar[str] = (
         "Money received on the spot: a sales receipt (item lines) or a deposit (account lines)"
     )
     qb_kind: ClassVar[str] = "SalesReceipt"
+    contact_type: ClassVar[str] = "customers"
     specs: ClassVar[tuple[Spec, ...]] = (
         text("reference", "Reference", "Receipt number", limit=("SalesReceipt", "RefNumber")),
         text("note", "Note", "Memo", limit=("SalesReceipt", "Memo")),
@@ -182,14 +195,8 @@ class DirectIncomeKind(BaseKind):
         currency_rate_spec(),
         purchase_lines_spec("Items (a sales receipt) or accounts (a deposit)"),
         _allocations_spec("is deposited to"),
-        money("subTotal", "Sub total", "Sum of the lines"),
-        money("taxAmount", "Tax", "Total tax"),
-        money("totalAmount", "Total", "Sub total plus tax", required=True),
+        *_TOTALS,
     )
-
-    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
-        contact = contact_reference(payload.get("contactRef"), "contactRef", "customers")
-        return [contact] if contact is not None else []
 
     @staticmethod
     def _lines(payload: Mapping[str, Any]) -> list[Mapping[str, Any]]:

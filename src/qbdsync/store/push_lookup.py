@@ -8,11 +8,13 @@ QuickBooks made; once it failed or timed out the reference resolves to nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 from qbdsync.mapping.currencies import company_currency
+from qbdsync.push.fields import same_name
 from qbdsync.push.kinds import CompanyProfile, Referenced
 from qbdsync.statuses import PushStatus
 from qbdsync.store import pushes as push_store
@@ -63,6 +65,46 @@ class StoreLookup:
         if push_store.is_provisional(record_id):
             return self._provisional(data_type, record_id)
         return self._record(data_type, record_id)
+
+    def named(self, data_types: Sequence[str], name: str) -> Sequence[Referenced]:
+        """Live records of these types QuickBooks holds under ``name`` (case aside): their
+        FullName, or Name where the record has none (a vendor, an employee, a tax code)."""
+        stored = func.coalesce(
+            records.c.raw["FullName"].as_string(), records.c.raw["Name"].as_string()
+        )
+        rows = self._conn.execute(
+            select(
+                records.c.data_type,
+                records.c.record_id,
+                records.c.data,
+                records.c.raw,
+                records.c.edit_sequence,
+                stored,
+            )
+            .where(
+                and_(
+                    records.c.connection_id == self._connection_id,
+                    records.c.data_type.in_(list(data_types)),
+                    records.c.is_deleted.is_(False),
+                    # Case folding is left to Python (SQLite's lower() folds A-Z only); the
+                    # length, which folding keeps, narrows the rows read.
+                    func.length(stored) == len(name),
+                )
+            )
+            .order_by(records.c.data_type, records.c.record_id)
+        )
+        return [
+            Referenced(
+                data_type=row.data_type,
+                record_id=row.record_id,
+                data=dict(row.data or {}),
+                raw=dict(row.raw or {}),
+                edit_sequence=row.edit_sequence,
+                ret_name=_ONLY_RET_NAMES.get(row.data_type),
+            )
+            for row in rows
+            if isinstance(row[5], str) and same_name(row[5], name)
+        ]
 
     def _record(self, data_type: str, record_id: str) -> Referenced | None:
         row = self._conn.execute(

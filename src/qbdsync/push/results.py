@@ -29,6 +29,8 @@ from qbdsync.untrusted import quote_untrusted
 
 NAME_IN_USE: Final = 3100
 INVALID_REFERENCE: Final = 3140
+# The refusals a kind can tie to the payload's fields.
+EXPLAINED: Final = frozenset({NAME_IN_USE, INVALID_REFERENCE})
 # 'There is an invalid reference to QuickBooks Customer "80000001-1234" in the Invoice.
 # QuickBooks error message: …': the kind of record and the value the request carried.
 _INVALID_REFERENCE: Final = re.compile(

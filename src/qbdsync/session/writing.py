@@ -44,9 +44,11 @@ from qbdsync.push.kinds import (
     PushAction,
     PushKind,
     Referenced,
+    Refusal,
     ValidationIssue,
 )
 from qbdsync.push.registry import kind_for
+from qbdsync.push.results import EXPLAINED, INVALID_REFERENCE
 from qbdsync.qbxml.parser import MessageSetStatus, Record, ResponseParser, ResponseStatus
 from qbdsync.qbxml.requests import QueryRequest, build_request
 from qbdsync.qbxml.status import Recovery, classify_status
@@ -494,8 +496,25 @@ def _take_write(
         push_store.release_sent(conn, push.push_key)
         phase.deferred.append(push.push_key)
         return None if recovered else _go_on(engine, phase)
-    _settle(conn, phase, push, failure_outcome(push, status, recovery), now)
+    outcome = _explained(conn, engine, push, status) or failure_outcome(push, status, recovery)
+    _settle(conn, phase, push, outcome, now)
     return None if recovered else _go_on(engine, phase)
+
+
+def _explained(
+    conn: Connection, engine: SyncEngine, push: PushRow, status: ResponseStatus
+) -> PushOutcome | None:
+    """A refusal the kind ties to the payload's fields (3100: who holds the name; 3140: the
+    field whose reference QuickBooks does not know, from the request it was sent as)."""
+    kind = kind_for(push.data_type)
+    profile = _profile(conn, engine, push)
+    if kind is None or profile is None or status.code not in EXPLAINED:
+        return None
+    request = _written(conn, engine, push) if status.code == INVALID_REFERENCE else None
+    refusal = Refusal(status.code, status.message, request, push.record_id)
+    lookup = StoreLookup(conn, push.connection_id)
+    issues = kind.explain_refusal(refusal, push.payload, profile, lookup)
+    return PushOutcome.failure(" ".join(i.message for i in issues), issues) if issues else None
 
 
 def _success(

@@ -172,7 +172,7 @@ def invalid_reference(refusal: Refusal, carried: Sequence[Carried]) -> list[Vali
         what = label(reference.data_type)
         text = (
             f"QuickBooks does not know the {what} {name!r} ({target.record_id}) this field "
-            "names: it was deleted, merged or made inactive in QuickBooks after the last sync. "
+            "names: it was probably deleted or merged in QuickBooks since the last sync. "
             f"Choose another {what}, or sync and push again. QuickBooks said: {said}"
         )
         issue = ValidationIssue(reference.item_id, text, "ReferenceExists")

@@ -194,8 +194,9 @@ def address_spec(qb_parent: str, *, types: Sequence[str] = ("Billing", "Delivery
 # Codat's list of tax codes, sales tax items and groups (a line's taxRateRef names a code).
 TAX_RATES: Final = "taxRates"
 
-# The sales tax codes QuickBooks Desktop sets up in each country's editions (a company file may
-# add its own; those are referenced by their ListID from the synced taxRates).
+# The sales tax codes QuickBooks Desktop sets up in each country's editions, offered as options.
+# A company file may add its own and lack some of these: a payload's code is checked against
+# the file's synced codes, by ListID or by name (check_tax_codes).
 TAX_CODES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "US": (("Tax", "Taxable"), ("Non", "Non-taxable")),
     "CA": (
@@ -604,7 +605,7 @@ def walk_refs(
 
 def references(specs: Sequence[Spec], payload: Mapping[str, Any]) -> list[Reference]:
     """Every record the payload's refs name. A standard tax code given by name ("Tax") is no
-    record reference: QuickBooks resolves it by name."""
+    record id: it is resolved by name (:func:`tax_code`)."""
     found: list[Reference] = []
     for spec, path, record_id in walk_refs(specs, payload):
         assert spec.ref is not None
@@ -702,9 +703,8 @@ def check_tax_codes(
             continue
         issues.add(
             path,
-            f"No sales tax code with the id or name {value!r} in this company file's synced "
-            "tax rates (GET …/options lists the country's standard codes; the synced taxRates "
-            "are the file's own).",
+            f"No sales tax code {value!r} in this company file: give the id or the name of "
+            "one of the sales tax codes among its synced taxRates.",
             "ReferenceExists",
         )
 

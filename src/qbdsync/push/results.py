@@ -115,9 +115,11 @@ def name_in_use(
         )
     else:
         unsynced = f"{space.unsynced}, or by " if space.unsynced else ""
+        *others, last = [label(t) for t in space.data_types]
+        kinds = f"{', '.join(others)} or {last}" if others else last
         text = (
             f"QuickBooks refused the name {name!r}: it is already used ({space.rule}). No "
-            f"synced {' or '.join(label(t) for t in space.data_types)} has that name, so it "
+            f"synced {kinds} has that name, so it "
             f"is held by {unsynced}a record added in QuickBooks since the last sync. Choose "
             "another name."
         )

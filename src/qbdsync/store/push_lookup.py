@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, select
 
 from qbdsync.mapping.currencies import company_currency
-from qbdsync.push.fields import same_name
+from qbdsync.push.fields import name_key, same_name
 from qbdsync.push.kinds import CompanyProfile, Referenced
 from qbdsync.statuses import PushStatus
 from qbdsync.store import pushes as push_store
@@ -55,6 +55,10 @@ class StoreLookup:
         self._connection_id = connection_id
         # Push keys of the pending pushes a reference resolved through, in first-seen order.
         self._waits_for: dict[str, None] = {}
+        # What was looked up already: a payload names the same item or tax code on many lines,
+        # and nothing here changes the records while one lookup is in use.
+        self._found: dict[tuple[str, str], Referenced | None] = {}
+        self._named: dict[tuple[tuple[str, ...], str], Sequence[Referenced]] = {}
 
     @property
     def waits_for(self) -> list[str]:
@@ -62,13 +66,23 @@ class StoreLookup:
         return list(self._waits_for)
 
     def find(self, data_type: str, record_id: str) -> Referenced | None:
-        if push_store.is_provisional(record_id):
-            return self._provisional(data_type, record_id)
-        return self._record(data_type, record_id)
+        key = (data_type, record_id)
+        if key not in self._found:
+            if push_store.is_provisional(record_id):
+                self._found[key] = self._provisional(data_type, record_id)
+            else:
+                self._found[key] = self._record(data_type, record_id)
+        return self._found[key]
 
     def named(self, data_types: Sequence[str], name: str) -> Sequence[Referenced]:
         """Live records of these types QuickBooks holds under ``name`` (case aside): their
         FullName, or Name where the record has none (a vendor, an employee, a tax code)."""
+        key = (tuple(data_types), name_key(name))
+        if key not in self._named:
+            self._named[key] = self._holding(data_types, name)
+        return self._named[key]
+
+    def _holding(self, data_types: Sequence[str], name: str) -> Sequence[Referenced]:
         stored = func.coalesce(
             records.c.raw["FullName"].as_string(), records.c.raw["Name"].as_string()
         )

@@ -186,13 +186,32 @@ class BaseKind:
     def check_name_free(self, issues: Issues, payload: Mapping[str, Any], lookup: Lookup) -> None:
         """A new list record's name is not one QuickBooks already holds in its name space (it
         would answer 3100): refused here, saying which record holds it."""
+        issue = self._name_taken(payload, lookup)
+        if issue is not None:
+            issues.add(issue.item_id, issue.message, issue.validator)
+
+    def _name_taken(
+        self,
+        payload: Mapping[str, Any],
+        lookup: Lookup,
+        *,
+        own_id: str | None = None,
+        said: str | None = None,
+    ) -> ValidationIssue | None:
+        """The record's name is in use, by the synced record holding it (never the record
+        itself, ``own_id``); ``said``: QuickBooks refused the name, whether or not our synced
+        data knows who holds it. None when the kind has no name or nobody is known to hold it."""
         name = self.list_name(payload, lookup)
         if self.name_field is None or self.name_space is None or name is None:
-            return
-        holders = lookup.named(self.name_space.data_types, name)
-        if holders:
-            issue = name_in_use(self.name_field, name, self.name_space, holders)
-            issues.add(issue.item_id, issue.message, issue.validator)
+            return None
+        holders = [
+            holder
+            for holder in lookup.named(self.name_space.data_types, name)
+            if holder.record_id != own_id
+        ]
+        if not holders and said is None:
+            return None
+        return name_in_use(self.name_field, name, self.name_space, holders, said)
 
     def list_name(self, payload: Mapping[str, Any], lookup: Lookup) -> str | None:
         """The name QuickBooks will hold the record under (its FullName), when known."""
@@ -209,15 +228,10 @@ class BaseKind:
         lookup: Lookup,
     ) -> list[ValidationIssue]:
         if refusal.code == NAME_IN_USE:
-            name = self.list_name(payload, lookup)
-            if self.name_field is None or self.name_space is None or name is None:
-                return []
-            holders = [
-                holder
-                for holder in lookup.named(self.name_space.data_types, name)
-                if holder.record_id != refusal.record_id
-            ]
-            return [name_in_use(self.name_field, name, self.name_space, holders, refusal.message)]
+            taken = self._name_taken(
+                payload, lookup, own_id=refusal.record_id, said=refusal.message
+            )
+            return [] if taken is None else [taken]
         if refusal.code == INVALID_REFERENCE:
             return invalid_reference(refusal, self.carried(payload, profile, lookup))
         return []

@@ -280,3 +280,28 @@ def test_a_bill_payment_applies_a_bill_credit_note(
     paid, used = company.get("BillRet", bill), company.get("VendorCreditRet", credit)
     assert paid is not None and used is not None
     assert (paid["OpenAmount"], used["OpenAmount"]) == ("30.00", "0.00")
+
+
+def test_changing_the_payment_gives_back_what_it_applied_before(
+    quickbooks: SimulatedQuickBooks, lookup: CompanyLookup, profile: CompanyProfile
+) -> None:
+    customer, invoice, credit = _invoice_and_credit(quickbooks, lookup, profile)
+    outcome = _pay(quickbooks, lookup, profile, _credit_and_cash(customer, invoice, credit))
+    target = lookup.find("payments", outcome.primary.record_id)
+    assert target is not None
+    money_only = _credit_and_cash(customer, invoice, credit)
+    money_only["lines"] = money_only["lines"][1:]
+    send(
+        PAYMENTS,
+        PushAction.UPDATE,
+        money_only,
+        quickbooks,
+        lookup,
+        profile,
+        ret_type="ReceivePaymentRet",
+        target=target,
+    )
+    company = quickbooks.company
+    paid, used = company.get("InvoiceRet", invoice), company.get("CreditMemoRet", credit)
+    assert paid is not None and used is not None
+    assert (paid["BalanceRemaining"], used["CreditRemaining"]) == ("95.00", "30.00")

@@ -106,3 +106,29 @@ def test_the_simulator_refuses_a_part_without_its_accounts(
         request = AddRequest("ItemInventory", "1", fields, external_guid=guid())
         answer = quickbooks.process(build_write_set("16.0", [request]))
         assert 'statusCode="3180"' in answer and refusal in answer
+
+
+def test_an_inventory_part_can_be_changed(
+    quickbooks: SimulatedQuickBooks, lookup: CompanyLookup, profile: CompanyProfile
+) -> None:
+    payload = inventory_payload(lookup)
+    created = send(
+        ITEMS, PushAction.CREATE, payload, quickbooks, lookup, profile, ret_type="ItemInventoryRet"
+    )
+    target = lookup.find("items", created.primary.record_id)
+    assert target is not None
+    payload["invoiceItem"]["unitPrice"] = 14
+    changed = send(
+        ITEMS,
+        PushAction.UPDATE,
+        payload,
+        quickbooks,
+        lookup,
+        profile,
+        ret_type="ItemInventoryRet",
+        target=target,
+    )
+    assert changed.after == changed.before
+    assert "<ItemInventoryModRq" in changed.request_xml
+    assert changed.record.data["SalesPrice"] == "14"
+    assert changed.record.data["QuantityOnHand"] == "0"

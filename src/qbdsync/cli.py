@@ -119,22 +119,31 @@ COMMAND_LOG_LEVEL = "WARNING"
 
 
 def _settings() -> Settings:
-    """The QBDSYNC_* settings, with logging configured from them (at COMMAND_LOG_LEVEL unless
-    QBDSYNC_LOG_LEVEL is set) and a warning for each QBDSYNC_* variable that is no setting.
-    A value that does not parse is one line naming the variable (never the value: it may be a
-    secret)."""
+    """The QBDSYNC_* settings; a value that does not parse is one line naming the variable
+    (never the value: it may be a secret)."""
     try:
-        settings = Settings()
+        return Settings()
     except ValidationError as exc:
         problems = "; ".join(
             f"QBDSYNC_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
             for e in exc.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from None
-    configure_logging(settings.log_format, settings.log_level or COMMAND_LOG_LEVEL)
+
+
+def _start_up() -> None:
+    """Logging configured from the settings (the command reports settings that do not parse;
+    until then the defaults), and a warning for each QBDSYNC_* variable that is no setting."""
+    try:
+        settings: Settings | None = Settings()
+    except ValidationError:
+        settings = None
+    configure_logging(
+        settings.log_format if settings else "text",
+        (settings.log_level if settings else None) or COMMAND_LOG_LEVEL,
+    )
     for warning in unknown_variables(os.environ):
         log.warning("%s", warning)
-    return settings
 
 
 # Engines the running command opened; the root command disposes of them when it ends.
@@ -1050,6 +1059,10 @@ def _check_can_listen(host: str, port: int) -> None:
         ) from None
 
 
+# How long a server worker may take to answer uvicorn's supervisor (see `serve`).
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -1079,11 +1092,15 @@ def serve(
     # The checks above fail in one line; from here on the server logs at its own level.
     configure_logging(settings.log_format, settings.log_level or SERVER_LOG_LEVEL)
     count = workers or os.cpu_count() or 1
-    err.print(
+    banner = (
         f"qbdsync serving on http://{host}:{port} with {count} worker(s); "
         f"Web Connector URL {mask_url(settings.qbwc_url)}; "
         f"database {mask_database_url(settings.database_url)}"
     )
+    if settings.log_format == "json":
+        log.info("%s", banner)  # every line a log collector reads is then JSON
+    else:
+        err.print(banner)
     try:
         uvicorn.run(
             "qbdsync.api.app:app_from_env",
@@ -1099,6 +1116,10 @@ def serve(
             log_level=None,
             access_log=False,
             backlog=4096,
+            # The supervisor restarts a worker that does not answer its ping in time; 5 s (the
+            # default) is less than a worker can take to import on a busy machine, where every
+            # worker was then killed and restarted for ever.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     except SystemExit as stopped:
         # uvicorn exits 3 when it cannot start (its reason is logged above); qbdsync's exit
@@ -1251,7 +1272,7 @@ def demo(
     """Start the server on SQLite, link a simulated company and sync it over real HTTP."""
     from qbdsync.demo import run_demo
 
-    _settings()  # a setting that does not parse is one line; unknown variables are named
+    _settings()  # a setting that does not parse is one line, not a traceback
     run_demo(
         size=size,
         exit_after=exit_after,
@@ -1278,8 +1299,7 @@ def _error(message: str) -> None:
 
 
 def main() -> None:
-    # Until a command has read its settings (which may set the format and level).
-    configure_logging()
+    _start_up()
     app()
 
 

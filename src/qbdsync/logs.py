@@ -26,6 +26,7 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FORMATS = ("text", "json")
 
 # Loggers whose records below WARNING hold secrets or whole payloads: never written.
+# (SQLAlchemy sets its own to WARNING when imported; a DEBUG root must not change that.)
 PINNED_LEVELS = {"sqlalchemy": logging.WARNING}
 
 # uvicorn's loggers, which its default configuration gives handlers and formats of their own.

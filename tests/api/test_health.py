@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from qbdsync.api.health import UNREACHABLE
+from qbdsync.api.health import PROBE_THREAD, UNREACHABLE
 from qbdsync.store.migrate import MIGRATIONS_DIR, head_revision
 from tests.conftest import LiveServer, _drop_pg_database, _fresh_pg_database, start_server
 from tests.pg import postgres_cluster
@@ -32,6 +32,7 @@ def _readyz(url: str) -> tuple[int, dict[str, Any]]:
 
 def _alive(url: str) -> bool:
     reply = httpx.get(f"{url}/healthz", timeout=30)
+    assert reply.headers["cache-control"] == "no-store"
     return reply.status_code == 200 and reply.text == "ok"
 
 
@@ -151,7 +152,7 @@ def test_readyz_gives_up_on_a_database_that_does_not_answer(postgres_server: str
                     503,
                     {"status": "unavailable", "reason": "the database did not answer within 0.5 s"},
                 )
-            probes = [t for t in threading.enumerate() if t.name == "qbdsync-readiness"]
+            probes = [t for t in threading.enumerate() if t.name == PROBE_THREAD]
             assert len(probes) == 1  # the one probe still waiting
             assert _alive(server.url)
     finally:

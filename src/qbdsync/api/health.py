@@ -31,6 +31,12 @@ log = logging.getLogger(__name__)
 
 UNREACHABLE = "the database cannot be reached (the server's log says why)"
 
+# A probe's answer is about this moment: no cache (a proxy's included) may keep it.
+NO_STORE = {"Cache-Control": "no-store"}
+
+# The name of the thread a probe runs in.
+PROBE_THREAD = "qbdsync-readiness"
+
 
 class Readiness:
     """Probes the database for `/readyz`, with at most one probe in flight per process.
@@ -121,18 +127,18 @@ def _in_thread(
         with suppress(RuntimeError):  # the loop closed meanwhile (the server stopped)
             loop.call_soon_threadsafe(settle, *outcome)
 
-    threading.Thread(target=run, name="qbdsync-readiness", daemon=True).start()
+    threading.Thread(target=run, name=PROBE_THREAD, daemon=True).start()
     return future
 
 
 def install(app: FastAPI, engine: Engine, *, timeout_seconds: float) -> None:
     readiness = Readiness(engine, timeout_seconds)
 
-    @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
-    async def healthz() -> str:
-        return "ok"
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> PlainTextResponse:
+        return PlainTextResponse("ok", headers=NO_STORE)
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         status, body = await readiness.check()
-        return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
+        return JSONResponse(body, status_code=status, headers=NO_STORE)

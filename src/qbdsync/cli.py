@@ -36,6 +36,7 @@ from typer.core import TyperGroup
 
 from qbdsync import cli_output as show
 from qbdsync.errors import ConfigurationError, InvalidValue, QbdsyncError
+from qbdsync.logs import configure_logging
 from qbdsync.plain_text import (
     FREE_TEXT_RULE,
     LINE_RULE,
@@ -44,14 +45,8 @@ from qbdsync.plain_text import (
     is_free_text,
     is_line,
 )
-from qbdsync.redact import (
-    LOG_FORMAT,
-    install_log_redaction,
-    mask_database_url,
-    mask_url,
-    redact_text,
-)
-from qbdsync.settings import Settings
+from qbdsync.redact import mask_database_url, mask_url, redact_text
+from qbdsync.settings import Settings, unknown_variables
 from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.migrate import open_database
 from qbdsync.store.sync_settings import MONTHS_TO_SYNC_MAX, SCHEDULE_HOURS_MAX, SYNC_ORDER_MAX
@@ -92,6 +87,8 @@ def _typer(help_text: str, **options: Any) -> typer.Typer:
     )
 
 
+log = logging.getLogger("qbdsync.cli")
+
 app = _typer("qbdsync: QuickBooks Desktop sync service.", cls=_Commands)
 company_app = _typer("Companies (one per business whose books you read).")
 connection_app = _typer("QuickBooks connections of a company (one per company file).")
@@ -116,6 +113,11 @@ TCP_PORT_MAX = 65535
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
+# Commands other than `serve` print what they did: their log shows warnings and errors only,
+# unless QBDSYNC_LOG_LEVEL says otherwise.
+COMMAND_LOG_LEVEL = "WARNING"
+
+
 def _settings() -> Settings:
     """The QBDSYNC_* settings; a value that does not parse is one line naming the variable
     (never the value: it may be a secret)."""
@@ -127,6 +129,21 @@ def _settings() -> Settings:
             for e in exc.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from None
+
+
+def _start_up() -> None:
+    """Logging configured from the settings (the command reports settings that do not parse;
+    until then the defaults), and a warning for each QBDSYNC_* variable that is no setting."""
+    try:
+        settings: Settings | None = Settings()
+    except ValidationError:
+        settings = None
+    configure_logging(
+        settings.log_format if settings else "text",
+        (settings.log_level if settings else None) or COMMAND_LOG_LEVEL,
+    )
+    for warning in unknown_variables(os.environ):
+        log.warning("%s", warning)
 
 
 # Engines the running command opened; the root command disposes of them when it ends.
@@ -231,10 +248,29 @@ def _client_names(engine: Engine) -> dict[str, str]:
 
 @app.command()
 def migrate() -> None:
-    """Bring the database to the newest schema."""
+    """Bring the database to the newest schema (run it before starting nodes on PostgreSQL).
+
+    Processes migrating one database together wait for each other: the first migrates, the
+    others find it done."""
     settings = _settings()
-    _engine(settings).dispose()
+    open_database(settings.database_url, migrate=True).dispose()
     out.print(f"Database at {mask_database_url(settings.database_url)} is up to date.")
+
+
+@app.command("settings-reference", hidden=True)
+def settings_reference(
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write it here instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the configuration reference (docs/configuration.md) made from the settings."""
+    from qbdsync.settings_reference import render
+
+    text = render()
+    if output is None:
+        out.file.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 # -- companies --------------------------------------------------------------------------------
@@ -1023,6 +1059,10 @@ def _check_can_listen(host: str, port: int) -> None:
         ) from None
 
 
+# How long a server worker may take to answer uvicorn's supervisor (see `serve`).
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -1030,20 +1070,37 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: cores).", min=1, max=1024)
     ] = None,
+    migrate: Annotated[
+        bool | None,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="Migrate the database first (under its lock) or only check its schema. "
+            "Default: migrate SQLite; check PostgreSQL (run `qbdsync migrate` first).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the Web Connector endpoint and the API (uvicorn, uvloop + httptools)."""
     import uvicorn
 
+    from qbdsync.api.app import SERVER_LOG_LEVEL
+
     settings = _settings()
-    _engine(settings).dispose()  # migrate once, before the workers start
+    # Once, before the workers start: a schema this qbdsync cannot serve is one line, exit 1.
+    open_database(settings.database_url, migrate=migrate).dispose()
     settings.checked_public_url()
     _check_can_listen(host, port)
+    # The checks above fail in one line; from here on the server logs at its own level.
+    configure_logging(settings.log_format, settings.log_level or SERVER_LOG_LEVEL)
     count = workers or os.cpu_count() or 1
-    err.print(
+    banner = (
         f"qbdsync serving on http://{host}:{port} with {count} worker(s); "
         f"Web Connector URL {mask_url(settings.qbwc_url)}; "
         f"database {mask_database_url(settings.database_url)}"
     )
+    if settings.log_format == "json":
+        log.info("%s", banner)  # every line a log collector reads is then JSON
+    else:
+        err.print(banner)
     try:
         uvicorn.run(
             "qbdsync.api.app:app_from_env",
@@ -1053,9 +1110,16 @@ def serve(
             workers=count,
             loop="uvloop",
             http="httptools",
-            log_level="warning",
+            # Logging is qbdsync's (qbdsync.logs, in each worker): uvicorn configures none of
+            # its own and its access log stays off (QBDSYNC_ACCESS_LOG has one with timings).
+            log_config=None,
+            log_level=None,
             access_log=False,
             backlog=4096,
+            # The supervisor restarts a worker that does not answer its ping in time; 5 s (the
+            # default) is less than a worker can take to import on a busy machine, where every
+            # worker was then killed and restarted for ever.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     except SystemExit as stopped:
         # uvicorn exits 3 when it cannot start (its reason is logged above); qbdsync's exit
@@ -1208,6 +1272,7 @@ def demo(
     """Start the server on SQLite, link a simulated company and sync it over real HTTP."""
     from qbdsync.demo import run_demo
 
+    _settings()  # a setting that does not parse is one line, not a traceback
     run_demo(
         size=size,
         exit_after=exit_after,
@@ -1234,8 +1299,7 @@ def _error(message: str) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
-    install_log_redaction()
+    _start_up()
     app()
 
 

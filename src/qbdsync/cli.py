@@ -1100,7 +1100,10 @@ def simulate(
     ] = 0,
     fail: Annotated[
         list[str] | None,
-        typer.Option(help="Make QuickBooks fail: CODE:TYPE[:TIMES], e.g. 3175:invoices:1."),
+        typer.Option(
+            help="Make QuickBooks fail: CODE:TYPE[:TIMES], e.g. 3175:invoices:1; TYPE open "
+            "fails opening the company file, e.g. 0x80040408:open (QuickBooks not running)."
+        ),
     ] = None,
     log_file: Annotated[Path | None, typer.Option("--log", help="QWCLog-style log file.")] = None,
     no_hcp: Annotated[
@@ -1161,7 +1164,10 @@ def simulate(
     for path in files:
         if not path.parent.is_dir():  # the simulator creates the file, not its directory
             raise ConfigurationError(f"cannot create --company-file {path}: no such directory")
-    failures = parse_failures(fail or [])
+    try:
+        failures = parse_failures(fail or [])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--fail") from None
     try:
         drop = parse_drop_write(drop_write) if drop_write is not None else None
     except ValueError as exc:

@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     # Store
     store_batch_size: int = Field(default=1000, ge=1)
 
+    # POST …/healthCheck holds its answer at most this long waiting for the result (less when
+    # its timeoutInSeconds is shorter), then answers 202 with the check Pending; proxies cut
+    # idle requests at about a minute. The wait holds no database transaction and no thread.
+    health_check_max_wait_seconds: float = Field(default=30.0, ge=0, le=300)
+
     # Webhooks: the background worker looks for due deliveries this often; a consumer must
     # answer 2xx within the timeout (Codat: 15 s); a delivery fails for good after max attempts.
     webhook_poll_seconds: float = Field(default=2.0, gt=0)

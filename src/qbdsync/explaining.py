@@ -75,10 +75,15 @@ def next_step(recovery: Recovery) -> str:
 
 
 def explain_problem(
-    code: str | int | None, message: str, recovery: Recovery | None = None
+    code: str | int | None,
+    message: str,
+    recovery: Recovery | None = None,
+    *,
+    otherwise: tuple[Actor, bool] | None = None,
 ) -> Explained:
     """The problem with this code (an hresult, a qbXML status code, a QBWC or qbdsync code)
-    and recorded message, explained."""
+    and recorded message, explained. `otherwise` is who acts and whether retrying helps when
+    neither the catalogue nor the recovery says (the caller knows where the problem arose)."""
     normal = normalise_code(code) if code is not None and str(code).strip() else None
     entry = explain(normal) if normal is not None else None
     if entry is not None:
@@ -107,14 +112,19 @@ def explain_problem(
             who_acts=Actor.OPERATOR if how is Recovery.FATAL_REQUEST else Actor.SMB_USER,
             from_catalogue=False,
         )
+    who_acts: Actor | None
+    if recovery is None and otherwise is not None:
+        who_acts, can_be_retried = otherwise
+    else:
+        who_acts, can_be_retried = _actor(recovery), recovery in _RETRYABLE
     return Explained(
         code=normal,
         title=None,
         user_message=message,
         fix_steps=(),
         operator_detail=None,
-        can_be_retried=recovery in _RETRYABLE,
-        who_acts=_actor(recovery),
+        can_be_retried=can_be_retried,
+        who_acts=who_acts,
         from_catalogue=False,
     )
 

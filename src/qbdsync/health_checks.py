@@ -19,8 +19,10 @@ from typing import Any, Final
 from sqlalchemy import Connection
 
 from qbdsync.diagnosis.entries_health_check import NO_ANSWER, UNANSWERED
+from qbdsync.diagnosis.explanation import Actor
 from qbdsync.errors import InvalidValue, NotFound
 from qbdsync.explaining import explain_problem, explained_json
+from qbdsync.session.opening import WRONG_COMPANY_FILE
 from qbdsync.settings import Settings
 from qbdsync.statuses import ConnectionStatus, HealthCheckStatus
 from qbdsync.store import companies as company_store
@@ -41,6 +43,15 @@ _INACTIVE: Final = {
     ConnectionStatus.UNLINKED: "qbdsync:unlinked",
     ConnectionStatus.DEAUTHORIZED: "qbdsync:deauthorized",
 }
+# Who acts and whether asking again can pass, for a code the catalogue has no entry for: a
+# check fails for something at the QuickBooks PC, unless the connection's settings stop it.
+_OTHERWISE: Final[dict[str, tuple[Actor, bool]]] = {
+    WRONG_COMPANY_FILE: (Actor.SMB_USER, False),
+    PAUSED: (Actor.OPERATOR, False),
+    OUTSIDE_WINDOW: (Actor.NOBODY, True),
+    **{code: (Actor.OPERATOR, False) for code in _INACTIVE.values()},
+}
+_AT_THE_PC: Final = (Actor.SMB_USER, True)
 
 
 def default_timeout_seconds(settings: Settings) -> int:
@@ -127,7 +138,8 @@ def check_view(row: HealthCheckRow, company_id: str, now: datetime) -> dict[str,
         completed = row.expires_at
     error = None
     if status in (HealthCheckStatus.FAILED, HealthCheckStatus.TIMED_OUT):
-        error = explained_json(explain_problem(code, message or ""), message)
+        otherwise = _OTHERWISE.get(code or "", _AT_THE_PC)
+        error = explained_json(explain_problem(code, message or "", otherwise=otherwise), message)
     answered = status in (HealthCheckStatus.SUCCESS, HealthCheckStatus.FAILED)
     duration = None
     if answered and completed is not None and row.sent_at is not None:

@@ -676,7 +676,9 @@ def connection_errors(
         show.time_column("when"), "data type", "what happened", "what it means", "resolved"
     )
     for e in errors:
-        meaning = [e.explained.user_message] if e.explained.user_message != e.error.message else []
+        # The recorded message may already say it (an hresult's words are in it).
+        said = e.explained.user_message in e.error.message
+        meaning = [] if said else [e.explained.user_message]
         table.add_row(
             show.when(e.occurred_at),
             e.data_type or "(session)",

@@ -69,11 +69,16 @@ def test_connection_errors_say_what_happened_in_words_and_whether_it_is_resolved
     assert hresult["userFacingMessage"] == explain_problem("0x80040400", "").user_message
     assert hresult["whoActs"] in ("smbUser", "operator", "nobody")
 
-    table = ok(invoke(live_server, "connection", "errors", connection_id)).stdout
+    # Wide enough for each cell to stay on one line (at 80 columns cells wrap, nothing is cut).
+    table = ok(qbdsync(live_server, "connection", "errors", connection_id, columns=400)).stdout
     for header in ("when", "data type", "what happened", "what it means", "resolved"):
         assert header in table
-    assert "qbdsync tries again at the next sync." in " ".join(table.split())
+    (invoice_line,) = [line for line in table.splitlines() if " invoices " in line]
+    assert "qbdsync tries again at the next sync." in invoice_line
+    assert invoice_line.rstrip().endswith("no")
     assert not any(name in table for name in ENUM_NAMES), table
+    narrow = ok(qbdsync(live_server, "connection", "errors", connection_id, columns=80)).stdout
+    assert max(len(line.rstrip()) for line in narrow.splitlines()) <= 80
 
     # The next session reads the invoices: that error is resolved, the estimates' is not.
     second = linked.sync(failures={"EstimateQueryRq": 0x80040400})
@@ -82,9 +87,12 @@ def test_connection_errors_say_what_happened_in_words_and_whether_it_is_resolved
     (locked,) = [e for e in errors if e["dataset"] == "invoices"]
     assert locked["resolved"] is True and locked["resolvedUtc"] > locked["occurredUtc"]
     assert all(not e["resolved"] for e in errors if e["dataset"] == "estimates")
-    assert "yes, " in ok(invoke(live_server, "connection", "errors", connection_id)).stdout
+    table = ok(qbdsync(live_server, "connection", "errors", connection_id, columns=400)).stdout
+    assert any(" invoices " in line and "yes, " in line for line in table.splitlines()), table
 
-    limited = as_json(invoke(live_server, "connection", "errors", connection_id, "--limit", "1"))
+    limited = as_json(
+        invoke(live_server, "connection", "errors", connection_id, "--limit", "1", "--json")
+    )
     assert len(limited) == 1 and limited[0] == errors[0]
     for bad in ("0", "1001", "many"):
         refused_limit = invoke(live_server, "connection", "errors", connection_id, "--limit", bad)
@@ -102,7 +110,9 @@ def test_sync_status_takes_a_data_type_and_a_limit(live_server: LiveServer, tmp_
     invoices = as_json(invoke(live_server, *status, "--type", "invoices", "--json"))
     assert [p["dataType"] for p in invoices] == ["invoices", "invoices"]
     assert [p["status"] for p in invoices] == ["Queued", "Complete"]  # newest first
-    (newest,) = as_json(invoke(live_server, *status, "--type", "invoices", "--limit", "1"))
+    (newest,) = as_json(
+        invoke(live_server, *status, "--type", "invoices", "--limit", "1", "--json")
+    )
     assert newest == invoices[0]
     accounts = as_json(invoke(live_server, *status, "--type", "chartOfAccounts", "--json"))
     assert [p["dataType"] for p in accounts] == ["chartOfAccounts"]
@@ -201,6 +211,6 @@ def test_simulate_fails_opening_the_company_file_on_demand(
     failed = qbdsync(live_server, *simulate, "--fail", "0x80040408:open")
     assert failed.returncode == 1
     assert "0x80040408" in failed.stderr and "Could not start QuickBooks." in failed.stderr
-    status_on_open = qbdsync(live_server, *simulate, "--fail", "3175:open")
+    status_on_open = qbdsync(live_server, *simulate, "--fail", "3175:open", columns=200)
     assert status_on_open.returncode == 2
-    assert "opening the file fails with an hresult" in status_on_open.stderr
+    assert "opening the file fails with an hresult" in " ".join(status_on_open.stderr.split())

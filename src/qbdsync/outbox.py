@@ -15,8 +15,9 @@ with a message naming it.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -219,7 +220,8 @@ def settle_push(conn: Connection, push_key: str, outcome: PushOutcome, *, now: d
     companies: dict[str, CompanyRow] = {}
     _emit(conn, companies, settled, now)
     if not outcome.succeeded:
-        _fail_dependants(conn, companies, settled, now)
+        waiting = _Waiting(push_store.pending_for_connection(conn, row.connection_id))
+        _fail_dependants(conn, companies, [settled], waiting, now)
     push_store.refresh_pending_count(conn, row.connection_id)
     return settled
 
@@ -247,6 +249,9 @@ def expire_due(
     timed_out: list[PushRow] = []
     companies: dict[str, CompanyRow] = {}
     touched: set[str] = set()
+    # Each connection's pending pushes are read once, when its first push times out, and kept
+    # up to date from there: the walks of later timeouts look their dependants up in it.
+    waiting: dict[str, _Waiting] = {}
     for row in push_store.expired(
         conn, now, connection_id=connection_id, company_id=company_id, limit=limit
     ):
@@ -262,7 +267,13 @@ def expire_due(
             continue  # settled by another process meanwhile
         timed_out.append(done)
         touched.add(row.connection_id)
-        _fail_dependants(conn, companies, done, now)
+        found = waiting.get(row.connection_id)
+        if found is None:
+            found = waiting[row.connection_id] = _Waiting(
+                push_store.pending_for_connection(conn, row.connection_id)
+            )
+        found.settled(done.push_key)
+        _fail_dependants(conn, companies, [done], found, now)
     for connection in touched:
         push_store.refresh_pending_count(conn, connection)
     return timed_out
@@ -274,8 +285,8 @@ def fail_blocked(conn: Connection, connection_id: str, now: datetime) -> list[Pu
     pending = push_store.pending_for_connection(conn, connection_id)
     needed = sorted({key for p in pending for key in p.depends_on})
     prerequisites = push_store.get_pushes(conn, needed)
-    companies: dict[str, CompanyRow] = {}
-    failed: list[PushRow] = []
+    # The prerequisites that ended without success, in the order their dependants come.
+    causes: dict[str, PushRow] = {}
     for push in pending:
         for key in push.depends_on:
             prerequisite = prerequisites.get(key)
@@ -283,7 +294,8 @@ def fail_blocked(conn: Connection, connection_id: str, now: datetime) -> list[Pu
                 continue
             if prerequisite.status == PushStatus.SUCCESS:
                 continue
-            failed += _fail_dependants(conn, companies, prerequisite, now)
+            causes.setdefault(key, prerequisite)
+    failed = _fail_dependants(conn, {}, list(causes.values()), _Waiting(pending), now)
     if failed:
         push_store.refresh_pending_count(conn, connection_id)
     return failed
@@ -298,39 +310,94 @@ def due_pushes(conn: Connection, connection_id: str, now: datetime) -> list[Push
     return push_store.pending_for_connection(conn, connection_id)
 
 
+class _Waiting:
+    """A connection's pending pushes, read once, indexed by the push each waits for: the walk
+    that fails dependants looks them up here rather than reading the pending pushes again for
+    every failed one (which made failing a long chain quadratic). Kept up to date as pushes
+    are settled in the caller's transaction."""
+
+    def __init__(self, pending: Sequence[PushRow]) -> None:
+        self._pending = {push.push_key for push in pending}
+        self._waiting_for: dict[str, list[PushRow]] = {}
+        for push in pending:  # in creation order, kept in each list
+            for key in dict.fromkeys(push.depends_on):
+                self._waiting_for.setdefault(key, []).append(push)
+
+    def dependants(self, push_key: str) -> list[PushRow]:
+        """The pushes still pending that wait for `push_key`, in creation order."""
+        return [p for p in self._waiting_for.get(push_key, ()) if p.push_key in self._pending]
+
+    def settled(self, push_key: str) -> None:
+        self._pending.discard(push_key)
+
+
 def _fail_dependants(
-    conn: Connection, companies: dict[str, CompanyRow], failed: PushRow, now: datetime
+    conn: Connection,
+    companies: dict[str, CompanyRow],
+    failed: Sequence[PushRow],
+    waiting: _Waiting,
+    now: datetime,
 ) -> list[PushRow]:
-    """Fail the pending pushes waiting for `failed`, and theirs in turn, naming the cause."""
-    done: list[PushRow] = []
-    causes = [failed]
-    while causes:
-        cause = causes.pop(0)
-        what = "timed out" if cause.status == PushStatus.TIMED_OUT else "failed"
-        for push in push_store.pending_for_connection(conn, cause.connection_id):
-            if cause.push_key not in push.depends_on:
+    """Fail the pending pushes waiting for each of `failed` in turn, and theirs in turn, each
+    naming the prerequisite it waited for; their `.write.unsuccessful` events follow, in the
+    order they failed. Returns them.
+
+    One walk over `waiting`; the dependants of one cause share their message, so they are
+    failed by one update. A push another process settled meanwhile is left as it is (the first
+    answer stands), and its own dependants are not failed through it.
+    """
+    done: list[str] = []
+    for first in failed:
+        # Each cause with the push whose own failure began its part of the walk.
+        causes: deque[tuple[PushRow, PushRow]] = deque([(first, first)])
+        while causes:
+            cause, origin = causes.popleft()
+            dependants = waiting.dependants(cause.push_key)
+            if not dependants:
                 continue
-            message = (
-                f"Not sent: it depends on push operation {cause.push_key} "
-                f"({cause.action} {codat_data_type(cause.data_type)}), which {what}"
-                + (f": {cause.error_message}" if cause.error_message else ".")
-            )
+            message = _prerequisite_failed(cause, origin)
             issue = ValidationIssue("dependsOn", message, "PrerequisiteFailed")
-            dependant = _never_sent(
-                conn,
-                companies,
-                push.push_key,
-                PushStatus.FAILED,
-                PREREQUISITE_FAILED_CODE,
-                message,
-                [issue],
-                now,
+            moved = set(
+                push_store.finish_many(
+                    conn,
+                    [p.push_key for p in dependants],
+                    status=PushStatus.FAILED,
+                    status_code=PREREQUISITE_FAILED_CODE,
+                    now=now,
+                    error_message=message,
+                    validation=_validation([issue]),
+                )
             )
-            if dependant is None:
-                continue
-            done.append(dependant)
-            causes.append(dependant)
-    return done
+            for push in dependants:
+                if push.push_key not in moved:
+                    continue
+                waiting.settled(push.push_key)
+                done.append(push.push_key)
+                # What the walk reads of it as the next cause, as it now stands.
+                failed_now = replace(push, status=PushStatus.FAILED, error_message=message)
+                causes.append((failed_now, origin))
+    rows = _get_many(conn, done)
+    for row in rows:
+        _emit(conn, companies, row, now)
+    return rows
+
+
+def _prerequisite_failed(cause: PushRow, origin: PushRow) -> str:
+    """Why a push waiting for `cause` is not sent: the prerequisite is named, and so is the
+    push where the failure began (`origin`) with its reason. The origin's reason is quoted
+    rather than each link's message, which would hold the whole chain again at every link."""
+    what = "timed out" if origin.status == PushStatus.TIMED_OUT else "failed"
+    reason = f": {origin.error_message}" if origin.error_message else "."
+    if cause.push_key == origin.push_key:
+        return f"Not sent: it depends on {_named(cause)}, which {what}{reason}"
+    return (
+        f"Not sent: it depends on {_named(cause)}, which was not sent because "
+        f"{_named(origin)}, further up its dependencies, {what}{reason}"
+    )
+
+
+def _named(push: PushRow) -> str:
+    return f"push operation {push.push_key} ({push.action} {codat_data_type(push.data_type)})"
 
 
 # -- helpers --------------------------------------------------------------------------------
@@ -361,6 +428,20 @@ def _never_sent(
     row = _get(conn, push_key)
     _emit(conn, companies, row, now)
     return row
+
+
+# Keys per statement when reading pushes back: well inside SQLite's limit of bound parameters.
+_READ_BATCH = 500
+
+
+def _get_many(conn: Connection, push_keys: Sequence[str]) -> list[PushRow]:
+    """The pushes, in the order of `push_keys`, read back in batches."""
+    rows: list[PushRow] = []
+    for start in range(0, len(push_keys), _READ_BATCH):
+        batch = push_keys[start : start + _READ_BATCH]
+        found = push_store.get_pushes(conn, batch)
+        rows += [found[key] for key in batch]
+    return rows
 
 
 def _get(conn: Connection, push_key: str) -> PushRow:

@@ -15,9 +15,10 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from qbdsync.session import finishing, health_check, recording, writing
+from qbdsync.session import finishing, health_check, recording
 from qbdsync.session.context import Context, Env
 from qbdsync.session.outcomes import Finished, Send
+from qbdsync.session.writing import sending
 from qbdsync.statuses import SessionStatus
 from qbdsync.store import sessions as session_store
 from qbdsync.store.pulls import PullRow
@@ -48,7 +49,7 @@ def prepare_next(
     request = health_check.next_request(conn, env, context, key, version, now)
     if request is None:
         # Writes first: the reads that follow bring back what they changed.
-        request = writing.next_request(conn, env, context, engine, now)
+        request = sending.next_request(conn, env, context, engine, now)
     if request is None:
         request = engine.next_request(saved_at.timestamp())
     if request is not None:

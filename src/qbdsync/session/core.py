@@ -36,12 +36,12 @@ from qbdsync.session import (
     responses,
     starting,
     stored,
-    writing,
 )
 from qbdsync.session.context import CLOSED_EARLY, Clock, Context, Env
 from qbdsync.session.outcomes import Ended, Finished, Response, Send, Step, Taken, Wait
 from qbdsync.session.processor import OpenedCompany
 from qbdsync.session.summary import with_prefix
+from qbdsync.session.writing import recovering, sending
 from qbdsync.settings import Settings
 from qbdsync.statuses import SessionStatus
 from qbdsync.store import companies as company_store
@@ -158,7 +158,7 @@ class SessionCore:
             if stop is not None or context is None:
                 return finishing.end_early(conn, session, stop or CLOSED_EARLY, now)
             pending = session.pending_request
-            if session.request_sent and pending is not None and writing.is_write_set(pending):
+            if session.request_sent and pending is not None and sending.is_write_set(pending):
                 return self._repeated_write(conn, session, now)
             if session.pending_request is not None:
                 # Prepared when the last response was taken; or handed out already and asked
@@ -183,7 +183,7 @@ class SessionCore:
             return finishing.end_unreadable(conn, session, exc, now)
         request = None
         if isinstance(saved, SyncEngine):
-            request = writing.recover_repeated(saved)
+            request = recovering.recover_repeated(saved)
         if request is None or not isinstance(saved, SyncEngine):
             session_store.mark_sent(conn, session.ticket, now)
             return Send(pending, repeated=True)

@@ -13,11 +13,12 @@ from sqlalchemy import Connection
 
 from qbdsync.errors import UnreadableState
 from qbdsync.qbxml.status import Recovery
-from qbdsync.session import health_check, writing
+from qbdsync.session import health_check
 from qbdsync.session.context import Context, Env
 from qbdsync.session.outcomes import Ended
 from qbdsync.session.pulls import still_active
 from qbdsync.session.summary import close_text, problems_text
+from qbdsync.session.writing.phase import phase_of
 from qbdsync.settings import Settings
 from qbdsync.statuses import ConnectionStatus, SessionStatus
 from qbdsync.store import companies as company_store
@@ -57,7 +58,7 @@ def finish(
         values["status"] = ConnectionStatus.LINKED
         values["linked_at"] = now
     text = close_text(summary)
-    written = writing.phase_of(engine).settled
+    written = phase_of(engine).settled
     if written:  # a session of writes alone must not read as one that did nothing
         text += f" Settled {written} push operation" + ("s." if written != 1 else ".")
     mode = company.sync_mode or env.settings.sync_mode

@@ -12,11 +12,14 @@ from sqlalchemy import Connection
 from qbdsync.errors import RecordTooLarge
 from qbdsync.qbxml.parser import Event, ResponseParser
 from qbdsync.qbxml.status import HResultInfo, Recovery, describe_hresult
-from qbdsync.session import asking, finishing, health_check, recording, starting, writing
+from qbdsync.session import asking, finishing, health_check, recording, starting
 from qbdsync.session.context import Context, Env
 from qbdsync.session.outcomes import Ended, Progress, Response, Send, Taken
 from qbdsync.session.pulls import still_active
 from qbdsync.session.stored import PendingHostQuery
+from qbdsync.session.writing import taking
+from qbdsync.session.writing.answers import Lost
+from qbdsync.session.writing.phase import in_flight as write_in_flight
 from qbdsync.statuses import SessionStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
@@ -50,7 +53,7 @@ def take(
         return _repeated(conn, env, engine, session, response, now)
     if health_check.is_check_request(session.pending_request):
         return _take_check(conn, env, key, context, engine, response, now)
-    if writing.in_flight(engine):
+    if write_in_flight(engine):
         return _take_write(conn, env, key, context, engine, response, now)
     connection_id = context.connection.id
     received = _ingest(conn, env, engine, connection_id, response, now)
@@ -76,9 +79,9 @@ def _take_write(
     now: datetime,
 ) -> Taken:
     """The answer to a request of the writes phase: settled, then the next request."""
-    follow = writing.take(conn, env, engine, response, now)
+    follow = taking.take(conn, env, engine, response, now)
     pulls = pull_store.active_for(conn, context.connection.id)
-    if isinstance(follow, writing.Lost):
+    if isinstance(follow, Lost):
         # The answer to a write never came: the push stays sent, so the next session asks
         # QuickBooks what became of it before anything is written again.
         info = describe_hresult(follow.hresult)

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from qbdsync.errors import UnreadableState
 from qbdsync.session.processor import OpenedCompany
-from qbdsync.session.writing import WritePhase
+from qbdsync.session.writing.phase import WritePhase
 from qbdsync.sync.engine import SyncEngine
 from qbdsync.sync.state import SessionState
 

@@ -249,6 +249,45 @@ def finish(
     return bool(result.rowcount)
 
 
+# Keys per statement in `finish_many`: well inside SQLite's limit of bound parameters.
+_FINISH_BATCH = 500
+
+
+def finish_many(
+    conn: Connection,
+    push_keys: Sequence[str],
+    *,
+    status: PushStatus,
+    status_code: int,
+    now: datetime,
+    error_message: str | None = None,
+    validation: dict[str, Any] | None = None,
+) -> list[str]:
+    """Move the Pending ones of `push_keys` to one final status with one message, as `finish`
+    does one push; returns the keys it moved (the others were settled first by another
+    process: the first answer stands)."""
+    moved: list[str] = []
+    for start in range(0, len(push_keys), _FINISH_BATCH):
+        batch = list(push_keys[start : start + _FINISH_BATCH])
+        result = conn.execute(
+            update(push_operations)
+            .where(push_operations.c.push_key.in_(batch))
+            .where(push_operations.c.status == PushStatus.PENDING)
+            .values(
+                status=status,
+                status_code=status_code,
+                completed_at=now,
+                error_message=error_message,
+                validation=validation,
+                changes=None,
+                result_record_id=None,
+            )
+            .returning(push_operations.c.push_key)
+        )
+        moved += result.scalars()
+    return moved
+
+
 def mark_sent(conn: Connection, push_key: str, message_set_id: str, now: datetime) -> None:
     """The session step sent it in `message_set_id`: from now on only recovery settles it."""
     conn.execute(

@@ -514,12 +514,13 @@ class SyncEngine:
                     f"{record_id}: {exc}",
                 )
                 continue
-            rows.extend(self._derived_rows(run, row, derivation, derived, gaps))
+            rows.extend(self._derived_rows(run, record.ret_name, row, derivation, derived, gaps))
         return rows
 
     def _derived_rows(
         self,
         run: DatasetRun,
+        ret_name: str,
         source: RecordRow,
         derivation: Derivation,
         derived: list[dict[str, Any]],
@@ -531,6 +532,7 @@ class SyncEngine:
         possible = derivation.row_ids(source.record_id)
         made: list[str] = []
         rows: list[RecordRow | Deletion] = []
+        too_long = False
         for data in derived:
             row_id = data.get("id")
             if not isinstance(row_id, str) or row_id not in possible or row_id in made:
@@ -539,15 +541,9 @@ class SyncEngine:
                     f"one of its declared ids {possible} (or repeats)"
                 )
             if len(row_id) > RECORD_ID_CHARS:
-                self._error(
-                    run.name,
-                    None,
-                    None,
-                    Recovery.KEEP_WARN,
-                    f"{derivation.data_type} rows whose id is longer than {RECORD_ID_CHARS} "
-                    "characters were skipped",
-                    quote_untrusted(row_id, 80),
-                )
+                # The id is the row's key: it cannot be stored exactly, and a cut id could be
+                # another row's. The row is not stored; the error below says so.
+                too_long = True
                 continue
             made.append(row_id)
             rows.append(
@@ -559,8 +555,24 @@ class SyncEngine:
                     mapping_error=gaps,
                 )
             )
+        if too_long:
+            # A sync error of the dataset, once per source record, its sample the QuickBooks
+            # record the rows come from (whole: a source id fits): never dropped unseen.
+            self._error(
+                run.name,
+                None,
+                None,
+                Recovery.KEEP_WARN,
+                f"{derivation.data_type} rows of {ret_name} records were not stored: their id "
+                f"would be longer than {RECORD_ID_CHARS} characters (the {ret_name} record "
+                "itself was stored)",
+                source.record_id,
+            )
         rows.extend(
-            Deletion(data_type=derivation.data_type, record_id=i) for i in possible if i not in made
+            Deletion(data_type=derivation.data_type, record_id=i)
+            for i in possible
+            # An id longer than the key was never stored: there is nothing of it to delete.
+            if i not in made and len(i) <= RECORD_ID_CHARS
         )
         if made:
             run.derived[derivation.data_type] = run.derived.get(derivation.data_type, 0) + len(made)

@@ -97,7 +97,7 @@ class SessionState:
     # holds TimeModified to. None until one is seen.
     company_offset: str | None = None
     # The session's writes into QuickBooks (pushes), sent before any read: the session core's
-    # own phase record (session/writing.py reads and checks it); None before it began.
+    # own phase record (session/writing/phase.py reads and checks it); None before it began.
     writes: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:

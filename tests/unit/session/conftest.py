@@ -1,4 +1,5 @@
-"""A session core on SQLite with a fake clock, a linked connection and its simulated company."""
+"""A session core with a fake clock, a linked connection and its simulated company: on SQLite,
+or (`synced`, the push tests' world) once on SQLite and once on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import Engine
 from qbdsync.linking import NewConnection, create_company, create_connection
 from qbdsync.qbwc.qwc import parse_qwc
 from qbdsync.session.core import SessionCore
+from qbdsync.session.local import run_local_session
 from qbdsync.settings import Settings
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.simulator.quickbooks import SimulatedQuickBooks
@@ -66,9 +68,12 @@ class World:
             return record_store.list_errors(conn, self.connection_id, limit=1000)
 
 
-def make_world(tmp_path: Path, **overrides: Any) -> Iterator[World]:
+def make_world(
+    tmp_path: Path, *, database_url: str | None = None, **overrides: Any
+) -> Iterator[World]:
+    """The world on `database_url` (an empty database), by default a SQLite file in tmp_path."""
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'qbdsync.db'}",  # type: ignore[arg-type]
+        database_url=database_url or f"sqlite:///{tmp_path / 'qbdsync.db'}",  # type: ignore[arg-type]
         public_url="http://127.0.0.1:8080",  # type: ignore[arg-type]
         **overrides,
     )
@@ -96,3 +101,21 @@ def make_world(tmp_path: Path, **overrides: Any) -> Iterator[World]:
 @pytest.fixture
 def world(tmp_path: Path) -> Iterator[World]:
     yield from make_world(tmp_path)
+
+
+@pytest.fixture
+def world_on_both_databases(tmp_path: Path, database_url: str) -> Iterator[World]:
+    """The world once on SQLite and once on PostgreSQL (`database_url`): a push's exactly-once
+    bookkeeping is SQL — conditional updates, row locks, JSON columns — that both must keep."""
+    yield from make_world(tmp_path, database_url=database_url)
+
+
+@pytest.fixture
+def synced(world_on_both_databases: World) -> World:
+    """The world after a first sync, on both databases: pushes have synced data to be checked
+    against."""
+    world = world_on_both_databases
+    result = run_local_session(world.core, world.connection_id, world.quickbooks())
+    assert result.finished, result.outcome
+    world.clock.advance(60)
+    return world

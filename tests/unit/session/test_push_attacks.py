@@ -3,8 +3,6 @@ QuickBooks applies twice is the worst outcome; each test tries to cause one."""
 
 from __future__ import annotations
 
-import pytest
-
 from qbdsync.session.core import SessionCore
 from qbdsync.session.local import TextResponse, run_local_session
 from qbdsync.session.outcomes import Send
@@ -18,15 +16,6 @@ from tests.unit.session.test_pushes import (
     push,
     queue,
 )
-
-
-@pytest.fixture
-def synced(world: World) -> World:
-    """The world after a first sync: pushes have synced data to be checked against."""
-    result = run_local_session(world.core, world.connection_id, world.quickbooks())
-    assert result.finished, result.outcome
-    world.clock.advance(60)
-    return world
 
 
 def test_a_write_asked_for_again_after_quickbooks_ran_it_is_not_run_twice(synced: World) -> None:

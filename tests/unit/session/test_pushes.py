@@ -24,15 +24,6 @@ from qbdsync.store.tables import push_operations
 from tests.unit.session.conftest import World
 
 
-@pytest.fixture
-def synced(world: World) -> World:
-    """The world after a first sync: pushes have synced data to be checked against."""
-    result = run_local_session(world.core, world.connection_id, world.quickbooks())
-    assert result.finished, result.outcome
-    world.clock.advance(60)
-    return world
-
-
 def queue(
     world: World,
     data_type: str,

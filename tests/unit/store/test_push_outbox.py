@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, event, inspect
 
 from qbdsync import linking, outbox
 from qbdsync.errors import InvalidPush, NotFound, PushRefused
@@ -19,6 +19,7 @@ from qbdsync.statuses import PushStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import pushes as push_store
 from qbdsync.store import records as record_store
+from qbdsync.store import webhooks as webhook_store
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import alembic_config, upgrade
 from qbdsync.store.push_lookup import StoreLookup
@@ -227,3 +228,130 @@ def test_the_migration_goes_down_and_up_again(database_url: str) -> None:
         assert "push_operations" in inspect(made).get_table_names()
     finally:
         made.dispose()
+
+
+def _insert(
+    conn: Connection, connection_id: str, company_id: str, depends_on: list[str], n: int
+) -> str:
+    """A pending push waiting for `depends_on` (as queue_push records it for references to
+    pending pushes), inserted directly: chains of any shape, without payloads to resolve."""
+    return push_store.insert_push(
+        conn,
+        company_id=company_id,
+        connection_id=connection_id,
+        data_type="invoices",
+        action=PushAction.CREATE,
+        payload={"n": n},
+        now=NOW,
+        timeout_in_minutes=10 if not depends_on else None,
+        depends_on=depends_on,
+    ).push_key
+
+
+@pytest.mark.parametrize("cause", ["failed", "timed out"])
+def test_a_long_chain_and_a_wide_fan_out_fail_naming_their_prerequisites(
+    engine: Engine, cause: str
+) -> None:
+    """A failed (or timed-out) push fails every push waiting for it, however deep or wide:
+    each names the prerequisite it waited for and the push where the failure began, with one
+    event each, and the pending pushes are read once for the whole walk."""
+    length = width = 150
+    connection_id = _connection(engine)
+    with engine.begin() as conn:
+        company_id = company_store.get_connection(conn, connection_id).company_id
+        client_id = company_store.get_company(conn, company_id).client_id
+        assert client_id is not None
+        hook = webhook_store.create_webhook(
+            conn,
+            client_id=client_id,
+            url="https://hooks.example.com/qbdsync",
+            event_types=["*"],
+            secret="whsec_dGVzdA==",
+            now=NOW,
+        )
+        root = _insert(conn, connection_id, company_id, [], 0)
+        waits_for: dict[str, str] = {}  # each dependant -> the prerequisite it names
+        link = root
+        for n in range(length):
+            key = _insert(conn, connection_id, company_id, [link], n + 1)
+            waits_for[key], link = link, key
+        fan = [_insert(conn, connection_id, company_id, [root], n) for n in range(width)]
+        waits_for |= dict.fromkeys(fan, root)
+        # Waiting for the end of the chain and one of the fan: named after whichever the walk
+        # reaches first, failed once.
+        both = _insert(conn, connection_id, company_id, [link, fan[0]], 0)
+        unrelated = _insert(conn, connection_id, company_id, [], 0)
+        push_store.update_push(conn, unrelated, timeout_in_minutes=None, expires_at=None)
+    pending_reads: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_rest: object) -> None:
+        # pending_for_connection's query (not expired's, which holds expires_at <=).
+        if "ORDER BY push_operations.seq" in statement and "expires_at <=" not in statement:
+            pending_reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with engine.begin() as conn:
+            if cause == "failed":
+                outcome = outbox.PushOutcome.failure("QuickBooks refused the name")
+                outbox.settle_push(conn, root, outcome, now=NOW)
+            else:
+                assert [p.push_key for p in outbox.expire_due(conn, NOW + timedelta(hours=1))] == [
+                    root
+                ]
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(pending_reads) == 1, pending_reads
+
+    with engine.connect() as conn:
+        rows = push_store.get_pushes(conn, [*waits_for, both, unrelated, root])
+        deliveries = webhook_store.list_deliveries(conn, client_id, hook.id, limit=10_000)
+    for key, prerequisite in waits_for.items():
+        row = rows[key]
+        assert row.status == PushStatus.FAILED and row.status_code == 424, row
+        message = row.error_message or ""
+        assert message.startswith(f"Not sent: it depends on push operation {prerequisite} ")
+        if prerequisite == root:
+            assert f"(Create invoices), which {cause}" in message
+        else:
+            assert f"which was not sent because push operation {root} (Create invoices)" in message
+            assert f"further up its dependencies, {cause}" in message
+        if cause == "failed":
+            assert message.endswith(": QuickBooks refused the name")
+        # The origin is quoted once, not the whole chain again at every link.
+        assert len(message) < 400, len(message)
+        [issue] = (row.validation or {})["errors"]
+        assert issue == {
+            "itemId": "dependsOn",
+            "message": message,
+            "validatorName": "PrerequisiteFailed",
+        }
+    assert rows[both].status == PushStatus.FAILED
+    assert rows[both].error_message is not None
+    assert rows[unrelated].status == PushStatus.PENDING
+    assert _pending(engine, connection_id) == 1
+    # One `.write.unsuccessful` for each push that ended, committed with it.
+    events = [d.payload for d in deliveries]
+    assert {e["eventType"] for e in events} == {"invoices.write.unsuccessful"}
+    keys = [e["payload"]["pushOperationKey"] for e in events]
+    assert sorted(keys) == sorted([root, *waits_for, both])
+    for body in events:
+        said = body["payload"]
+        assert said["errorMessage"] == rows[said["pushOperationKey"]].error_message
+
+
+def test_fail_blocked_fails_the_dependants_of_several_finished_failures(engine: Engine) -> None:
+    connection_id = _connection(engine)
+    with engine.begin() as conn:
+        company_id = company_store.get_connection(conn, connection_id).company_id
+        first, second = (_insert(conn, connection_id, company_id, [], n) for n in range(2))
+        after_first = _insert(conn, connection_id, company_id, [first], 0)
+        after_second = _insert(conn, connection_id, company_id, [second], 0)
+        after_both = _insert(conn, connection_id, company_id, [after_first, after_second], 0)
+        # As if an older version had failed the prerequisites without their dependants.
+        for key in (first, second):
+            push_store.finish(conn, key, status=PushStatus.FAILED, status_code=400, now=NOW)
+        failed = outbox.fail_blocked(conn, connection_id, NOW)
+        assert [p.push_key for p in failed] == [after_first, after_both, after_second]
+        assert f"depends on push operation {after_first} " in (failed[1].error_message or "")
+        assert outbox.due_pushes(conn, connection_id, NOW) == []

@@ -4,6 +4,7 @@ derives, or all of them when it is deleted, are deleted."""
 
 from __future__ import annotations
 
+from qbdsync.qbxml.status import Recovery
 from qbdsync.store.records import RecordRow
 from qbdsync.sync.datasets import DATASETS, Derivation
 from qbdsync.sync.engine import Deletion, SyncEngine
@@ -111,3 +112,28 @@ def test_a_record_that_moves_no_bank_money_derives_nothing() -> None:
     assert set(rows_of(changes, "transfers")) == {"T-2"}
     assert rows_of(changes, "accountTransactions") == {}
     assert engine.state.run("transfers").derived == {}
+
+
+def test_a_derived_row_whose_id_cannot_be_stored_is_a_sync_error_of_the_dataset() -> None:
+    """A TxnID of 62 characters is stored, but its sides' ids (-from, -to) would pass the
+    64 of the key: those rows are not stored, and each type's skip is a sync error of the
+    transfers dataset with the transfer's TxnID as its sample — never dropped unseen."""
+    txn_id = "T" * 62
+    engine = plan(["transfers"], bank_account_ids=[CHECKING, SAVINGS])
+    changes = sync_transfers(
+        engine, transfer(txn_id, CHECKING, SAVINGS), transfer("T-1", CHECKING, SAVINGS)
+    )
+    assert set(rows_of(changes, "transfers")) == {txn_id, "T-1"}
+    errors = {e.message: e for e in engine.take_errors()}
+    for data_type in ("bankTransactions", "accountTransactions"):
+        assert set(rows_of(changes, data_type)) == {"T-1-from", "T-1-to"}, data_type
+        # No deletion of ids no row can have been stored under; the bare TxnID still goes.
+        assert deleted_of(changes, data_type) == {txn_id, "T-1"}
+        message = (
+            f"{data_type} rows of TransferRet records were not stored: their id would be "
+            "longer than 64 characters (the TransferRet record itself was stored)"
+        )
+        error = errors.pop(message)
+        assert (error.dataset, error.recovery) == ("transfers", Recovery.KEEP_WARN)
+        assert (error.count, error.sample) == (1, (txn_id,))  # one transfer, both sides
+    assert errors == {}

@@ -207,6 +207,17 @@ class Settings(BaseSettings):
         ge=1,
         description="Records written to the database per statement while a page is stored.",
     )
+    health_check_max_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=300,
+        description=(
+            "`POST …/healthCheck` holds its answer at most this long waiting for the result "
+            "(less when its timeoutInSeconds is shorter), then answers 202 with the check "
+            "Pending; proxies cut idle requests at about a minute. The wait holds no database "
+            "transaction and no thread."
+        ),
+    )
 
     # Hostile-input limits
     max_request_bytes: int = Field(

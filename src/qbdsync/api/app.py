@@ -21,7 +21,7 @@ from qbdsync.api import docs, errors, health
 from qbdsync.api.access_log import AccessLog
 from qbdsync.api.deps import registered_push_kinds
 from qbdsync.api.models import ErrorMessage
-from qbdsync.api.routes import data, link, platform, push, refresh, webhooks
+from qbdsync.api.routes import data, health_check, link, platform, push, refresh, webhooks
 from qbdsync.api.routes import settings as settings_routes
 from qbdsync.api.schemas.events import document_webhooks
 from qbdsync.api.text import refuse_control_characters
@@ -119,7 +119,16 @@ def create_app(
     )
     app.state.qbwc_endpoint = qbwc
     app.router.routes.append(Route(QBWC_PATH, endpoint=qbwc))
-    for module in (platform, refresh, data, push, settings_routes, webhooks, link):
+    for module in (
+        platform,
+        health_check,
+        refresh,
+        data,
+        push,
+        settings_routes,
+        webhooks,
+        link,
+    ):
         # Control characters in a path or query parameter: a 400 before any reaches the
         # database (PostgreSQL refuses NUL) or an operator's terminal.
         app.include_router(

@@ -2,7 +2,7 @@
 
 The server runs from Debian's binaries (scripts/ensure-postgres.sh installs them) in a temporary
 directory, on a free port, as the `postgres` system user when the tests run as root (PostgreSQL
-refuses to run as root).
+refuses to run as root). `postgres_cluster` gives one a test can stop and start again.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -39,21 +40,86 @@ def _as_postgres(cmd: list[str]) -> list[str]:
 @contextmanager
 def running_postgres() -> Iterator[str]:
     """Start a server and yield a SQLAlchemy URL to an empty database; stop it afterwards."""
+    with postgres_cluster() as cluster:
+        yield cluster.url
+
+
+@dataclass
+class PostgresCluster:
+    """A throw-away server that a test may stop and start again (the database "goes down")."""
+
+    bin_dir: Path
+    root: Path
+    port: int
+    env: dict[str, str]
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://qbdsync@127.0.0.1:{self.port}/qbdsync"
+
+    def start(self) -> None:
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(self.bin_dir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.root / "server.log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off "
+                    "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                    "start",
+                ]
+            ),
+            check=True,
+            capture_output=True,
+            env=self.env,
+        )
+        _wait_ready(self.port)
+
+    def stop(self) -> None:
+        subprocess.run(
+            _as_postgres(
+                [
+                    str(self.bin_dir / "pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ]
+            ),
+            check=False,
+            capture_output=True,
+            env=self.env,
+        )
+
+
+@contextmanager
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A running server with an empty database `qbdsync`; stopped and removed afterwards."""
     bin_dir = _bin_dir()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL is not installed: run scripts/ensure-postgres.sh")
     root = Path(tempfile.mkdtemp(prefix="qbdsync-pg-"))
-    data = root / "data"
-    port = _free_port()
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    env = {**os.environ, "LC_ALL": "C.UTF-8"}
+    cluster = PostgresCluster(bin_dir, root, _free_port(), {**os.environ, "LC_ALL": "C.UTF-8"})
     subprocess.run(
         _as_postgres(
             [
                 str(bin_dir / "initdb"),
                 "-D",
-                str(data),
+                str(cluster.data),
                 "-U",
                 "qbdsync",
                 "-A",
@@ -65,32 +131,10 @@ def running_postgres() -> Iterator[str]:
         ),
         check=True,
         capture_output=True,
-        env=env,
-    )
-    log = root / "server.log"
-    subprocess.run(
-        _as_postgres(
-            [
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-l",
-                str(log),
-                "-w",
-                "-t",
-                "60",
-                "-o",
-                f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off "
-                "-c full_page_writes=off -c max_connections=200",
-                "start",
-            ]
-        ),
-        check=True,
-        capture_output=True,
-        env=env,
+        env=cluster.env,
     )
     try:
-        _wait_ready(port)
+        cluster.start()
         subprocess.run(
             _as_postgres(
                 [
@@ -98,7 +142,7 @@ def running_postgres() -> Iterator[str]:
                     "-h",
                     "127.0.0.1",
                     "-p",
-                    str(port),
+                    str(cluster.port),
                     "-U",
                     "qbdsync",
                     "qbdsync",
@@ -106,18 +150,11 @@ def running_postgres() -> Iterator[str]:
             ),
             check=True,
             capture_output=True,
-            env=env,
+            env=cluster.env,
         )
-        yield f"postgresql+psycopg://qbdsync@127.0.0.1:{port}/qbdsync"
+        yield cluster
     finally:
-        subprocess.run(
-            _as_postgres(
-                [str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]
-            ),
-            check=False,
-            capture_output=True,
-            env=env,
-        )
+        cluster.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 

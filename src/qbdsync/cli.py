@@ -36,6 +36,7 @@ from typer.core import TyperGroup
 
 from qbdsync import cli_output as show
 from qbdsync.errors import ConfigurationError, InvalidValue, QbdsyncError
+from qbdsync.logs import configure_logging
 from qbdsync.plain_text import (
     FREE_TEXT_RULE,
     LINE_RULE,
@@ -44,14 +45,8 @@ from qbdsync.plain_text import (
     is_free_text,
     is_line,
 )
-from qbdsync.redact import (
-    LOG_FORMAT,
-    install_log_redaction,
-    mask_database_url,
-    mask_url,
-    redact_text,
-)
-from qbdsync.settings import Settings
+from qbdsync.redact import mask_database_url, mask_url, redact_text
+from qbdsync.settings import Settings, unknown_variables
 from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.migrate import open_database
 from qbdsync.store.sync_settings import MONTHS_TO_SYNC_MAX, SCHEDULE_HOURS_MAX, SYNC_ORDER_MAX
@@ -92,6 +87,8 @@ def _typer(help_text: str, **options: Any) -> typer.Typer:
     )
 
 
+log = logging.getLogger("qbdsync.cli")
+
 app = _typer("qbdsync: QuickBooks Desktop sync service.", cls=_Commands)
 company_app = _typer("Companies (one per business whose books you read).")
 connection_app = _typer("QuickBooks connections of a company (one per company file).")
@@ -116,6 +113,11 @@ TCP_PORT_MAX = 65535
 YesOption = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
 
+# Commands other than `serve` print what they did: their log shows warnings and errors only,
+# unless QBDSYNC_LOG_LEVEL says otherwise.
+COMMAND_LOG_LEVEL = "WARNING"
+
+
 def _settings() -> Settings:
     """The QBDSYNC_* settings; a value that does not parse is one line naming the variable
     (never the value: it may be a secret)."""
@@ -127,6 +129,21 @@ def _settings() -> Settings:
             for e in exc.errors()
         )
         raise ConfigurationError(f"invalid settings: {problems}") from None
+
+
+def _start_up() -> None:
+    """Logging configured from the settings (the command reports settings that do not parse;
+    until then the defaults), and a warning for each QBDSYNC_* variable that is no setting."""
+    try:
+        settings: Settings | None = Settings()
+    except ValidationError:
+        settings = None
+    configure_logging(
+        settings.log_format if settings else "text",
+        (settings.log_level if settings else None) or COMMAND_LOG_LEVEL,
+    )
+    for warning in unknown_variables(os.environ):
+        log.warning("%s", warning)
 
 
 # Engines the running command opened; the root command disposes of them when it ends.
@@ -231,10 +248,29 @@ def _client_names(engine: Engine) -> dict[str, str]:
 
 @app.command()
 def migrate() -> None:
-    """Bring the database to the newest schema."""
+    """Bring the database to the newest schema (run it before starting nodes on PostgreSQL).
+
+    Processes migrating one database together wait for each other: the first migrates, the
+    others find it done."""
     settings = _settings()
-    _engine(settings).dispose()
+    open_database(settings.database_url, migrate=True).dispose()
     out.print(f"Database at {mask_database_url(settings.database_url)} is up to date.")
+
+
+@app.command("settings-reference", hidden=True)
+def settings_reference(
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write it here instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the configuration reference (docs/configuration.md) made from the settings."""
+    from qbdsync.settings_reference import render
+
+    text = render()
+    if output is None:
+        out.file.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
 
 
 # -- companies --------------------------------------------------------------------------------
@@ -651,24 +687,156 @@ def connection_delete(connection_id: str, yes: YesOption = False) -> None:
 
 
 @connection_app.command("errors")
-def connection_errors(connection_id: str, as_json: JsonOption = False) -> None:
-    """Recent sync errors of a connection, newest first, with what qbdsync does next."""
+def connection_errors(
+    connection_id: str,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=1000, help="How many, newest first.")
+    ] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """Recent sync errors of a connection, newest first: when, what happened, what it means
+    and what qbdsync does next, and whether it is resolved (its data type, or a whole session,
+    succeeded in a later session without it happening again)."""
+    from qbdsync.connection_errors import connection_errors as explained_errors
+    from qbdsync.connection_errors import error_json
     from qbdsync.store import companies as company_store
-    from qbdsync.store import records as record_store
 
     engine = _engine(_settings())
     with engine.connect() as conn:
-        company_store.get_connection(conn, connection_id)
-        errors = record_store.list_errors(conn, connection_id)
+        row = company_store.get_connection(conn, connection_id)
+        errors = explained_errors(conn, row, limit)
     if as_json:
-        show.print_json([show.row_json(e) for e in errors])
+        show.print_json([error_json(e) for e in errors])
         return
-    table = show.table("data set", "status", "hresult", "recovery", "message")
+    table = show.table(
+        show.time_column("when"), "data type", "what happened", "what it means", "resolved"
+    )
     for e in errors:
+        # The recorded message may already say it (an hresult's words are in it).
+        said = e.explained.user_message in e.error.message
+        meaning = [] if said else [e.explained.user_message]
         table.add_row(
-            e.dataset or "", str(e.status_code or ""), e.hresult or "", e.recovery, e.summary
+            show.when(e.occurred_at),
+            e.data_type or "(session)",
+            e.error.summary,
+            " ".join([*meaning, e.next_step]),
+            f"yes, {show.when(e.resolved_at)}" if e.resolved_at is not None else "no",
         )
     out.print(table)
+    if not errors:
+        out.print(f"No sync errors recorded for connection {connection_id}.")
+
+
+@connection_app.command("check")
+def connection_check(
+    connection_id: str,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait", min=0, max=3600, help="Seconds to wait for the result (0: do not wait)."
+        ),
+    ] = 30,
+    timeout: Annotated[
+        int | None,
+        typer.Option(
+            "--timeout",
+            min=1,
+            max=86_400,
+            help="Seconds the check waits for the Web Connector and QuickBooks before it "
+            "times out (default: the Web Connector's schedule and two minutes).",
+        ),
+    ] = None,
+    last: Annotated[
+        bool, typer.Option("--last", help="Show the last check instead of asking for one.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Ask for a health check: the connector's next poll sends QuickBooks a tiny request
+    first. It fails when QuickBooks cannot be opened, the wrong company file is open or a
+    dialog blocks it, saying why and what to do; exit 1 unless it passed (or, with --wait 0
+    and --last, is still waiting)."""
+    import time
+
+    from qbdsync import health_checks
+    from qbdsync.store import companies as company_store
+    from qbdsync.store import health_checks as check_store
+
+    settings = _settings()
+    engine = _engine(settings)
+    with engine.begin() as conn:
+        connection = company_store.get_connection(conn, connection_id)
+        if last:
+            row = health_checks.find_check(conn, connection_id)
+        else:
+            row = health_checks.request_check(conn, settings, connection_id, _now(), timeout)
+    # Read again every half second (a short read each; no transaction is held meanwhile)
+    # until the check is over, its timeout passes or the wait is up.
+    waiting = 0.0 if last else wait
+    deadline = time.monotonic() + waiting
+    while waiting and not health_checks.is_final(row, _now()):
+        left = min(deadline - time.monotonic(), (row.expires_at - _now()).total_seconds())
+        if left <= 0:
+            break
+        time.sleep(min(0.5, left))
+        with engine.connect() as conn:
+            row = check_store.get(conn, row.id) or row
+    now = _now()
+    view = health_checks.check_view(row, connection.company_id, now)
+    if as_json:
+        show.print_json(view)
+    else:
+        out.print(show.details(_check_rows(view)))
+    status = view["status"]
+    if status == "Success":
+        return
+    if status == "Pending":
+        if not waiting:
+            return
+        _error(
+            f"health check {row.id} was not answered within {wait:g} s; it waits for the Web "
+            f"Connector until {show.when(row.expires_at)} UTC "
+            f"(`qbdsync connection check {connection_id} --last` shows it)"
+        )
+    else:
+        _error(f"health check {status}: {view['error']['userFacingMessage']}")
+    raise typer.Exit(1)
+
+
+def _check_rows(view: dict[str, Any]) -> list[tuple[str, str]]:
+    """A health check's view (qbdsync.health_checks.check_view) as label and value rows."""
+    rows = [
+        ("health check", view["id"]),
+        ("status", view["status"]),
+        ("", view["statusDescription"]),
+        ("requested", _iso_text(view["requestedUtc"])),
+        ("times out", _iso_text(view["expiresUtc"])),
+        ("sent", _iso_text(view["sentUtc"], "not yet")),
+    ]
+    if view["completedUtc"] is not None:
+        rows.append(("completed", _iso_text(view["completedUtc"])))
+    if view["durationInMs"] is not None:
+        rows.append(("round trip", f"{view['durationInMs']:,} ms"))
+    if view["quickBooks"] is not None:
+        answer = view["quickBooks"]
+        rows.append(("QuickBooks", f"{answer['productName']}, {answer['companyName']}"))
+    error = view["error"]
+    if error is not None:
+        who = {"smbUser": "the QuickBooks user", "operator": "the operator", "nobody": "nobody"}
+        rows += [
+            ("problem", error["title"] or error["code"] or ""),
+            ("what it means", error["userFacingMessage"]),
+            *((f"step {n}", step) for n, step in enumerate(error["fixSteps"], 1)),
+            ("who acts", who.get(error["whoActs"] or "", "unknown")),
+            ("retrying helps", "yes" if error["canBeRetried"] else "no"),
+            ("code", error["code"] or ""),
+            ("detail", error["detail"] or ""),
+        ]
+    return rows
+
+
+def _iso_text(value: str | None, empty: str = "") -> str:
+    """An ISO 8601 time of a view, as the tables show times."""
+    return show.when(datetime.fromisoformat(value), empty) if value else empty
 
 
 # -- clients and API keys ---------------------------------------------------------------------
@@ -804,16 +972,31 @@ def sync_queue(
 
 
 @sync_app.command("status")
-def sync_status(company_id: str, as_json: JsonOption = False) -> None:
+def sync_status(
+    company_id: str,
+    data_type: Annotated[
+        str | None, typer.Option("--type", help="Only this data type, e.g. invoices.")
+    ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=10_000, help="How many, newest first.")
+    ] = 100,
+    as_json: JsonOption = False,
+) -> None:
     """The pull operations of a company, newest first (paused ones show Initial)."""
     from qbdsync.store import companies as company_store
     from qbdsync.store import pulls as pull_store
-    from qbdsync.views import pull_view
+    from qbdsync.sync.datatypes import data_types
+    from qbdsync.views import internal_data_type, pull_view
 
+    wanted = internal_data_type(data_type) if data_type is not None else None
+    if wanted is not None and wanted not in data_types():
+        raise typer.BadParameter(
+            f"unknown data type {show.printable(repr(data_type))}", param_hint="--type"
+        )
     engine = _engine(_settings())
     with engine.connect() as conn:
         company_store.get_company(conn, company_id)
-        rows = pull_store.list_for_company(conn, company_id, limit=100)
+        rows = pull_store.list_for_company(conn, company_id, limit=limit, data_type=wanted)
         connections = {c.id: c for c in company_store.list_connections(conn, company_id)}
     views = [(row, pull_view(row, connections.get(row.connection_id))) for row in rows]
     if as_json:
@@ -1023,6 +1206,10 @@ def _check_can_listen(host: str, port: int) -> None:
         ) from None
 
 
+# How long a server worker may take to answer uvicorn's supervisor (see `serve`).
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -1030,20 +1217,37 @@ def serve(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes (default: cores).", min=1, max=1024)
     ] = None,
+    migrate: Annotated[
+        bool | None,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="Migrate the database first (under its lock) or only check its schema. "
+            "Default: migrate SQLite; check PostgreSQL (run `qbdsync migrate` first).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the Web Connector endpoint and the API (uvicorn, uvloop + httptools)."""
     import uvicorn
 
+    from qbdsync.api.app import SERVER_LOG_LEVEL
+
     settings = _settings()
-    _engine(settings).dispose()  # migrate once, before the workers start
+    # Once, before the workers start: a schema this qbdsync cannot serve is one line, exit 1.
+    open_database(settings.database_url, migrate=migrate).dispose()
     settings.checked_public_url()
     _check_can_listen(host, port)
+    # The checks above fail in one line; from here on the server logs at its own level.
+    configure_logging(settings.log_format, settings.log_level or SERVER_LOG_LEVEL)
     count = workers or os.cpu_count() or 1
-    err.print(
+    banner = (
         f"qbdsync serving on http://{host}:{port} with {count} worker(s); "
         f"Web Connector URL {mask_url(settings.qbwc_url)}; "
         f"database {mask_database_url(settings.database_url)}"
     )
+    if settings.log_format == "json":
+        log.info("%s", banner)  # every line a log collector reads is then JSON
+    else:
+        err.print(banner)
     try:
         uvicorn.run(
             "qbdsync.api.app:app_from_env",
@@ -1053,9 +1257,16 @@ def serve(
             workers=count,
             loop="uvloop",
             http="httptools",
-            log_level="warning",
+            # Logging is qbdsync's (qbdsync.logs, in each worker): uvicorn configures none of
+            # its own and its access log stays off (QBDSYNC_ACCESS_LOG has one with timings).
+            log_config=None,
+            log_level=None,
             access_log=False,
             backlog=4096,
+            # The supervisor restarts a worker that does not answer its ping in time; 5 s (the
+            # default) is less than a worker can take to import on a busy machine, where every
+            # worker was then killed and restarted for ever.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
         )
     except SystemExit as stopped:
         # uvicorn exits 3 when it cannot start (its reason is logged above); qbdsync's exit
@@ -1100,7 +1311,10 @@ def simulate(
     ] = 0,
     fail: Annotated[
         list[str] | None,
-        typer.Option(help="Make QuickBooks fail: CODE:TYPE[:TIMES], e.g. 3175:invoices:1."),
+        typer.Option(
+            help="Make QuickBooks fail: CODE:TYPE[:TIMES], e.g. 3175:invoices:1; TYPE open "
+            "fails opening the company file, e.g. 0x80040408:open (QuickBooks not running)."
+        ),
     ] = None,
     log_file: Annotated[Path | None, typer.Option("--log", help="QWCLog-style log file.")] = None,
     no_hcp: Annotated[
@@ -1161,7 +1375,10 @@ def simulate(
     for path in files:
         if not path.parent.is_dir():  # the simulator creates the file, not its directory
             raise ConfigurationError(f"cannot create --company-file {path}: no such directory")
-    failures = parse_failures(fail or [])
+    try:
+        failures = parse_failures(fail or [])
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--fail") from None
     try:
         drop = parse_drop_write(drop_write) if drop_write is not None else None
     except ValueError as exc:
@@ -1208,6 +1425,7 @@ def demo(
     """Start the server on SQLite, link a simulated company and sync it over real HTTP."""
     from qbdsync.demo import run_demo
 
+    _settings()  # a setting that does not parse is one line, not a traceback
     run_demo(
         size=size,
         exit_after=exit_after,
@@ -1234,8 +1452,7 @@ def _error(message: str) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
-    install_log_redaction()
+    _start_up()
     app()
 
 

@@ -50,7 +50,7 @@ def run_demo(
     _check_port_free(port)
     base = Settings()
     settings = base.model_copy(update={"public_url": f"http://{HOST}:{port}"})
-    engine = open_database(settings.database_url)
+    engine = open_database(settings.database_url, migrate=True)  # a demo sets itself up
     database = mask_database_url(settings.database_url)
     try:
         app = create_app(settings, engine)

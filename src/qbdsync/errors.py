@@ -23,7 +23,8 @@ QbdsyncError
 ├── NotFound              an id (company, connection, ticket) that does not exist
 └── Fatal                 a bug or misconfiguration: stop and tell an operator
     ├── ConfigurationError    settings that cannot work (e.g. a plain-http public URL)
-    │   └── DatabaseUnavailable   the database URL names a server that cannot be reached
+    │   ├── DatabaseUnavailable   the database URL names a server that cannot be reached
+    │   └── SchemaNotCurrent      the database's schema is not the one this qbdsync needs
     └── RequestBug            QuickBooks rejected a request we built (3150, 0x80040400)
 """
 
@@ -143,6 +144,12 @@ class DatabaseUnavailable(ConfigurationError):
 
     Its message names the database by its masked URL (never the password).
     """
+
+
+class SchemaNotCurrent(ConfigurationError):
+    """The database's schema is older than this qbdsync needs (run `qbdsync migrate`), newer
+    (a newer qbdsync migrated it: upgrade this node), or missing. Its message names both
+    revisions and what to run."""
 
 
 class RequestBug(Fatal):

@@ -77,6 +77,20 @@ FINISHED_PUSH_STATUSES: frozenset[PushStatus] = frozenset(
 )
 
 
+class HealthCheckStatus(StrEnum):
+    """A health check's status (the names of a push operation's, for the same ideas)."""
+
+    PENDING = "Pending"  # waiting for the connector, or sent and waiting for QuickBooks
+    SUCCESS = "Success"  # QuickBooks answered with the linked company file open
+    FAILED = "Failed"  # the connector or QuickBooks reported a problem (its code says which)
+    TIMED_OUT = "TimedOut"  # nobody answered before its timeout
+
+
+FINISHED_HEALTH_CHECK_STATUSES: frozenset[HealthCheckStatus] = frozenset(
+    {HealthCheckStatus.SUCCESS, HealthCheckStatus.FAILED, HealthCheckStatus.TIMED_OUT}
+)
+
+
 class SessionStatus(StrEnum):
     """A Web Connector session's status (the qbwc_sessions row)."""
 

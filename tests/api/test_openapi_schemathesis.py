@@ -76,7 +76,10 @@ schema = schemathesis.openapi.from_dict(DOCUMENT)
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     db = tmp_path_factory.mktemp("schemathesis") / "qbdsync.db"
-    with serving(f"sqlite:///{db}", webhook_poll_seconds=3600) as server:
+    # A health check's POST waits a second at most: generated timeouts are up to a day.
+    with serving(
+        f"sqlite:///{db}", webhook_poll_seconds=3600, health_check_max_wait_seconds=1
+    ) as server:
         tenant = new_tenant(server, "schemathesis")
         synced = link_and_sync(tenant, tmp_path_factory.mktemp("company"))
         records: dict[str, list[str]] = {}

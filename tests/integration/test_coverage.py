@@ -73,11 +73,11 @@ def test_medium_company_syncs_every_type_completely(
     assert len(truth.live["bankTransactions"]) > 1_000
 
 
-LARGE = os.environ.get("QBDSYNC_SKIP_LARGE") != "1"
+LARGE = os.environ.get("QBDSYNC_TEST_SKIP_LARGE") != "1"
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not LARGE, reason="QBDSYNC_SKIP_LARGE=1")
+@pytest.mark.skipif(not LARGE, reason="QBDSYNC_TEST_SKIP_LARGE=1")
 def test_large_company_syncs_every_type_completely(
     sqlite_server: LiveServer, tmp_path: Path
 ) -> None:

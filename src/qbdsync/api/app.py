@@ -12,29 +12,32 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.responses import PlainTextResponse
 from sqlalchemy import Engine
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from qbdsync import __version__, outbox
-from qbdsync.api import docs, errors
+from qbdsync.api import docs, errors, health
+from qbdsync.api.access_log import AccessLog
 from qbdsync.api.deps import registered_push_kinds
 from qbdsync.api.models import ErrorMessage
-from qbdsync.api.routes import data, link, platform, push, refresh, webhooks
+from qbdsync.api.routes import data, health_check, link, platform, push, refresh, webhooks
 from qbdsync.api.routes import settings as settings_routes
 from qbdsync.api.schemas.events import document_webhooks
 from qbdsync.api.text import refuse_control_characters
+from qbdsync.logs import configure_logging
 from qbdsync.push.kinds import PushKind
 from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.qbwc.service import QbwcService
-from qbdsync.redact import install_log_redaction
 from qbdsync.settings import Settings
 from qbdsync.store.db import make_engine
 from qbdsync.webhooks.delivery import start_worker
 from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, system_resolver
 
 QBWC_PATH = "/qbwc"
+
+# The server's log level when QBDSYNC_LOG_LEVEL is not set.
+SERVER_LOG_LEVEL = "INFO"
 
 # Every answer other than 2xx carries Codat's error body; /openapi.json says so, so generated
 # clients can parse it (FastAPI's own 422 is never sent: invalid input is a 400 here).
@@ -116,7 +119,16 @@ def create_app(
     )
     app.state.qbwc_endpoint = qbwc
     app.router.routes.append(Route(QBWC_PATH, endpoint=qbwc))
-    for module in (platform, refresh, data, push, settings_routes, webhooks, link):
+    for module in (
+        platform,
+        health_check,
+        refresh,
+        data,
+        push,
+        settings_routes,
+        webhooks,
+        link,
+    ):
         # Control characters in a path or query parameter: a 400 before any reaches the
         # database (PostgreSQL refuses NUL) or an operator's terminal.
         app.include_router(
@@ -125,11 +137,7 @@ def create_app(
             dependencies=[Depends(refuse_control_characters)],
         )
     document_webhooks(app)
-
-    @app.get("/healthz", response_class=PlainTextResponse, include_in_schema=False)
-    def healthz() -> str:
-        return "ok"
-
+    health.install(app, engine, timeout_seconds=settings.readiness_timeout_seconds)
     return app
 
 
@@ -151,8 +159,17 @@ class QbwcFastPath:
             await self.app(scope, receive, send)
 
 
-def app_from_env() -> QbwcFastPath:
-    """uvicorn's factory for `qbdsync serve` workers."""
-    install_log_redaction()  # each worker process has logging of its own
+def serving_app(settings: Settings, engine: Engine, **options: Any) -> ASGIApp:
+    """What `qbdsync serve` runs: `create_app(settings, engine, **options)` behind the /qbwc
+    fast path, inside the access log when QBDSYNC_ACCESS_LOG asks for it."""
+    served: ASGIApp = QbwcFastPath(create_app(settings, engine, **options))
+    return AccessLog(served) if settings.access_log else served
+
+
+def app_from_env() -> ASGIApp:
+    """uvicorn's factory for `qbdsync serve` workers (the CLI checked the settings and the
+    schema before starting them)."""
     settings = Settings()
-    return QbwcFastPath(create_app(settings, make_engine(settings.database_url)))
+    # Each worker process has logging of its own.
+    configure_logging(settings.log_format, settings.log_level or SERVER_LOG_LEVEL)
+    return serving_app(settings, make_engine(settings.database_url))

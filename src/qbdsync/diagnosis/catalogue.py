@@ -14,10 +14,13 @@ from __future__ import annotations
 
 from typing import Final
 
-from qbdsync.diagnosis import entries_connection
+from qbdsync.diagnosis import entries_connection, entries_health_check
 from qbdsync.diagnosis.explanation import Explanation, normalise_code
 
-ENTRIES: Final[tuple[Explanation, ...]] = (*entries_connection.ENTRIES,)
+ENTRIES: Final[tuple[Explanation, ...]] = (
+    *entries_connection.ENTRIES,
+    *entries_health_check.ENTRIES,
+)
 
 
 def explain(code: str | int) -> Explanation | None:

@@ -3,10 +3,13 @@ and bank transactions.
 
 * A direct cost (money spent on the spot) is a Check when its paymentAllocations[0] account is
   a Bank account, a CreditCardCharge when it is a CreditCard account; its lines are expense or
-  item lines as on a bill.
+  item lines as on a bill (tax codes in CA/UK files, classes from ``tracking.recordRefs``).
 * A direct income is a SalesReceipt when its lines name items, a Deposit when they name
   accounts (one or the other on every line); the money goes to paymentAllocations[0]'s account.
-* A transfer is a TransferAdd (qbXML 12.0) between two accounts, one amount.
+  A sales receipt's lines take tax codes as an invoice's do; a deposit's lines have none.
+  Classes come from ``trackingCategoryRefs``.
+* A transfer is a TransferAdd (qbXML 12.0) between two accounts, one amount, and its class from
+  the transfer's ``trackingCategoryRefs``.
 * A bank transaction, as codat-lending's loan writeback pushes it under
   ``bankAccounts/{accountId}/bankTransactions`` ({accountId, transactions: [{amount, date,
   description}]}), is money in or out of that account with no other side given: money in
@@ -55,6 +58,14 @@ from qbdsync.push.lines import (
     sales_lines,
 )
 from qbdsync.push.sales import exchange_fields
+from qbdsync.push.taxes import Side, tax_included
+from qbdsync.push.tracking import (
+    check_tracking,
+    class_ref,
+    shared_class_ref,
+    tracking_references,
+    tracking_specs,
+)
 from qbdsync.qbxml.writes import Field, ref
 
 # The account QuickBooks Desktop sets up for "ask my accountant" postings: the other side of a
@@ -102,9 +113,15 @@ def _one_allocation(issues: Issues, payload: Mapping[str, Any]) -> None:
 _ACCOUNT_PATH = "paymentAllocations[0].payment.accountRef.id"
 
 
-def _check_on_the_spot(issues: Issues, payload: Mapping[str, Any], profile: CompanyProfile) -> None:
+def _check_on_the_spot(
+    issues: Issues,
+    payload: Mapping[str, Any],
+    profile: CompanyProfile,
+    lookup: Lookup,
+    side: Side,
+) -> None:
     """What a direct cost and a direct income both check: lines, currency, one allocation."""
-    check_lines(issues, payload, profile, purchase=True, tax_total="taxAmount")
+    check_lines(issues, payload, profile, lookup, purchase=True, side=side, tax_total="taxAmount")
     check_currency(issues, "currency", payload.get("currency"), profile)
     _one_allocation(issues, payload)
 
@@ -123,7 +140,8 @@ class _OnTheSpotKind(BaseKind):
 
     def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
         contact = contact_reference(payload.get("contactRef"), "contactRef", self.contact_type)
-        return [contact] if contact is not None else []
+        classes = tracking_references(payload, "lineItems")
+        return [contact, *classes] if contact is not None else classes
 
 
 class DirectCostKind(_OnTheSpotKind):
@@ -139,7 +157,7 @@ class DirectCostKind(_OnTheSpotKind):
         day("issueDate", "Issue date", "The transaction date", required=True),
         currency_spec(),
         currency_rate_spec(),
-        purchase_lines_spec(),
+        purchase_lines_spec(shape="records"),
         _allocations_spec("is paid from (a Bank or CreditCard account)"),
         *_TOTALS,
     )
@@ -152,7 +170,7 @@ class DirectCostKind(_OnTheSpotKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        _check_on_the_spot(issues, payload, profile)
+        _check_on_the_spot(issues, payload, profile, lookup, "purchase")
         check_bank_or_card(
             issues, lookup, _paid_account(payload), _ACCOUNT_PATH, "A direct cost is"
         )
@@ -173,6 +191,7 @@ class DirectCostKind(_OnTheSpotKind):
         put(fields, "RefNumber", payload.get("reference"))
         fields.append(("TxnDate", date_text(payload["issueDate"])))
         put(fields, "Memo", payload.get("note"))
+        tax_included(fields, kind, profile)
         exchange_fields(fields, payload, resolver)
         fields.extend(purchase_lines(payload, profile, resolver))
         return tuple(fields)
@@ -193,7 +212,9 @@ class DirectIncomeKind(_OnTheSpotKind):
         day("issueDate", "Issue date", "The transaction date", required=True),
         currency_spec(),
         currency_rate_spec(),
-        purchase_lines_spec("Items (a sales receipt) or accounts (a deposit)"),
+        purchase_lines_spec(
+            "Items (a sales receipt) or accounts (a deposit)", shape="refs", side="sales"
+        ),
         _allocations_spec("is deposited to"),
         *_TOTALS,
     )
@@ -213,7 +234,7 @@ class DirectIncomeKind(_OnTheSpotKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        _check_on_the_spot(issues, payload, profile)
+        _check_on_the_spot(issues, payload, profile, lookup, "sales")
         lines = self._lines(payload)
         with_items = [bool(line.get("itemRef")) for line in lines]
         if any(with_items) and not all(with_items):
@@ -222,6 +243,16 @@ class DirectIncomeKind(_OnTheSpotKind):
                 "Every line names an item (a sales receipt) or every line an account (a deposit).",
                 "AccountOrItem",
             )
+        if not any(with_items):
+            for index, line in enumerate(lines):
+                for name in ("taxRateRef", "taxAmount"):
+                    if line.get(name):
+                        issues.add(
+                            f"lineItems[{index}].{name}",
+                            "A deposit's lines (accounts) carry no tax in QuickBooks: name items"
+                            " for a sales receipt, which does.",
+                            "NotSupported",
+                        )
 
     def add_kind(self, payload: Mapping[str, Any], resolver: Resolver) -> str:
         lines = self._lines(payload)
@@ -247,14 +278,17 @@ class DirectIncomeKind(_OnTheSpotKind):
                 assert line_account is not None
                 parts.append(("AccountRef", line_account))
                 put(parts, "Memo", line.get("description"))
+                put_ref(parts, "ClassRef", class_ref(resolver, line))
                 amount = line_amount(line) or Decimal(0)
                 parts.append(("Amount", amount_text(amount)))
                 fields.append(("DepositLineAdd", tuple(parts)))
             return tuple(fields)
         put_ref(fields, "CustomerRef", customer)
+        put_ref(fields, "ClassRef", shared_class_ref(resolver, self._lines(payload)))
         fields.append(("TxnDate", date))
         put(fields, "RefNumber", payload.get("reference"))
         put(fields, "Memo", payload.get("note"))
+        tax_included(fields, kind, profile)
         fields.append(("DepositToAccountRef", account))
         exchange_fields(fields, payload, resolver)
         fields.extend(sales_lines(payload, "SalesReceiptLineAdd", profile, resolver))
@@ -287,7 +321,11 @@ class TransferKind(BaseKind):
             currency_spec(),
             required=True,
         ),
+        *tracking_specs("refs"),
     )
+
+    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
+        return tracking_references(payload, None)
 
     def check_more(
         self,
@@ -299,6 +337,7 @@ class TransferKind(BaseKind):
     ) -> None:
         if not supports(profile, "TransferAdd"):
             issues.add("", "Transfers need qbXML 12.0 (QuickBooks 2013) or later.", "NotSupported")
+        check_tracking(issues, payload, None, lookup)
         source, target = payload.get("from"), payload.get("to")
         if not isinstance(source, Mapping) or not isinstance(target, Mapping):
             return
@@ -333,6 +372,7 @@ class TransferKind(BaseKind):
             ("TransferToAccountRef", to_ref),
             ("Amount", amount_text(source["amount"])),
         ]
+        put_ref(fields, "ClassRef", class_ref(resolver, payload))
         put(fields, "Memo", payload.get("description"))
         return tuple(fields)
 

@@ -267,7 +267,9 @@ class BaseKind:
             kind = self.add_kind(payload, resolver)
             fields = self.add_fields(kind, payload, profile, resolver)
             guid = external_guid if takes_guid(kind, profile.qbxml_version) else None
-            request = AddRequest(kind, request_id, fields, external_guid=guid)
+            request = AddRequest(
+                kind, request_id, fields, external_guid=guid, country=profile.country
+            )
             return PreparedWrite(request)
         if target is None:
             raise ValueError(f"{action} of {self.data_type} needs the target record")
@@ -284,6 +286,7 @@ class BaseKind:
             target.record_id,
             target.edit_sequence,
             self.to_mod(kind, fields, target),
+            country=profile.country,
         )
         return PreparedWrite(request)
 

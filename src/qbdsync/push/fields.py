@@ -68,8 +68,10 @@ class Spec:
     strict: bool = False
     # The data type a ``…Ref`` object's ``id`` names ("customers", "accounts"…).
     ref: str | None = None
-    # Shown and accepted only for companies where this holds (multicurrency fields).
+    # Shown and accepted only for companies where this holds (multicurrency fields), and why
+    # it cannot be set where it does not.
     when: Callable[[CompanyProfile], bool] | None = None
+    unavailable: str = "multicurrency is off in this company file"
     # Decimal places QuickBooks keeps for a Number (amounts 2, quantities and rates 5).
     places: int | None = None
     # The Number may not be negative.
@@ -490,11 +492,7 @@ def check(
         if spec.when is not None and not spec.when(profile):
             if spec.name.lower().endswith("currency") and _home(value, profile):
                 continue
-            issues.add(
-                path,
-                f"{spec.display} cannot be set: multicurrency is off in this company file.",
-                "NotSupported",
-            )
+            issues.add(path, f"{spec.display} cannot be set: {spec.unavailable}.", "NotSupported")
             continue
         _check_one(issues, spec, value, profile, path)
 

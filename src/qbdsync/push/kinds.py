@@ -54,6 +54,9 @@ class CompanyProfile:
     # The company's Currency list with multicurrency on: (ISO 4217 code, QuickBooks ListID).
     # A push in another currency than the home one is refused unless its code is listed here.
     currencies: tuple[tuple[str, str], ...] = ()
+    # The company's sales tax codes: (name, QuickBooks ListID). A payload may name a code
+    # ("S", "H") instead of giving its id; this is how its rate is found.
+    tax_codes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

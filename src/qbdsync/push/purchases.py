@@ -3,8 +3,10 @@ BillAdd, VendorCreditAdd, BillPaymentCheckAdd / BillPaymentCreditCardAdd, Purcha
 
 The reverse of mapping/purchases.py. A bill's reference is the vendor's invoice number
 (RefNumber, 20 characters); its lines are expense lines (an account) or item lines (an item),
-never both on one line. A bill payment from a Bank account is a BillPaymentCheck, from a
-CreditCard account a BillPaymentCreditCard (QuickBooks cannot change the latter: no Mod).
+never both on one line, with the tax codes (CA/UK) and classes of push/lines.py. A bill payment
+from a Bank account is a BillPaymentCheck, from a CreditCard account a BillPaymentCreditCard
+(QuickBooks cannot change the latter: no Mod); it may apply bill credit notes to the bills it
+pays (links of type CreditNote, see push/payments.py).
 """
 
 from __future__ import annotations
@@ -24,24 +26,25 @@ from qbdsync.push.fields import (
     day,
     money,
     put,
+    put_ref,
     reference,
     text,
 )
-from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Referenced
+from qbdsync.push.kinds import CompanyProfile, Lookup, PushAction, Reference, Referenced
 from qbdsync.push.lines import (
     account_kind,
     check_bank_or_card,
     check_lines,
+    payload_lines,
     purchase_lines,
     purchase_lines_spec,
     sales_lines,
     sales_lines_spec,
 )
-from qbdsync.push.sales import (
-    PaymentBase,
-    exchange_fields,
-    payment_lines_spec,
-)
+from qbdsync.push.payments import PaymentBase, PaymentRules, payment_lines_spec
+from qbdsync.push.sales import exchange_fields
+from qbdsync.push.taxes import tax_included
+from qbdsync.push.tracking import shared_class_ref, tracking_references
 from qbdsync.qbxml.writes import Field
 
 
@@ -60,6 +63,11 @@ def _date(fields: list[Field], payload: Mapping[str, Any], codat: str, qb: str) 
 
 class _PurchaseDocument(BaseKind):
     number: ClassVar[str]
+    # Codat names a bill's tax taxAmount and a bill credit note's totalTaxAmount.
+    tax_total: ClassVar[str]
+
+    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
+        return tracking_references(payload, "lineItems")
 
     def check_more(
         self,
@@ -69,7 +77,15 @@ class _PurchaseDocument(BaseKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        check_lines(issues, payload, profile, purchase=True, tax_total="taxAmount")
+        check_lines(
+            issues,
+            payload,
+            profile,
+            lookup,
+            purchase=True,
+            side="purchase",
+            tax_total=self.tax_total,
+        )
         check_currency(issues, "currency", payload.get("currency"), profile)
 
     def add_fields(
@@ -82,12 +98,15 @@ class _PurchaseDocument(BaseKind):
             _date(fields, payload, "dueDate", "DueDate")
         put(fields, "RefNumber", payload.get(self.number))
         put(fields, "Memo", payload.get("note"))
+        tax_included(fields, kind, profile)
         exchange_fields(fields, payload, resolver)
         fields.extend(purchase_lines(payload, profile, resolver))
         return tuple(fields)
 
 
-def _purchase_specs(qb_kind: str, number: str, number_label: str, *, due: bool) -> tuple[Spec, ...]:
+def _purchase_specs(
+    qb_kind: str, number: str, number_label: str, *, due: bool, tax_total: str
+) -> tuple[Spec, ...]:
     specs = [
         reference("supplierRef", "Supplier", "suppliers", "The vendor", required=True),
         text(number, number_label, "The vendor's reference", limit=(qb_kind, "RefNumber")),
@@ -102,7 +121,7 @@ def _purchase_specs(qb_kind: str, number: str, number_label: str, *, due: bool) 
             text("note", "Note", "Memo", limit=(qb_kind, "Memo")),
             purchase_lines_spec(),
             money("subTotal", "Sub total", "Sum of the lines"),
-            money("taxAmount", "Tax", "Total tax"),
+            money(tax_total, "Tax", "Total tax (CA/UK: what QuickBooks computes from the codes)"),
             money("totalAmount", "Total", "Sub total plus tax"),
         )
     )
@@ -115,7 +134,10 @@ class BillKind(_PurchaseDocument):
     description: ClassVar[str] = "A QuickBooks bill from a vendor"
     qb_kind: ClassVar[str] = "Bill"
     number: ClassVar[str] = "reference"
-    specs: ClassVar[tuple[Spec, ...]] = _purchase_specs("Bill", "reference", "Reference", due=True)
+    tax_total: ClassVar[str] = "taxAmount"
+    specs: ClassVar[tuple[Spec, ...]] = _purchase_specs(
+        "Bill", "reference", "Reference", due=True, tax_total="taxAmount"
+    )
 
 
 class BillCreditNoteKind(_PurchaseDocument):
@@ -124,18 +146,30 @@ class BillCreditNoteKind(_PurchaseDocument):
     description: ClassVar[str] = "A QuickBooks vendor credit"
     qb_kind: ClassVar[str] = "VendorCredit"
     number: ClassVar[str] = "billCreditNoteNumber"
+    tax_total: ClassVar[str] = "totalTaxAmount"
     specs: ClassVar[tuple[Spec, ...]] = _purchase_specs(
-        "VendorCredit", "billCreditNoteNumber", "Credit note number", due=False
+        "VendorCredit",
+        "billCreditNoteNumber",
+        "Credit note number",
+        due=False,
+        tax_total="totalTaxAmount",
     )
 
 
-_BILL_LINKS = (("Bill", "A bill the line pays"),)
+_BILL_LINKS = (
+    ("Bill", "A bill the line pays"),
+    ("CreditNote", "A bill credit note the line applies to its bill"),
+)
 
 
 class BillPaymentKind(PaymentBase):
-    link_type: ClassVar[str] = "Bill"
-    paid_type: ClassVar[str] = "bills"
-    require_link: ClassVar[bool] = True
+    rules: ClassVar[PaymentRules] = PaymentRules(
+        paid_link="Bill",
+        paid_type="bills",
+        credit_type="billCreditNotes",
+        contact="supplierRef",
+        require_link=True,
+    )
     data_type: ClassVar[str] = "billPayments"
     display: ClassVar[str] = "Bill payment"
     description: ClassVar[str] = (
@@ -219,11 +253,14 @@ class PurchaseOrderKind(BaseKind):
         currency_spec(),
         currency_rate_spec(),
         text("note", "Note", "Memo", limit=("PurchaseOrder", "Memo")),
-        sales_lines_spec("PurchaseOrderLine"),
+        sales_lines_spec("PurchaseOrderLine", shape="refs", side="purchase"),
         money("subTotal", "Sub total", "Sum of the lines"),
-        money("taxAmount", "Tax", "Total tax"),
+        money("taxAmount", "Tax", "Total tax (CA/UK: what QuickBooks computes from the codes)"),
         money("totalAmount", "Total", "Sub total plus tax"),
     )
+
+    def more_references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
+        return tracking_references(payload, "lineItems")
 
     def check_more(
         self,
@@ -233,7 +270,15 @@ class PurchaseOrderKind(BaseKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        check_lines(issues, payload, profile, purchase=False, tax_total="taxAmount")
+        check_lines(
+            issues,
+            payload,
+            profile,
+            lookup,
+            purchase=False,
+            side="purchase",
+            tax_total="taxAmount",
+        )
         check_currency(issues, "currency", payload.get("currency"), profile)
 
     def add_fields(
@@ -241,14 +286,13 @@ class PurchaseOrderKind(BaseKind):
     ) -> tuple[Field, ...]:
         fields: list[Field] = []
         _supplier(fields, payload, resolver, "VendorRef")
+        put_ref(fields, "ClassRef", shared_class_ref(resolver, payload_lines(payload)))
         _date(fields, payload, "issueDate", "TxnDate")
         put(fields, "RefNumber", payload.get("purchaseOrderNumber"))
         _date(fields, payload, "paymentDueDate", "DueDate")
         _date(fields, payload, "expectedDeliveryDate", "ExpectedDate")
         put(fields, "Memo", payload.get("note"))
+        tax_included(fields, kind, profile)
         exchange_fields(fields, payload, resolver)
-        for name, line in sales_lines(payload, "PurchaseOrderLineAdd", profile, resolver):
-            assert not isinstance(line, str)
-            # A purchase order line has no TaxAmount.
-            fields.append((name, tuple(f for f in line if f[0] != "TaxAmount")))
+        fields.extend(sales_lines(payload, "PurchaseOrderLineAdd", profile, resolver))
         return tuple(fields)

@@ -46,6 +46,11 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def _due(until: datetime | None, now: datetime) -> bool:
+    """Does a health check wait for this poll (one is unsent until `until`)?"""
+    return until is not None and until > now
+
+
 def _version_tuple(text: str) -> tuple[int, ...] | None:
     try:
         return tuple(int(p) for p in text.strip().split("."))
@@ -112,6 +117,7 @@ class QbwcService:
             timezone=row.timezone,
             now=now,
             pending_pushes=row.pending_pushes,
+            health_check_due=_due(row.health_check_until, now),
         )
         if idle is not None:
             # "none": QBWC shows "No data exchange required" and calls closeConnection,
@@ -169,7 +175,9 @@ class QbwcService:
         return -1
 
     def connection_error(self, ticket: str, hresult: str, message: str) -> str:
-        self._core.open_failed(ticket, hresult, message)
+        claims = self._tickets.verify(ticket)
+        opening = claims.connection_id if claims is not None and claims.kind == "work" else None
+        self._core.open_failed(ticket, hresult, message, connection_id=opening)
         # Never ask QBWC to retry opening the file: the next scheduled poll is the retry.
         return "done"
 
@@ -234,6 +242,7 @@ class QbwcService:
             timezone=company.timezone,
             now=self._clock(),
             pending_pushes=connection.pending_pushes,
+            health_check_due=_due(connection.health_check_until, self._clock()),
         )
         return idle.text if idle is not None else "qbdsync: no data exchange required."
 

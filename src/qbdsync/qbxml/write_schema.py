@@ -128,8 +128,15 @@ _JOURNAL_LINE: Final = (
     "ItemSalesTaxRef",
     "BillableStatus",
 )
+# SetCredit applies a credit (a credit memo, a vendor credit) to the record paid, beside the
+# money; a payment may use several.
 _APPLIED_ADD: Final = _seq(
-    "TxnID", "PaymentAmount", "DiscountAmount", "DiscountAccountRef", "DiscountClassRef"
+    "TxnID",
+    "PaymentAmount",
+    _many("SetCredit"),
+    "DiscountAmount",
+    "DiscountAccountRef",
+    "DiscountClassRef",
 )
 
 # -- heads shared by several requests ---------------------------------------------------------
@@ -529,6 +536,7 @@ WRITE_ORDER: Final[dict[str, tuple[Child, ...]]] = {
     ),
     "AppliedToTxnAdd": _APPLIED_ADD,
     "AppliedToTxnMod": _APPLIED_ADD,
+    "SetCredit": _seq("CreditTxnID", "AppliedAmount", "Override"),
     # purchases
     "BillAdd": _seq(
         "VendorRef",
@@ -1047,6 +1055,7 @@ ELEMENT_SINCE: Final[dict[str, dict[str, Version]]] = {
     "ReceivePaymentMod": {"ExchangeRate": (8, 0)},
     "AppliedToTxnAdd": {"DiscountClassRef": (11, 0)},
     "AppliedToTxnMod": {"DiscountClassRef": (11, 0)},
+    "SetCredit": {"Override": (10, 0)},
     "BillAdd": {**_BILL_SINCE, "ExternalGUID": (9, 0), "LinkToTxnID": (4, 0)},
     "BillMod": _BILL_SINCE,
     "ExpenseLineAdd": _EXPENSE_LINE_SINCE,
@@ -1082,6 +1091,106 @@ def since_version(parent: str, child: str | None = None) -> Version | None:
     if child is None:
         return REQUEST_SINCE.get(parent)
     return ELEMENT_SINCE.get(parent, {}).get(child)
+
+
+# -- editions ---------------------------------------------------------------------------------
+# One schema serves every country since qbXML 6.0, but some elements exist only in some editions
+# (Intuit's data marks them "not in QBD" (US), "not in QBCA", "not in QBUK"). QuickBooks refuses
+# an element its edition does not have, so the builder never sends one. Countries are HostRet's
+# Country values. Notable: no US/CA/UK edition takes a line's TaxAmount (only the Australian
+# one does: CA/UK editions compute tax from each line's SalesTaxCodeRef), and US purchase
+# lines, bills and checks carry no tax code at all (US purchase tax is a cost, not a code).
+Country = str
+_NOT_US: Final[frozenset[Country]] = frozenset({"US"})
+_NOT_CA_UK: Final[frozenset[Country]] = frozenset({"CA", "UK"})
+_NOT_US_CA_UK: Final[frozenset[Country]] = frozenset({"US", "CA", "UK"})
+
+
+def _each(
+    parents: tuple[str, ...], missing: dict[str, frozenset[Country]]
+) -> dict[str, dict[str, frozenset[Country]]]:
+    return {parent: missing for parent in parents}
+
+
+_TAX_INCLUDED_AND_CODE: Final[dict[str, frozenset[Country]]] = {
+    "IsTaxIncluded": _NOT_US,
+    "SalesTaxCodeRef": _NOT_US,
+}
+NOT_IN_EDITIONS: Final[dict[str, dict[str, frozenset[Country]]]] = {
+    **_each(
+        ("AccountAdd", "AccountMod"),
+        {"SalesTaxCodeRef": _NOT_US, "TaxLineID": frozenset({"UK"})},
+    ),
+    **_each(("CustomerAdd", "CustomerMod"), {"ItemSalesTaxRef": _NOT_CA_UK}),
+    **_each(("VendorAdd", "VendorMod"), {"IsVendorEligibleFor1099": _NOT_CA_UK}),
+    **_each(
+        (
+            "ItemServiceAdd",
+            "ItemServiceMod",
+            "ItemNonInventoryAdd",
+            "ItemNonInventoryMod",
+            "ItemOtherChargeAdd",
+            "ItemOtherChargeMod",
+        ),
+        {"IsTaxIncluded": _NOT_US},
+    ),
+    **_each(
+        ("ItemInventoryAdd", "ItemInventoryMod"),
+        {"IsTaxIncluded": _NOT_US, "PurchaseTaxCodeRef": _NOT_US},
+    ),
+    **_each(("SalesAndPurchase", "SalesAndPurchaseMod"), {"PurchaseTaxCodeRef": _NOT_US}),
+    **_each(
+        (
+            "InvoiceAdd",
+            "InvoiceMod",
+            "CreditMemoAdd",
+            "CreditMemoMod",
+            "SalesReceiptAdd",
+            "SalesReceiptMod",
+        ),
+        {"IsTaxIncluded": _NOT_US},
+    ),
+    **_each(
+        (
+            "InvoiceLineAdd",
+            "InvoiceLineMod",
+            "CreditMemoLineAdd",
+            "CreditMemoLineMod",
+            "SalesReceiptLineAdd",
+            "SalesReceiptLineMod",
+        ),
+        {"TaxAmount": _NOT_US_CA_UK},
+    ),
+    **_each(
+        ("JournalDebitLine", "JournalCreditLine", "JournalLineMod"),
+        {"TaxAmount": _NOT_US_CA_UK, "ItemSalesTaxRef": _NOT_US},
+    ),
+    **_each(
+        (
+            "BillAdd",
+            "BillMod",
+            "VendorCreditAdd",
+            "VendorCreditMod",
+            "PurchaseOrderAdd",
+            "PurchaseOrderMod",
+            "CheckAdd",
+            "CheckMod",
+            "CreditCardChargeAdd",
+            "CreditCardChargeMod",
+        ),
+        _TAX_INCLUDED_AND_CODE,
+    ),
+    **_each(
+        ("ExpenseLineAdd", "ExpenseLineMod", "ItemLineAdd", "ItemLineMod"),
+        {"TaxAmount": _NOT_US_CA_UK, "SalesTaxCodeRef": _NOT_US},
+    ),
+    **_each(("PurchaseOrderLineAdd", "PurchaseOrderLineMod"), {"SalesTaxCodeRef": _NOT_US}),
+}
+
+
+def in_edition(parent: str, child: str, country: Country) -> bool:
+    """Does the ``country`` edition of QuickBooks take ``child`` in aggregate ``parent``?"""
+    return country not in NOT_IN_EDITIONS.get(parent, {}).get(child, frozenset())
 
 
 # -- lengths ----------------------------------------------------------------------------------

@@ -10,6 +10,10 @@ validation step before a push is queued.
 
 Every Add of a kind that has ``ExternalGUID`` must be given one: it is how a lost response is
 told apart from a write that never happened (the record can be looked up by it).
+
+An Add or Mod that names the company's country is also checked against the elements that
+country's edition has (``write_schema.NOT_IN_EDITIONS``): a US request with a line tax code on
+a bill, or any request with a line TaxAmount, is our bug and is refused before it is sent.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from qbdsync.qbxml.write_schema import (
     TXN_DEL_KINDS,
     children_of,
     exclusion_violation,
+    in_edition,
     is_aggregate,
     since_version,
 )
@@ -51,6 +56,8 @@ class AddRequest:
     request_id: str
     fields: tuple[Field, ...]
     external_guid: str | None = None
+    # HostRet's Country ("US", "CA", "UK"): the edition whose elements the request may use.
+    country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,7 @@ class ModRequest:
     object_id: str  # ListID or TxnID
     edit_sequence: str
     fields: tuple[Field, ...] = ()
+    country: str | None = None  # as on AddRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +111,7 @@ class _Renderer:
     def __init__(self, version: tuple[int, int], out: list[str]) -> None:
         self.version = version
         self.out = out
+        self.country: str | None = None  # the edition of the request being rendered
 
     def supports(self, parent: str, child: str | None = None) -> bool:
         since = since_version(parent, child)
@@ -139,6 +148,10 @@ class _Renderer:
                 if any(index == k for k, _ in keyed):
                     raise RequestBug(f"<{name}>: <{child_name}> may appear only once")
             self.check_since(name, child_name)
+            if self.country is not None and not in_edition(name, child_name, self.country):
+                raise RequestBug(
+                    f"<{child_name}> in <{name}> is not in {self.country} editions of QuickBooks"
+                )
             keyed.append((index, given))
         if not keyed:
             raise RequestBug(f"<{name}> needs at least one child element")
@@ -170,6 +183,7 @@ def _check_id(kind: str, object_id: str) -> None:
 
 def _render(renderer: _Renderer, request: WriteRequest) -> None:
     out = renderer.out
+    renderer.country = None if isinstance(request, DelRequest) else request.country
     request_id = _attribute(request.request_id)
     if isinstance(request, AddRequest):
         if request.kind not in ADD_KINDS:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
-from qbdsync.session import finishing, recording
+from qbdsync.session import finishing, health_check, recording
 from qbdsync.session.context import Context, Env
 from qbdsync.session.outcomes import Finished, Send
 from qbdsync.session.writing import sending
@@ -44,8 +44,12 @@ def prepare_next(
     the silence before its next call is measured from there.
     """
     saved_at = saved_at or now
-    # Writes first: the reads that follow bring back what they changed.
-    request = sending.next_request(conn, env, context, engine, now)
+    # A health check waiting on the connection goes before the work: it asks about it.
+    version = engine.state.qbxml_version
+    request = health_check.next_request(conn, env, context, key, version, now)
+    if request is None:
+        # Writes first: the reads that follow bring back what they changed.
+        request = sending.next_request(conn, env, context, engine, now)
     if request is None:
         request = engine.next_request(saved_at.timestamp())
     if request is not None:

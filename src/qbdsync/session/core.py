@@ -28,7 +28,15 @@ from sqlalchemy import Connection, Engine
 from qbdsync.errors import InvalidXML, RecordTooLarge, SessionNotStarted, UnreadableState
 from qbdsync.qbxml.hostinfo import host_query_request
 from qbdsync.qbxml.status import Recovery, describe_hresult
-from qbdsync.session import asking, finishing, liveness, responses, starting, stored
+from qbdsync.session import (
+    asking,
+    finishing,
+    health_check,
+    liveness,
+    responses,
+    starting,
+    stored,
+)
 from qbdsync.session.context import CLOSED_EARLY, Clock, Context, Env
 from qbdsync.session.outcomes import Ended, Finished, Response, Send, Step, Taken, Wait
 from qbdsync.session.processor import OpenedCompany
@@ -285,10 +293,19 @@ class SessionCore:
 
     # -- failing and closing --------------------------------------------------------------
 
-    def open_failed(self, key: str, hresult: str, message: str) -> str:
-        """QuickBooks could not be opened (or the session cannot go on): record it; the text."""
+    def open_failed(
+        self, key: str, hresult: str, message: str, *, connection_id: str | None = None
+    ) -> str:
+        """QuickBooks could not be opened (or the session cannot go on): record it; the text.
+
+        `connection_id` is the connection the driver was opening QuickBooks for (the session
+        may not exist yet): health checks waiting on it fail with the hresult.
+        """
         info = describe_hresult(hresult or "0x80040402")
         text = f"{info.user_message} ({info.hex}) {quote_untrusted(message)}".strip()
+        if connection_id is not None:
+            with self._db.begin() as conn:
+                health_check.fail_waiting(conn, connection_id, info.hex, text, self._clock())
         self.fail(key, text, info.recovery)
         return text
 

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from qbdsync.errors import UnreadableState
 from qbdsync.qbxml.status import Recovery
+from qbdsync.session import health_check
 from qbdsync.session.context import Context, Env
 from qbdsync.session.outcomes import Ended
 from qbdsync.session.pulls import still_active
@@ -132,10 +133,14 @@ def record_failure(
     message: str,
     recovery: Recovery,
     now: datetime,
+    *,
+    code: str | None = None,
 ) -> None:
     """End the session as failed: the session, a sync error, the connection's last error and
-    a connection.failed event."""
+    a connection.failed event; health checks waiting on the connection fail with it (`code`:
+    the problem's, when the caller knows it)."""
     connection_id = context.connection.id
+    health_check.fail_waiting(conn, connection_id, code, message, now)
     emit_event(conn, env.settings, "connection.failed", context, now, extra={"error": message})
     log.warning("connection %s session failed: %s", connection_id, message)
     session_store.save_session(conn, key, now, status=SessionStatus.FAILED, last_error=message)

@@ -15,13 +15,20 @@ from qbdsync.untrusted import quote_untrusted
 HOME_CURRENCY = {"US": "USD", "CA": "CAD", "UK": "GBP"}
 
 
-class Refused(Exception):
-    """The session may not start (or go on); `message` is for the user."""
+# The code of a refused company file: not QuickBooks' (it opened the file happily) but ours,
+# so the catalogue, a health check and the doctor name it alike.
+WRONG_COMPANY_FILE = "qbdsync:wrong-company-file"
 
-    def __init__(self, message: str, recovery: Recovery) -> None:
+
+class Refused(Exception):
+    """The session may not start (or go on); `message` is for the user, `code` (when there is
+    one) names the problem in the catalogue's terms."""
+
+    def __init__(self, message: str, recovery: Recovery, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.recovery = recovery
+        self.code = code
 
 
 def check_company_file(
@@ -37,6 +44,7 @@ def check_company_file(
             "file and run the update again; to link this other file, use a new link from "
             "your provider. Nothing was synced.",
             Recovery.VALIDATION,
+            WRONG_COMPANY_FILE,
         )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from qbdsync.errors import RecordTooLarge
 from qbdsync.qbxml.parser import Event, ResponseParser
 from qbdsync.qbxml.status import HResultInfo, Recovery, describe_hresult
-from qbdsync.session import asking, finishing, recording, starting
+from qbdsync.session import asking, finishing, health_check, recording, starting
 from qbdsync.session.context import Context, Env
 from qbdsync.session.outcomes import Ended, Progress, Response, Send, Taken
 from qbdsync.session.pulls import still_active
@@ -51,6 +51,8 @@ def take(
     engine = saved
     if _answers_nothing_sent(session):
         return _repeated(conn, env, engine, session, response, now)
+    if health_check.is_check_request(session.pending_request):
+        return _take_check(conn, env, key, context, engine, response, now)
     if write_in_flight(engine):
         return _take_write(conn, env, key, context, engine, response, now)
     connection_id = context.connection.id
@@ -89,6 +91,25 @@ def _take_write(
     if follow is not None:
         asking.save_prepared(conn, key, engine, follow, taken_at)
         return Progress(engine.progress())
+    step = asking.prepare_next(
+        conn, env, key, context, engine, pulls, now, sent=False, saved_at=taken_at
+    )
+    return Progress(engine.progress()) if isinstance(step, Send) else step
+
+
+def _take_check(
+    conn: Connection,
+    env: Env,
+    key: str,
+    context: Context,
+    engine: SyncEngine,
+    response: Response,
+    now: datetime,
+) -> Taken:
+    """The answer to a health check's request: the checks settled, then the session's work."""
+    health_check.take(conn, env, key, context, response, now)
+    pulls = pull_store.active_for(conn, context.connection.id)
+    taken_at = env.clock()
     step = asking.prepare_next(
         conn, env, key, context, engine, pulls, now, sent=False, saved_at=taken_at
     )

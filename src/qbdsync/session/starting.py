@@ -67,7 +67,9 @@ def start(
         host = _parse_host(opened.hcp_response)
         engine, pulls = _bind_and_plan(conn, env, key, context, host, opened, now)
     except opening.Refused as refused:
-        finishing.record_failure(conn, env, key, context, refused.message, refused.recovery, now)
+        finishing.record_failure(
+            conn, env, key, context, refused.message, refused.recovery, now, code=refused.code
+        )
         return Ended(refused.message)
     return asking.prepare_next(conn, env, key, context, engine, pulls, now, sent=True)
 
@@ -85,19 +87,22 @@ def take_host_answer(
     response: the company file is checked before anything is stored."""
     answer = read_host_query_answer(response.response_chunks())
     if answer.host is None:
+        code = None
         if answer.problem is None:  # no response at all, only an hresult
             info = describe_hresult(response.hresult or "0x80040402")
             problem = f"{info.user_message} ({info.hex}) {quote_untrusted(response.message)}"
-            problem, recovery = problem.strip(), info.recovery
+            problem, recovery, code = problem.strip(), info.recovery, info.hex
         else:
             problem, recovery = answer.problem, answer.recovery
         message = f"QuickBooks did not answer qbdsync's question about the company file: {problem}"
-        finishing.record_failure(conn, env, key, context, message, recovery, now)
+        finishing.record_failure(conn, env, key, context, message, recovery, now, code=code)
         return Ended(message)
     try:
         engine, pulls = _bind_and_plan(conn, env, key, context, answer.host, pending.opened(), now)
     except opening.Refused as refused:
-        finishing.record_failure(conn, env, key, context, refused.message, refused.recovery, now)
+        finishing.record_failure(
+            conn, env, key, context, refused.message, refused.recovery, now, code=refused.code
+        )
         return Ended(refused.message)
     engine.state.answered_host_query = True
     step = asking.prepare_next(conn, env, key, context, engine, pulls, now, sent=False)

@@ -11,7 +11,11 @@ gets its own status. ``failures`` injects errors for tests of the sync engine's 
 * status 3391 applies to ``iterator="Continue"`` requests only and also kills that iterator, as
   when QuickBooks lost it: the dataset has to restart;
 * a code of 0x80000000 or more is an hresult: ``process()`` raises
-  :class:`QuickBooksHResultError` for any message set holding that request.
+  :class:`QuickBooksHResultError` for any message set holding that request;
+* ``{"open": 0x80040408}`` (an hresult) — opening the company file fails: ``begin_session()``
+  raises, and the Web Connector reports it with connectionError, as when QuickBooks cannot be
+  started, another company file is open or a modal dialog is showing (``"open:1"``: only the
+  first time).
 
 :func:`parse_failures` builds such a mapping from ``"3175:invoices"``-style specs.
 """
@@ -64,6 +68,20 @@ _FAILURE_MESSAGES: Final[dict[int, str]] = {
 
 
 HRESULT_BASE: Final[int] = 0x80000000
+# The failure target that is not a request: opening the company file (begin_session).
+OPEN: Final[str] = "open"
+# What QuickBooks says when opening the company file fails (for the hresults a test injects
+# most); others get a generic text.
+_OPEN_MESSAGES: Final[dict[int, str]] = {
+    0x80040408: "Could not start QuickBooks.",
+    0x8004040A: "A QuickBooks company data file is already open and it is different from the "
+    "one requested.",
+    0x80040414: "A modal dialog box is showing in the QuickBooks user interface. Your "
+    "application cannot access QuickBooks until the user dismisses the dialog box.",
+    0x80040416: "If QuickBooks is not running, a call to BeginSession must include the name "
+    "of the company data file.",
+    0x80040420: "The QuickBooks user has denied access.",
+}
 STALE_ITERATOR: Final[int] = 3391
 
 # Codat data type → the query requests that read it (see docs TYPES table).
@@ -114,7 +132,8 @@ def parse_failures(specs: Iterable[str]) -> dict[str, int]:
 
     CODE is a status code (``3175``) or an hresult (``0x80040400``); TARGET a Codat data type
     (``invoices``, ``billPayments`` → both bill payment queries) or a request name
-    (``InvoiceQueryRq``); TIMES limits the failure to the first N matching requests.
+    (``InvoiceQueryRq``) or ``open`` (opening the company file, hresults only); TIMES limits
+    the failure to the first N matching requests.
     """
     failures: dict[str, int] = {}
     for spec in specs:
@@ -126,8 +145,12 @@ def parse_failures(specs: Iterable[str]) -> dict[str, int]:
             code = int(code_text, 16) if code_text.lower().startswith("0x") else int(code_text)
         except ValueError:
             raise ValueError(f"failure spec {spec!r} has a bad code") from None
-        if target.endswith("Rq"):
-            requests: tuple[str, ...] = (target,)
+        if target == OPEN:
+            if code < HRESULT_BASE:
+                raise ValueError(f"failure spec {spec!r}: opening the file fails with an hresult")
+            requests: tuple[str, ...] = (OPEN,)
+        elif target.endswith("Rq"):
+            requests = (target,)
         elif target in CODAT_REQUESTS:
             requests = CODAT_REQUESTS[target]
         else:
@@ -206,7 +229,17 @@ class SimulatedQuickBooks:
     # -- sessions ---------------------------------------------------------------------------
 
     def begin_session(self) -> HostSession:
-        """Open a session (ending any previous one) and answer the HCP queries."""
+        """Open a session (ending any previous one) and answer the HCP queries; raises
+        :class:`QuickBooksHResultError` when an ``open`` failure is injected."""
+        self._iterators = None
+        opening = self._failures.get(OPEN)
+        if opening is not None and (opening.remaining is None or opening.remaining > 0):
+            if opening.remaining is not None:
+                opening.remaining -= 1
+            code = opening.code
+            raise QuickBooksHResultError(
+                f"0x{code:08X}", _OPEN_MESSAGES.get(code, f"Simulated failure 0x{code:08X}.")
+            )
         self._iterators = {}
         company = self.company
         company_record = company.company_info

@@ -28,6 +28,7 @@ from qbdsync.simulator.write_parser import (
     Node,
     is_write_request,
     parse_write_body,
+    version_numbers,
 )
 
 PARSE_ERROR: Final[str] = "0x80040400"
@@ -193,7 +194,7 @@ def parse_message_set(text: str, supported_versions: list[str]) -> MessageSet:
     unknown = set(message_set.attrib) - {"onError", "newMessageSetID", "oldMessageSetID"}
     if unknown:
         raise RequestRejected(PARSE_ERROR, f"Unknown attribute(s) {sorted(unknown)} on a set.")
-    requests = [_parse_request(element) for element in message_set]
+    requests = [_parse_request(element, version) for element in message_set]
     return MessageSet(
         version=version,
         on_error=on_error,
@@ -214,10 +215,10 @@ def _version_of(root: etree._Element) -> str:
     raise RequestRejected(PARSE_ERROR, "The request has no <?qbxml version?> instruction.")
 
 
-def _parse_request(element: etree._Element) -> QueryRequest:
+def _parse_request(element: etree._Element, version: str) -> QueryRequest:
     name = element.tag
     if isinstance(name, str) and is_write_request(name):
-        return _parse_write(name, element)
+        return _parse_write(name, element, version)
     if not isinstance(name, str) or name not in QUERY_REQUEST_ORDER:
         raise RequestRejected(PARSE_ERROR, f"Unknown request <{name}>.")
     unknown = set(element.attrib) - _REQUEST_ATTRIBUTES
@@ -249,11 +250,11 @@ def _parse_request(element: etree._Element) -> QueryRequest:
     return request
 
 
-def _parse_write(name: str, element: etree._Element) -> QueryRequest:
+def _parse_write(name: str, element: etree._Element, version: str) -> QueryRequest:
     if set(element.attrib) - {"requestID"}:
         raise RequestRejected(PARSE_ERROR, f"Unknown attribute(s) on {name}.")
     try:
-        body = parse_write_body(element)
+        body = parse_write_body(element, version_numbers(version))
     except BodyRejected as error:
         raise RequestRejected(PARSE_ERROR, str(error)) from None
     return QueryRequest(name, element.get("requestID"), None, None, body=body)

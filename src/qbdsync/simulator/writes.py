@@ -9,9 +9,14 @@
   modified or deleted: 3171.
 * Every ``…Ref`` of a kind the simulator keeps must name a live record (by ListID, else by
   FullName): otherwise 3140. The stored record carries both ListID and FullName.
-* Payments update what they settle: a ReceivePayment applied to invoices, a bill payment to
-  bills, adds the LinkedTxn and lowers BalanceRemaining/OpenAmount (paying more than is due is
-  3210); deleting the payment puts them back; an invoice or bill with payments cannot be deleted.
+* Payments update what they settle, credits they apply included (see ``settlements``);
+  deleting the payment puts them back; an invoice or bill with payments or credits applied, and
+  a credit that has been used, cannot be deleted.
+* Totals and tax come from the lines and their tax codes (see ``write_tax``); an element the
+  company's edition does not have (a line TaxAmount anywhere, a tax code on a US bill line) is
+  3250, as QuickBooks refuses a feature its edition lacks.
+* An inventory part needs its income, cost of goods sold and (Other Current Asset) inventory
+  asset accounts; it starts with nothing on hand.
 * New records get ListID/TxnID, EditSequence, TimeCreated/TimeModified shaped like QuickBooks'
   from the company clock, which moves on one second per write; they are stored like generated
   records, so every query handler returns them.
@@ -23,25 +28,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from qbdsync.qbxml.schema import REPEATABLE_RET_ELEMENTS, RET_ORDER
-from qbdsync.qbxml.write_schema import LIST_KINDS
+from qbdsync.qbxml.write_schema import LIST_KINDS, in_edition
 from qbdsync.simulator.catalogue import ITEM_RET_TYPES
 from qbdsync.simulator.clock import date_of
 from qbdsync.simulator.company import SimulatedCompany
-from qbdsync.simulator.factories import (
-    Record,
-    apply_payment,
-    cents_of,
-    money,
-    unapply_payment,
-)
+from qbdsync.simulator.factories import Record, cents_of, money
 from qbdsync.simulator.render import Response
 from qbdsync.simulator.request_parser import QueryRequest
-from qbdsync.simulator.txn_factories import apply_bill_payment, unapply_bill_payment
-from qbdsync.simulator.write_parser import to_record
+from qbdsync.simulator.settlements import settle_bills, settle_invoices, unsettle
+from qbdsync.simulator.write_context import Write, WriteStatus, cents
+from qbdsync.simulator.write_parser import Node, to_record
+from qbdsync.simulator.write_tax import Side, tax_cents
 
 NAME_TYPES: Final[tuple[str, ...]] = ("CustomerRet", "VendorRet", "EmployeeRet", "OtherNameRet")
 # Every item an ItemRef may name: the catalogue's items plus the sales-tax items it files as
@@ -93,7 +94,7 @@ _LINES: Final[dict[str, str]] = {
     "JournalCreditLine": "JournalCreditLine",
 }
 _REQUEST_REPEATS: Final[frozenset[str]] = frozenset(
-    {*_LINES, "JournalLineMod", "AppliedToTxnAdd", "AppliedToTxnMod", "LinkToTxnID"}
+    {*_LINES, "JournalLineMod", "AppliedToTxnAdd", "AppliedToTxnMod", "SetCredit", "LinkToTxnID"}
 )
 # The Ret element a kind's total goes into, and the lines it sums.
 _TOTALS: Final[dict[str, str]] = {
@@ -105,17 +106,25 @@ _TOTALS: Final[dict[str, str]] = {
     "Deposit": "DepositTotal",
 }
 _SALES_KINDS: Final[frozenset[str]] = frozenset({"Invoice", "CreditMemo", "SalesReceipt"})
+# Purchases whose lines may carry tax codes (CA/UK): their total includes the tax.
+_TAXED_PURCHASES: Final[frozenset[str]] = frozenset(
+    {"Bill", "VendorCredit", "Check", "CreditCardCharge", "PurchaseOrder"}
+)
+_PURCHASE_LINES: Final[tuple[str, ...]] = ("ExpenseLineRet", "ItemLineRet", "PurchaseOrderLineRet")
 _CENT: Final = Decimal("0.01")
 _LIST_ID_BLOCK: Final[int] = 8
-
-
-class WriteStatus(Exception):
-    """A write refused with a status code; the message set goes on (or stops) as asked."""
-
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+# What an inventory part must name, and the account type its asset account must be.
+_INVENTORY_ACCOUNTS: Final[tuple[str, ...]] = (
+    "IncomeAccountRef",
+    "COGSAccountRef",
+    "AssetAccountRef",
+)
+_NEW_INVENTORY: Final[dict[str, str]] = {
+    "QuantityOnHand": "0",
+    "AverageCost": "0.00",
+    "QuantityOnOrder": "0",
+    "QuantityOnSalesOrder": "0",
+}
 
 
 def set_closing_date(company: SimulatedCompany, closing_date: str | None) -> None:
@@ -134,32 +143,25 @@ def closing_date_of(company: SimulatedCompany) -> str | None:
     return str(found) if found else None
 
 
-def _cents(text: str, name: str) -> int:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise WriteStatus(
-            3020, f'There was an error when converting the amount "{text}" in the field "{name}".'
-        ) from None
-    if not value.is_finite():
-        raise WriteStatus(3020, f'Invalid amount "{text}" in the field "{name}".')
-    return int((value / _CENT).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def _ordered(record: Record, ret_type: str) -> Record:
     """Keys in RET_ORDER order; request-only elements (IsAutoApply, LinkToTxnID…) dropped."""
     order = RET_ORDER[ret_type]
     return {key: record[key] for key in order if key in record}
 
 
-@dataclass
-class _Write:
-    """One write in progress: the company, the moment, and the records it changed."""
-
-    company: SimulatedCompany
-    moment: int
-    counters: dict[str, int]
-    touched: list[tuple[str, Record]] = field(default_factory=list)
+def edition_violation(parent: str, nodes: list[Node], country: str) -> str | None:
+    """The first element of a request body the ``country`` edition does not have, or None."""
+    for name, value in nodes:
+        if not in_edition(parent, name, country):
+            return (
+                f"The element <{name}> in <{parent}> is not available in this edition"
+                f" ({country}) of QuickBooks."
+            )
+        if not isinstance(value, str):
+            found = edition_violation(name, value, country)
+            if found is not None:
+                return found
+    return None
 
 
 class WriteProcessor:
@@ -180,6 +182,9 @@ class WriteProcessor:
                 else:
                     body_name, nodes = body[0]
                     assert not isinstance(nodes, str)
+                    unavailable = edition_violation(body_name, nodes, self.company.country)
+                    if unavailable is not None:
+                        raise WriteStatus(3250, unavailable)
                     fields = to_record(nodes, _REQUEST_REPEATS)
                     if body_name.endswith("Add"):
                         ret_type, record = self._add(write, body_name.removesuffix("Add"), fields)
@@ -197,11 +202,11 @@ class WriteProcessor:
 
     # -- identity and time ----------------------------------------------------------------
 
-    def _begin(self) -> _Write:
+    def _begin(self) -> Write:
         # The clock moves on a second per write, so EditSequences and times always change.
-        return _Write(self.company, self.company.now + 1, self.company.counters)
+        return Write(self.company, self.company.now + 1, self.company.counters)
 
-    def _new_list_head(self, write: _Write) -> Record:
+    def _new_list_head(self, write: Write) -> Record:
         clock = self.company.clock
         list_id = clock.list_id(write.counters["list"], write.moment)
         write.counters["list"] += 1
@@ -212,7 +217,7 @@ class WriteProcessor:
             "EditSequence": clock.edit_sequence(write.moment),
         }
 
-    def _new_txn_head(self, write: _Write, lines: int) -> Record:
+    def _new_txn_head(self, write: Write, lines: int) -> Record:
         clock = self.company.clock
         counter = write.counters["txn"]
         write.counters["txn"] += max(_LIST_ID_BLOCK, lines + 1)
@@ -227,7 +232,7 @@ class WriteProcessor:
             "TxnNumber": str(number),
         }
 
-    def _line_id(self, write: _Write) -> str:
+    def _line_id(self, write: Write) -> str:
         counter = write.counters.pop("next_line", None)
         if counter is None:  # a line added by a Mod: a fresh counter
             counter = write.counters["txn"]
@@ -235,11 +240,6 @@ class WriteProcessor:
         else:
             write.counters["next_line"] = counter + 1
         return self.company.clock.txn_id(counter, write.moment)
-
-    def _touch(self, write: _Write, record: Record) -> None:
-        clock = self.company.clock
-        record["TimeModified"] = clock.stamp(write.moment)
-        record["EditSequence"] = clock.edit_sequence(write.moment)
 
     # -- references -------------------------------------------------------------------------
 
@@ -323,12 +323,16 @@ class WriteProcessor:
 
     # -- Add ------------------------------------------------------------------------------
 
-    def _add(self, write: _Write, kind: str, given: Record) -> tuple[str, Record]:
+    def _add(self, write: Write, kind: str, given: Record) -> tuple[str, Record]:
         ret_type = kind + "Ret"
         fields = self._resolve_all(given, kind, ret_type)
         if kind in LIST_KINDS:
             record = {**self._new_list_head(write), **self._list_fields(kind, fields, ret_type)}
             self._check_name(ret_type, record.get("FullName", record["Name"]), None)
+            if kind == "ItemInventory":
+                self._check_inventory(record)
+                for name, value in _NEW_INVENTORY.items():
+                    record.setdefault(name, value)
         else:
             fields.setdefault("TxnDate", date_of(self.company.now))
             self._check_closing(fields["TxnDate"])
@@ -339,6 +343,24 @@ class WriteProcessor:
         record = _ordered(record, ret_type)
         write.touched.append((ret_type, record))
         return ret_type, record
+
+    def _check_inventory(self, record: Record) -> None:
+        """An inventory part posts to three accounts; the asset one holds its value."""
+        missing = [name for name in _INVENTORY_ACCOUNTS if name not in record]
+        if missing:
+            raise WriteStatus(
+                3180,
+                f'There was an error when saving the inventory item "{record["Name"]}".'
+                f" QuickBooks error message: an inventory part needs {', '.join(missing)}.",
+            )
+        asset = self.company.get("AccountRet", record["AssetAccountRef"]["ListID"])
+        if asset is None or asset.get("AccountType") != "OtherCurrentAsset":
+            raise WriteStatus(
+                3180,
+                f'There was an error when saving the inventory item "{record["Name"]}".'
+                " QuickBooks error message: the inventory asset account must be an Other Current"
+                " Asset account.",
+            )
 
     def _list_fields(self, kind: str, fields: Record, ret_type: str) -> Record:
         record = dict(fields)
@@ -354,7 +376,7 @@ class WriteProcessor:
             record["Sublevel"] = "0"
         record.setdefault("IsActive", "true")
         if kind in ("Customer", "Vendor", "Account"):
-            opening = money(_cents(record.pop("OpenBalance", "0"), "OpenBalance"))
+            opening = money(cents(record.pop("OpenBalance", "0"), "OpenBalance"))
             record["Balance"] = opening
             if kind != "Vendor":
                 record["TotalBalance"] = opening
@@ -362,7 +384,7 @@ class WriteProcessor:
 
     # -- lines and totals --------------------------------------------------------------------
 
-    def _lines(self, write: _Write, record: Record, existing: dict[str, list[Record]]) -> None:
+    def _lines(self, write: Write, record: Record, existing: dict[str, list[Record]]) -> None:
         """Turn request lines into stored lines (a Mod's lines replace the old ones)."""
         for request_name, ret_name in _LINES.items():
             given = record.pop(request_name, None)
@@ -383,11 +405,11 @@ class WriteProcessor:
     def _line_amount(self, line: Record, request_name: str) -> None:
         price = line.get("Rate") or line.get("Cost")
         if "Amount" in line:
-            line["Amount"] = money(_cents(line["Amount"], "Amount"))
+            line["Amount"] = money(cents(line["Amount"], "Amount"))
         elif price is not None:
             quantity = Decimal(line.get("Quantity", "1"))
             amount = (quantity * Decimal(price)).quantize(_CENT, rounding=ROUND_HALF_UP)
-            line["Amount"] = money(_cents(str(amount), "Amount"))
+            line["Amount"] = money(cents(str(amount), "Amount"))
         elif not request_name.startswith(("Journal", "Deposit")):
             line["Amount"] = "0.00"
         for name in ("Rate", "Cost"):
@@ -395,24 +417,25 @@ class WriteProcessor:
                 line[name] = str(Decimal(line[name]))  # as given: QuickBooks keeps the digits
 
     def _finish_txn(
-        self, write: _Write, kind: str, record: Record, fields: Record, previous: Record | None
+        self, write: Write, kind: str, record: Record, fields: Record, previous: Record | None
     ) -> None:
         """Totals, balances and settlements, for a new record or a changed one."""
         if kind in _SALES_KINDS:
             self._sales_totals(kind, record)
         elif kind in _TOTALS:
-            total = sum(
-                cents_of(line["Amount"])
-                for ret_name in ("ExpenseLineRet", "ItemLineRet", "PurchaseOrderLineRet")
-                for line in record.get(ret_name, ())
-            ) + sum(cents_of(line["Amount"]) for line in record.get("DepositLineRet", ()))
+            lines = [line for name in _PURCHASE_LINES for line in record.get(name, ())]
+            total = sum(cents_of(line["Amount"]) for line in lines)
+            total += sum(cents_of(line["Amount"]) for line in record.get("DepositLineRet", ()))
+            if kind in _TAXED_PURCHASES:
+                total += self._tax(lines, "purchase")
             record[_TOTALS[kind]] = money(total)
             if kind == "Bill":
-                paid = 0 if previous is None else _paid_cents(previous)
+                paid = 0 if previous is None else _used_cents(previous)
                 record["OpenAmount"] = money(total - paid)
                 record["IsPaid"] = "true" if total - paid <= 0 and total else "false"
             elif kind == "VendorCredit":
-                record["OpenAmount"] = money(total)
+                used = 0 if previous is None else _used_cents(previous)
+                record["OpenAmount"] = money(total - used)
         elif kind == "JournalEntry":
             debits = sum(cents_of(line["Amount"]) for line in record.get("JournalDebitLine", ()))
             credits = sum(cents_of(line["Amount"]) for line in record.get("JournalCreditLine", ()))
@@ -423,24 +446,22 @@ class WriteProcessor:
                     " Transaction must be balanced (debits equal credits).",
                 )
         elif kind == "Transfer":
-            record["Amount"] = money(_cents(record.get("Amount", "0"), "Amount"))
+            record["Amount"] = money(cents(record.get("Amount", "0"), "Amount"))
         elif kind == "ReceivePayment":
-            self._settle_invoices(write, record, fields, previous)
+            settle_invoices(write, record, fields, previous)
         elif kind in ("BillPaymentCheck", "BillPaymentCreditCard"):
-            self._settle_bills(write, record, fields, previous)
+            settle_bills(write, record, fields, previous)
+
+    def _tax(self, lines: Iterable[Record], side: Side) -> int:
+        return tax_cents(self.company, lines, side)
 
     def _sales_totals(self, kind: str, record: Record) -> None:
         setup = self.company.setup
         ret_lines = record.get(f"{kind}LineRet", [])
-        subtotal = 0
-        taxable = 0
         for line in ret_lines:
             line.setdefault("SalesTaxCodeRef", setup.exempt.ref)
-            amount = cents_of(line["Amount"])
-            subtotal += amount
-            if line["SalesTaxCodeRef"]["ListID"] == setup.taxable.ref["ListID"]:
-                taxable += amount
-        tax = (taxable * setup.taxable.rate_basis_points + 5000) // 10_000
+        subtotal = sum(cents_of(line["Amount"]) for line in ret_lines)
+        tax = self._tax(ret_lines, "sales")
         record["Subtotal"] = money(subtotal)
         record["SalesTaxTotal"] = money(tax)
         if kind == "Invoice":
@@ -449,127 +470,15 @@ class WriteProcessor:
             record["BalanceRemaining"] = money(balance)
             record["IsPaid"] = "true" if balance == 0 else "false"
         elif kind == "CreditMemo":
+            used = _used_cents(record)
             record["TotalAmount"] = money(subtotal + tax)
-            record["CreditRemaining"] = money(subtotal + tax)
+            record["CreditRemaining"] = money(subtotal + tax - used)
         else:
             record["TotalAmount"] = money(subtotal + tax)
 
-    # -- settlements ----------------------------------------------------------------------
-
-    def _applied(self, fields: Record) -> list[Record] | None:
-        rows = fields.get("AppliedToTxnAdd", fields.get("AppliedToTxnMod"))
-        return None if rows is None else list(rows)
-
-    def _settle_invoices(
-        self, write: _Write, record: Record, fields: Record, previous: Record | None
-    ) -> None:
-        rows = self._applied(fields)
-        total = _cents(record.get("TotalAmount", "0"), "TotalAmount")
-        record["TotalAmount"] = money(total)
-        if rows is None:
-            if previous is not None:
-                return
-            rows = []
-        if previous is not None:
-            for applied in previous.get("AppliedToTxnRet", ()):
-                invoice = self._settled(write, "InvoiceRet", applied["TxnID"])
-                unapply_payment(invoice, self.company.setup, record["TxnID"])
-                self._touch(write, invoice)
-        result = []
-        used = 0
-        for row in rows:
-            invoice = self._settled(write, "InvoiceRet", row["TxnID"], record.get("CustomerRef"))
-            cents = _cents(row.get("PaymentAmount", "0"), "PaymentAmount")
-            if cents > cents_of(invoice["BalanceRemaining"]) or cents <= 0:
-                raise WriteStatus(
-                    3210,
-                    f"The payment amount {money(cents)} for invoice"
-                    f" {invoice.get('RefNumber', '')!r} is more than its open balance"
-                    f" {invoice['BalanceRemaining']} (or not positive).",
-                )
-            apply_payment(
-                invoice,
-                self.company.setup,
-                cents,
-                payment_id=record["TxnID"],
-                paid_on=self.company.now,
-                ref_number=record.get("RefNumber", ""),
-            )
-            self._touch(write, invoice)
-            used += cents
-            result.append(_applied_row(invoice, "Invoice", invoice["BalanceRemaining"], cents))
-        if used > total:
-            raise WriteStatus(
-                3210, f"The payment applies {money(used)}, more than its total {money(total)}."
-            )
-        record["UnusedPayment"] = money(total - used)
-        record["UnusedCredits"] = "0.00"
-        record.pop("AppliedToTxnRet", None)
-        if result:
-            record["AppliedToTxnRet"] = result
-
-    def _settle_bills(
-        self, write: _Write, record: Record, fields: Record, previous: Record | None
-    ) -> None:
-        rows = self._applied(fields)
-        if rows is None:
-            return
-        payment_type = "BillPaymentCheck" if "BankAccountRef" in record else "BillPaymentCreditCard"
-        if previous is not None:
-            for applied in previous.get("AppliedToTxnRet", ()):
-                bill = self._settled(write, "BillRet", applied["TxnID"])
-                unapply_bill_payment(bill, record["TxnID"])
-                self._touch(write, bill)
-        result = []
-        total = 0
-        for row in rows:
-            bill = self._settled(write, "BillRet", row["TxnID"], record.get("PayeeEntityRef"))
-            cents = _cents(row.get("PaymentAmount", "0"), "PaymentAmount")
-            if cents > cents_of(bill["OpenAmount"]) or cents <= 0:
-                raise WriteStatus(
-                    3210,
-                    f'The payment amount {money(cents)} for bill "{bill.get("RefNumber", "")}" is'
-                    f" more than its open amount {bill['OpenAmount']} (or not positive).",
-                )
-            apply_bill_payment(
-                bill,
-                cents,
-                payment_id=record["TxnID"],
-                payment_type=payment_type,
-                paid_on=self.company.now,
-                ref_number=record.get("RefNumber", ""),
-            )
-            self._touch(write, bill)
-            total += cents
-            result.append(_applied_row(bill, "Bill", bill["OpenAmount"], cents))
-        record["Amount"] = money(total)
-        record["AppliedToTxnRet"] = result
-
-    def _settled(
-        self, write: _Write, ret_type: str, txn_id: str, entity: dict[str, str] | None = None
-    ) -> Record:
-        """The invoice/bill a payment settles, as already changed by this write if it was."""
-        for touched_type, touched in write.touched:
-            if touched_type == ret_type and touched["TxnID"] == txn_id:
-                return touched
-        found = self.company.get(ret_type, txn_id)
-        link = None
-        if found is not None:
-            link = found.get("CustomerRef") or found.get("VendorRef")
-        if found is None or (entity is not None and link is not None and link != entity):
-            label = ret_type.removesuffix("Ret")
-            raise WriteStatus(
-                3140,
-                f'There is an invalid reference to QuickBooks {label} "{txn_id}" in the payment.'
-                " QuickBooks error message: the transaction does not exist or belongs to another"
-                " name.",
-            )
-        write.touched.append((ret_type, found))
-        return found
-
     # -- Mod ------------------------------------------------------------------------------
 
-    def _mod(self, write: _Write, kind: str, given: Record) -> tuple[str, Record]:
+    def _mod(self, write: Write, kind: str, given: Record) -> tuple[str, Record]:
         ret_type = kind + "Ret"
         id_name = "ListID" if kind in LIST_KINDS else "TxnID"
         object_id = given.pop(id_name)
@@ -619,7 +528,7 @@ class WriteProcessor:
                     record[ret_name] = lines
             self._lines(write, record, existing)
             self._finish_txn(write, kind, record, fields, previous)
-        self._touch(write, record)
+        write.touch(record)
         record = _ordered(record, ret_type)
         write.touched.append((ret_type, record))
         return ret_type, record
@@ -627,7 +536,7 @@ class WriteProcessor:
     # -- Del ------------------------------------------------------------------------------
 
     def _delete(
-        self, write: _Write, rs_name: str, request: QueryRequest, fields: Record
+        self, write: Write, rs_name: str, request: QueryRequest, fields: Record
     ) -> Response:
         is_list = request.name == "ListDelRq"
         del_type = fields["ListDelType" if is_list else "TxnDelType"]
@@ -657,7 +566,14 @@ class WriteProcessor:
                     f"There was an error when deleting {del_type} {record.get('RefNumber', '')}."
                     " QuickBooks error message: payments are applied to it; delete them first.",
                 )
-            self._unsettle(write, del_type, record)
+            if del_type in ("CreditMemo", "VendorCredit") and payments:
+                raise WriteStatus(
+                    3180,
+                    f"There was an error when deleting {del_type} {record.get('RefNumber', '')}."
+                    " QuickBooks error message: the credit has been applied; delete the payments"
+                    " that use it first.",
+                )
+            unsettle(write, del_type, record)
         for ret_name, changed in write.touched:
             self.company.put(ret_name, changed)
         write.touched.clear()
@@ -673,18 +589,6 @@ class WriteProcessor:
         elif record.get("RefNumber"):
             result.append(("RefNumber", record["RefNumber"]))
         return FieldsResponse(rs_name, request.request_id, fields=result)
-
-    def _unsettle(self, write: _Write, del_type: str, record: Record) -> None:
-        """Deleting a payment re-opens what it paid."""
-        for applied in record.get("AppliedToTxnRet", ()):
-            if del_type == "ReceivePayment":
-                invoice = self._settled(write, "InvoiceRet", applied["TxnID"])
-                unapply_payment(invoice, self.company.setup, record["TxnID"])
-                self._touch(write, invoice)
-            elif del_type in ("BillPaymentCheck", "BillPaymentCreditCard"):
-                bill = self._settled(write, "BillRet", applied["TxnID"])
-                unapply_bill_payment(bill, record["TxnID"])
-                self._touch(write, bill)
 
 
 @dataclass
@@ -706,17 +610,9 @@ class FieldsResponse(Response):
         out.append(f"</{self.name}>\n")
 
 
-def _paid_cents(bill: Record) -> int:
-    return sum(-cents_of(link["Amount"]) for link in bill.get("LinkedTxn", ()))
-
-
-def _applied_row(settled: Record, txn_type: str, balance: str, cents: int) -> Record:
-    row = {"TxnID": settled["TxnID"], "TxnType": txn_type, "TxnDate": settled["TxnDate"]}
-    if settled.get("RefNumber"):
-        row["RefNumber"] = settled["RefNumber"]
-    row["BalanceRemaining"] = balance
-    row["Amount"] = money(cents)
-    return row
+def _used_cents(record: Record) -> int:
+    """What payments and credits have taken off a bill, or what has been used of a credit."""
+    return sum(-cents_of(link["Amount"]) for link in record.get("LinkedTxn", ()))
 
 
 def _journal_mods(fields: Record) -> None:

@@ -59,6 +59,8 @@ class ConnectionRow:
     link_expires_at: datetime | None
     password_revealed_at: datetime | None
     pending_pushes: int = 0  # push operations waiting to be sent (kept by store.pushes)
+    # Until then a health check waits to be sent (kept by store.health_checks).
+    health_check_until: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,7 @@ class AuthRow:
     sync_window_days: str | None
     timezone: str | None
     pending_pushes: int = 0
+    health_check_until: datetime | None = None
 
 
 def _meta_value(conn: Connection, key: str, make: Callable[[], str]) -> str:
@@ -246,6 +249,7 @@ _CONNECTION_COLUMNS = (
     connections.c.link_expires_at,
     connections.c.password_revealed_at,
     connections.c.pending_pushes,
+    connections.c.health_check_until,
 )
 
 
@@ -273,7 +277,8 @@ def _auth_sql(mark: str) -> str:
     return (
         "SELECT connections.id, connections.password_digest, connections.status, "
         "connections.next_sync_at, connections.paused_until, companies.sync_window, "
-        "companies.sync_window_days, companies.timezone, connections.pending_pushes "
+        "companies.sync_window_days, companies.timezone, connections.pending_pushes, "
+        "connections.health_check_until "
         "FROM connections "
         "JOIN companies ON companies.id = connections.company_id "
         f"WHERE connections.username = {mark}"
@@ -304,6 +309,7 @@ def _auth_row(row: Any) -> AuthRow | None:
         sync_window_days=row[6],
         timezone=row[7],
         pending_pushes=int(row[8] or 0),
+        health_check_until=_driver_datetime(row[9]),
     )
 
 

@@ -102,12 +102,18 @@ def active_for(conn: Connection, connection_id: str) -> list[PullRow]:
 
 
 def list_for_company(
-    conn: Connection, company_id: str, *, limit: int = 200, offset: int = 0
+    conn: Connection,
+    company_id: str,
+    *,
+    limit: int = 200,
+    offset: int = 0,
+    data_type: str | None = None,
 ) -> list[PullRow]:
+    query = select(*_COLUMNS).where(pull_operations.c.company_id == company_id)
+    if data_type is not None:
+        query = query.where(pull_operations.c.data_type == data_type)
     rows = conn.execute(
-        select(*_COLUMNS)
-        .where(pull_operations.c.company_id == company_id)
-        .order_by(pull_operations.c.requested.desc(), pull_operations.c.data_type)
+        query.order_by(pull_operations.c.requested.desc(), pull_operations.c.data_type)
         .limit(limit)
         .offset(offset)
     )

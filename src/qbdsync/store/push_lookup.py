@@ -16,6 +16,7 @@ from sqlalchemy import Connection, and_, func, select
 from qbdsync.mapping.currencies import company_currency
 from qbdsync.push.fields import name_key, same_name
 from qbdsync.push.kinds import CompanyProfile, Referenced
+from qbdsync.push.taxes import tax_codes
 from qbdsync.statuses import PushStatus
 from qbdsync.store import pushes as push_store
 from qbdsync.store import records as record_store
@@ -170,6 +171,7 @@ def company_profile(conn: Connection, connection: ConnectionRow) -> CompanyProfi
     home = info.get("baseCurrency")
     stored = record_store.iter_records(conn, connection.id, "currencies", include_deleted=False)
     listed = [c for r in stored if (c := company_currency(r["raw"])) is not None]
+    rates = record_store.iter_records(conn, connection.id, "taxRates", include_deleted=False)
     return CompanyProfile(
         country=connection.qb_country,
         edition=connection.qb_product,
@@ -177,4 +179,5 @@ def company_profile(conn: Connection, connection: ConnectionRow) -> CompanyProfi
         home_currency=home if isinstance(home, str) else None,
         qbxml_version=connection.qbxml_version,
         currencies=tuple((c.code, c.list_id) for c in listed),
+        tax_codes=tax_codes(r["data"] or {} for r in rates),
     )

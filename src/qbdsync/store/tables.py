@@ -129,6 +129,10 @@ connections = Table(
     # How many of its push operations are Pending, kept by every push transaction: a pending
     # push makes the next poll a working session, and authenticate reads this, not the pushes.
     Column("pending_pushes", Integer, nullable=False, server_default="0"),
+    # Until then a health check waits for the connector (the latest timeout among the unsent
+    # ones; NULL: none waits): like a pending push it makes the next poll a working session,
+    # and authenticate reads this, not the health checks.
+    Column("health_check_until", UTC_DATETIME, nullable=True),
     Index(None, "company_id"),
 )
 
@@ -344,4 +348,31 @@ push_operations = Table(
     Index(None, "company_id", "requested_at"),
     # The timeout sweep: pending pushes whose time is up, across connections.
     Index(None, "status", "expires_at"),
+)
+
+# A health check asked for on demand: a tiny request (HostQuery + CompanyQuery) the next poll
+# sends first, or the reason it failed before it could be sent (QuickBooks could not be opened,
+# the wrong company file is open). Kept per connection for the API's "last result".
+health_checks = Table(
+    "health_checks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("connection_id", ForeignKey("connections.id", ondelete="CASCADE"), nullable=False),
+    Column("status", String(16), nullable=False),  # a HealthCheckStatus
+    Column("requested_at", UTC_DATETIME, nullable=False),
+    Column("timeout_seconds", Integer, nullable=False),
+    # requested_at + timeout: still Pending then, the check is TimedOut.
+    Column("expires_at", UTC_DATETIME, nullable=False),
+    # The session that sent the check's request, and when: its answer settles the check.
+    Column("session_ticket", String(128), nullable=True),
+    Column("sent_at", UTC_DATETIME, nullable=True),
+    Column("completed_at", UTC_DATETIME, nullable=True),
+    # Why it failed: the code the connector reported (an hresult, a qbXML status code, a
+    # qbdsync:… code) and the message with it; the catalogue explains the code when shown.
+    Column("code", String(64), nullable=True),
+    Column("message", Text, nullable=True),
+    # What QuickBooks said about itself when it answered (product, company name).
+    Column("answer", JSON_DOC, nullable=True),
+    Index(None, "connection_id", "requested_at"),
+    Index(None, "session_ticket"),
 )

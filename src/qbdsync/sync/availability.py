@@ -38,9 +38,11 @@ def idle_reason(
     timezone: str | None,
     now: datetime,
     pending_pushes: int = 0,
+    health_check_due: bool = False,
 ) -> Idle | None:
-    """None when a session may start now: a sync is due, or pushes wait to be sent (they wait
-    for a pause or the sync window like a sync does, but not for the schedule)."""
+    """None when a session may start now: a sync is due, or pushes or a health check wait to
+    be sent (they wait for a pause or the sync window like a sync does, but not for the
+    schedule)."""
     if status in INACTIVE_CONNECTION_STATUSES:
         return Idle(
             IdleReason.INACTIVE,
@@ -61,7 +63,8 @@ def idle_reason(
                 f"qbdsync: outside the sync window {window.describe()}; the next sync starts "
                 f"after {opens:%Y-%m-%d %H:%M} UTC.",
             )
-    if next_sync_at is not None and next_sync_at > now and pending_pushes <= 0:
+    waiting = pending_pushes > 0 or health_check_due
+    if next_sync_at is not None and next_sync_at > now and not waiting:
         return Idle(
             IdleReason.UP_TO_DATE,
             f"qbdsync: up to date. Next sync after {next_sync_at:%Y-%m-%d %H:%M} UTC.",

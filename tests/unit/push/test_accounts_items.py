@@ -91,7 +91,7 @@ def test_bank_account_create_round_trips_with_derived_row(
 def test_invalid_item(profile: CompanyProfile, lookup: CompanyLookup) -> None:
     payload = {
         "name": "Item:With colon and far too long",
-        "type": "Inventory",
+        "type": "Assembly",
         "invoiceItem": {"unitPrice": 1.234567, "accountRef": {"id": "nope"}},
     }
     assert paths(ITEMS.validate(PushAction.CREATE, payload, profile, lookup)) == {

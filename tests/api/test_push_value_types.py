@@ -115,6 +115,8 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
     supplier = str(_live(company, "VendorRet")[0]["ListID"])
     item = str(_live(company, "ItemServiceRet")[0]["ListID"])
     method = str(_live(company, "PaymentMethodRet")[0]["ListID"])
+    klass = str(_live(company, "ClassRet")[0]["ListID"])
+    asset, cogs = _account(company, "OtherCurrentAsset"), _account(company, "CostOfGoodsSold")
     income, expense = _account(company, "Income"), _account(company, "Expense")
     expense2, bank, bank2 = (
         _account(company, "Expense", 1),
@@ -142,24 +144,31 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
         "status": "Active",
     }
 
-    def line(**ref: Any) -> dict[str, Any]:
-        return {
+    def line(**more: Any) -> dict[str, Any]:
+        given = {
             "description": "Work",
             "quantity": 2,
             "unitAmount": 5,
             "subTotal": 10,
             "taxAmount": 0,
             "totalAmount": 10,
-            **ref,
             "taxRateRef": {"id": "Non"},
+            "trackingCategoryRefs": [{"id": klass}],
+            **more,
         }
+        return {key: value for key, value in given.items() if value is not None}
+
+    # Codat's newer tracking shapes, naming the same class as trackingCategoryRefs.
+    categories = {"tracking": {"categoryRefs": [{"id": klass}]}}
+    records = {"tracking": {"recordRefs": [{"id": klass, "dataType": "trackingCategories"}]}}
+    untaxed = {"taxRateRef": None}  # US purchase lines carry no tax code
 
     sales = {
         "customerRef": {"id": customer},
         "issueDate": "2024-03-01",
         "dueDate": "2024-03-31",
         "note": "Thanks",
-        "lineItems": [line(itemRef={"id": item})],
+        "lineItems": [line(itemRef={"id": item}, **categories)],
         "subTotal": 10,
         "totalTaxAmount": 0,
         "totalAmount": 10,
@@ -168,7 +177,10 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
         "supplierRef": {"id": supplier},
         "issueDate": "2024-04-01",
         "note": "April",
-        "lineItems": [line(accountRef={"id": expense}), line(itemRef={"id": item})],
+        "lineItems": [
+            line(accountRef={"id": expense}, **categories, **untaxed),
+            line(itemRef={"id": item}, **untaxed),
+        ],
         "subTotal": 20,
         "taxAmount": 0,
         "totalAmount": 20,
@@ -183,6 +195,7 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
         "totalAmount": 10,
     }
     side = {"description": "Hours", "unitPrice": 0.16667, "taxRateRef": {"id": "Non"}}
+    bought = {"description": "Hours", "unitPrice": 0.16667}  # no tax code on US purchases
     return {
         "accounts": [
             {
@@ -214,8 +227,15 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
                 "isInvoiceItem": True,
                 "invoiceItem": {**side, "accountRef": {"id": income}},
                 "isBillItem": True,
-                "billItem": {**side, "accountRef": {"id": expense}},
-            }
+                "billItem": {**bought, "accountRef": {"id": expense}},
+            },
+            {
+                "name": "Typed Widget",
+                "type": "Inventory",
+                "invoiceItem": {**side, "accountRef": {"id": income}},
+                "billItem": {**bought, "accountRef": {"id": cogs}},
+                "supplementalData": {"content": {"assetAccountRef": {"id": asset}}},
+            },
         ],
         "invoices": [{**sales, "invoiceNumber": "T-1"}],
         "creditNotes": [{**sales, "creditNoteNumber": "T-1"}],
@@ -237,7 +257,13 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
             }
         ],
         "bills": [{**purchase, "reference": "B-1", "dueDate": "2024-04-30"}],
-        "billCreditNotes": [{**purchase, "billCreditNoteNumber": "C-1"}],
+        "billCreditNotes": [
+            {
+                **{k: v for k, v in purchase.items() if k != "taxAmount"},
+                "totalTaxAmount": 0,
+                "billCreditNoteNumber": "C-1",
+            }
+        ],
         "billPayments": [
             {
                 "supplierRef": {"id": bill["VendorRef"]["ListID"]},
@@ -257,7 +283,7 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
                 "purchaseOrderNumber": "PO-1",
                 "expectedDeliveryDate": "2024-05-01",
                 "paymentDueDate": "2024-05-31",
-                "lineItems": [line(itemRef={"id": item})],
+                "lineItems": [line(itemRef={"id": item}, **untaxed)],
                 "subTotal": 10,
                 "totalAmount": 10,
             }
@@ -282,9 +308,9 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
             {
                 **on_the_spot,
                 "contactRef": {"id": supplier, "dataType": "suppliers"},
-                "lineItems": [line(accountRef={"id": expense})],
+                "lineItems": [line(accountRef={"id": expense}, **records, **untaxed)],
             },
-            {**on_the_spot, "lineItems": [line(itemRef={"id": item})]},
+            {**on_the_spot, "lineItems": [line(itemRef={"id": item}, **untaxed)]},
         ],
         "directIncomes": [
             {
@@ -292,7 +318,7 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
                 "contactRef": {"id": customer, "dataType": "customers"},
                 "lineItems": [line(itemRef={"id": item})],
             },
-            {**on_the_spot, "lineItems": [line(accountRef={"id": income})]},
+            {**on_the_spot, "lineItems": [line(accountRef={"id": income}, **untaxed)]},
         ],
         "transfers": [
             {
@@ -300,6 +326,7 @@ def payloads(company: SimulatedCompany) -> dict[str, list[dict[str, Any]]]:
                 "description": "Sweep",
                 "from": {"accountRef": {"id": bank}, "amount": 30},
                 "to": {"accountRef": {"id": bank2}, "amount": 30},
+                "trackingCategoryRefs": [{"id": klass}],
             }
         ],
         "bankTransactions": [

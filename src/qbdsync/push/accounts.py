@@ -15,7 +15,9 @@ from typing import Any, ClassVar
 from qbdsync.mapping.accounts import ACCOUNT_CLASS, BANK_ACCOUNT_TYPES
 from qbdsync.push.base import BaseKind
 from qbdsync.push.fields import (
+    ACCOUNT_NAMES,
     Issues,
+    NameSpace,
     Resolver,
     Spec,
     check_currency,
@@ -49,7 +51,8 @@ def _no_colon(issues: Issues, path: str, value: Any) -> None:
 class _AccountBase(BaseKind):
     """What an account and a bank account check alike; ``name_field`` is the name's field."""
 
-    name_field: ClassVar[str]
+    name_field: ClassVar[str | None]
+    name_space: ClassVar[NameSpace | None] = ACCOUNT_NAMES
 
     def check_more(
         self,
@@ -59,12 +62,13 @@ class _AccountBase(BaseKind):
         profile: CompanyProfile,
         lookup: Lookup,
     ) -> None:
-        _no_colon(issues, self.name_field, payload.get(self.name_field))
+        if self.name_field is not None:
+            _no_colon(issues, self.name_field, payload.get(self.name_field))
         check_currency(issues, "currency", payload.get("currency"), profile)
 
 
 class AccountKind(_AccountBase):
-    name_field: ClassVar[str] = "name"
+    name_field: ClassVar[str | None] = "name"
     data_type: ClassVar[str] = "accounts"
     display: ClassVar[str] = "Account"
     description: ClassVar[str] = "An account of the QuickBooks chart of accounts"
@@ -125,7 +129,7 @@ def _account_fields(
 
 
 class BankAccountKind(_AccountBase):
-    name_field: ClassVar[str] = "accountName"
+    name_field: ClassVar[str | None] = "accountName"
     data_type: ClassVar[str] = "bankAccounts"
     display: ClassVar[str] = "Bank account"
     description: ClassVar[str] = "A Bank (Debit) or CreditCard (Credit) account in QuickBooks"

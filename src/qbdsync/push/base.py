@@ -14,7 +14,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from qbdsync.push.fields import Issues, Resolver, Spec, check, check_references
+from qbdsync.push.fields import (
+    TAX_RATES,
+    Issues,
+    NameSpace,
+    Resolver,
+    Spec,
+    check,
+    check_references,
+    check_tax_codes,
+    tax_references,
+    well_typed,
+)
 from qbdsync.push.fields import options as render_options
 from qbdsync.push.fields import references as spec_references
 from qbdsync.push.kinds import (
@@ -24,9 +35,17 @@ from qbdsync.push.kinds import (
     PushAction,
     Reference,
     Referenced,
+    Refusal,
     ValidationIssue,
 )
-from qbdsync.push.results import result_rows
+from qbdsync.push.results import (
+    INVALID_REFERENCE,
+    NAME_IN_USE,
+    Carried,
+    invalid_reference,
+    name_in_use,
+    result_rows,
+)
 from qbdsync.qbxml.parser import Record
 from qbdsync.qbxml.write_schema import (
     LIST_KINDS,
@@ -119,6 +138,9 @@ class BaseKind:
     specs: ClassVar[tuple[Spec, ...]]
     # The qbXML kind written for a create ("Customer", "Invoice"…).
     qb_kind: ClassVar[str]
+    # A list record's name field and the lists it must be unique in (None: no name).
+    name_field: ClassVar[str | None] = None
+    name_space: ClassVar[NameSpace | None] = None
 
     @property
     def actions(self) -> frozenset[PushAction]:
@@ -152,8 +174,81 @@ class BaseKind:
             return issues.items
         check(issues, self.specs, payload, profile)
         check_references(issues, self.references(payload), lookup)
-        self.check_more(issues, action, payload, profile, lookup)
+        check_tax_codes(issues, self.specs, payload, lookup)
+        # What follows reads the payload as the specs describe it: a value of another type
+        # (already refused above) is left out rather than read as something it is not.
+        typed = well_typed(self.specs, payload)
+        self.check_more(issues, action, typed, profile, lookup)
+        if action is PushAction.CREATE:
+            self.check_name_free(issues, typed, lookup)
         return issues.items
+
+    def check_name_free(self, issues: Issues, payload: Mapping[str, Any], lookup: Lookup) -> None:
+        """A new list record's name is not one QuickBooks already holds in its name space (it
+        would answer 3100): refused here, saying which record holds it."""
+        issue = self._name_taken(payload, lookup)
+        if issue is not None:
+            issues.add(issue.item_id, issue.message, issue.validator)
+
+    def _name_taken(
+        self,
+        payload: Mapping[str, Any],
+        lookup: Lookup,
+        *,
+        own_id: str | None = None,
+        said: str | None = None,
+    ) -> ValidationIssue | None:
+        """The record's name is in use, by the synced record holding it (never the record
+        itself, ``own_id``); ``said``: QuickBooks refused the name, whether or not our synced
+        data knows who holds it. None when the kind has no name or nobody is known to hold it."""
+        name = self.list_name(payload, lookup)
+        if self.name_field is None or self.name_space is None or name is None:
+            return None
+        holders = [
+            holder
+            for holder in lookup.named(self.name_space.data_types, name)
+            if holder.record_id != own_id
+        ]
+        if not holders and said is None:
+            return None
+        return name_in_use(self.name_field, name, self.name_space, holders, said)
+
+    def list_name(self, payload: Mapping[str, Any], lookup: Lookup) -> str | None:
+        """The name QuickBooks will hold the record under (its FullName), when known."""
+        if self.name_field is None:
+            return None
+        name = payload.get(self.name_field)
+        return name if isinstance(name, str) and name else None
+
+    def explain_refusal(
+        self,
+        refusal: Refusal,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> list[ValidationIssue]:
+        if refusal.code == NAME_IN_USE:
+            taken = self._name_taken(
+                payload, lookup, own_id=refusal.record_id, said=refusal.message
+            )
+            return [] if taken is None else [taken]
+        if refusal.code == INVALID_REFERENCE:
+            return invalid_reference(refusal, self.carried(payload, profile, lookup))
+        return []
+
+    def carried(
+        self, payload: Mapping[str, Any], profile: CompanyProfile, lookup: Lookup
+    ) -> list[Carried]:
+        """Every reference of the payload with the record the request names for it (tax codes
+        given by name included)."""
+        resolver = Resolver(lookup, profile)
+        refs = [r for r in self.references(payload) if r.data_type != TAX_RATES]
+        found: list[Carried] = []
+        for reference_ in [*refs, *tax_references(self.specs, payload)]:
+            target = resolver.target(reference_.data_type, reference_.record_id)
+            if target is not None:
+                found.append(Carried(reference_.item_id, reference_.data_type, target))
+        return found
 
     def prepare(
         self,

@@ -14,7 +14,9 @@ from typing import Any, ClassVar
 
 from qbdsync.push.base import BaseKind, supports
 from qbdsync.push.fields import (
+    CONTACT_NAMES,
     Issues,
+    NameSpace,
     Resolver,
     Spec,
     address_fields,
@@ -26,6 +28,7 @@ from qbdsync.push.fields import (
     name_and_status,
     put,
     put_ref,
+    ref_id,
     reference,
     status_spec,
     text,
@@ -99,6 +102,8 @@ class CustomerKind(BaseKind):
     display: ClassVar[str] = "Customer"
     description: ClassVar[str] = "A QuickBooks customer (or, with a parent, a job)"
     qb_kind: ClassVar[str] = "Customer"
+    name_field: ClassVar[str | None] = "customerName"
+    name_space: ClassVar[NameSpace | None] = CONTACT_NAMES
     specs: ClassVar[tuple[Spec, ...]] = (
         *_contact_specs("customerName", "Customer name", "customer's", "Customer", "BillAddress"),
         text(
@@ -135,6 +140,24 @@ class CustomerKind(BaseKind):
         check_one_address_per_type(issues, payload)
         check_currency(issues, "defaultCurrency", payload.get("defaultCurrency"), profile)
 
+    def list_name(self, payload: Mapping[str, Any], lookup: Lookup) -> str | None:
+        """A job's FullName is its parent's and its own, joined by a colon: a job may share
+        its name with another customer's job, not with its parent's other jobs."""
+        name = super().list_name(payload, lookup)
+        parent_id = ref_id(payload.get("parentCustomerRef"))
+        if name is None or parent_id is None:
+            return name
+        parent = lookup.find("customers", parent_id)
+        if parent is None:
+            return None
+        if parent.raw:  # synced: QuickBooks' own FullName
+            parent_name = parent.raw.get("FullName")
+        elif ref_id(parent.data.get("parentCustomerRef")) is None:
+            parent_name = parent.data.get("customerName")  # a new top-level customer, pending
+        else:
+            return None  # a pending job's FullName is not known before QuickBooks makes it
+        return f"{parent_name}:{name}" if isinstance(parent_name, str) and parent_name else None
+
     def add_fields(
         self, kind: str, payload: Mapping[str, Any], profile: CompanyProfile, resolver: Resolver
     ) -> tuple[Field, ...]:
@@ -156,6 +179,8 @@ class SupplierKind(BaseKind):
     display: ClassVar[str] = "Supplier"
     description: ClassVar[str] = "A QuickBooks vendor"
     qb_kind: ClassVar[str] = "Vendor"
+    name_field: ClassVar[str | None] = "supplierName"
+    name_space: ClassVar[NameSpace | None] = CONTACT_NAMES
     specs: ClassVar[tuple[Spec, ...]] = (
         *_contact_specs("supplierName", "Supplier name", "vendor's", "Vendor", "VendorAddress"),
         text(

@@ -193,8 +193,12 @@ def address_spec(qb_parent: str, *, types: Sequence[str] = ("Billing", "Delivery
 
 # -- allowed values ---------------------------------------------------------------------------
 
-# The sales tax codes QuickBooks Desktop sets up in each country's editions (a company file may
-# add its own; those are referenced by their ListID from the synced taxRates).
+# Codat's list of tax codes, sales tax items and groups (a line's taxRateRef names a code).
+TAX_RATES: Final = "taxRates"
+
+# The sales tax codes QuickBooks Desktop sets up in each country's editions, offered as options.
+# A company file may add its own and lack some of these: a payload's code is checked against
+# the file's synced codes, by ListID or by name (check_tax_codes).
 TAX_CODES: Final[dict[str, tuple[tuple[str, str], ...]]] = {
     "US": (("Tax", "Taxable"), ("Non", "Non-taxable")),
     "CA": (
@@ -412,8 +416,58 @@ def date_value(value: Any) -> str | None:
         return None
 
 
-def _present(value: Any) -> bool:
-    return value is not None and value not in ("", [], {})
+# The JSON value that stands for "not given" in a field of each type, besides null: an empty
+# text, list or object of the field's own type. Any other value of another type is refused
+# (an empty list where a name is expected is a wrong type, not a missing name).
+_EMPTY: Final[dict[OptionType, object]] = {"String": "", "Array": [], "Object": {}}
+
+
+def _present(spec: Spec, value: Any) -> bool:
+    if value is None:
+        return False
+    empty = _EMPTY.get(spec.type, None)
+    return empty is None or type(value) is not type(empty) or value != empty
+
+
+# Each field type's JSON values, and what a message says when a value is not one. A Number is
+# a JSON number or numeric text (some clients send decimals as strings to keep them exact),
+# never a boolean: true is no amount.
+_TYPES: Final[dict[OptionType, tuple[Callable[[Any], bool], str]]] = {
+    "String": (lambda value: isinstance(value, str), "must be text"),
+    "Number": (lambda value: decimal_value(value) is not None, "must be a number"),
+    "Boolean": (lambda value: isinstance(value, bool), "must be true or false"),
+    "DateTime": (lambda value: date_value(value) is not None, "must be an ISO 8601 date"),
+    "Object": (lambda value: isinstance(value, Mapping), "must be an object"),
+    "Array": (lambda value: isinstance(value, list), "must be a list"),
+}
+
+
+def _type_error(spec: Spec, value: Any) -> str | None:
+    """Why ``value`` is not of the field's JSON type (None when it is)."""
+    accepts, wanted = _TYPES[spec.type]
+    return None if accepts(value) else f"{spec.display} {wanted}."
+
+
+def well_typed(specs: Sequence[Spec], payload: Mapping[str, Any]) -> dict[str, Any]:
+    """``payload`` without the values :func:`check` refuses for their JSON type (as if not
+    given; a list element that is no object becomes an empty one, so indexes stay), so the
+    checks a kind adds beyond its specs read every field as its spec describes it and still
+    report what they find."""
+    cleaned = dict(payload)
+    for spec in specs:
+        value = payload.get(spec.name)
+        if value is None:
+            continue
+        if _type_error(spec, value) is not None:
+            del cleaned[spec.name]
+        elif spec.type == "Object":
+            cleaned[spec.name] = well_typed(spec.children, value)
+        elif spec.type == "Array":
+            cleaned[spec.name] = [
+                well_typed(spec.children, element) if isinstance(element, Mapping) else {}
+                for element in value
+            ]
+    return cleaned
 
 
 def check(
@@ -427,9 +481,13 @@ def check(
     for spec in specs:
         path = join(prefix, spec.name)
         value = payload.get(spec.name)
-        if not _present(value):
+        if not _present(spec, value):
             if spec.required:
                 issues.add(path, f"{spec.display} is required.", "Required")
+            continue
+        wrong = _type_error(spec, value)
+        if wrong is not None:
+            issues.add(path, wrong, "Type")
             continue
         if spec.when is not None and not spec.when(profile):
             if spec.name.lower().endswith("currency") and _home(value, profile):
@@ -448,10 +506,8 @@ def _home(value: Any, profile: CompanyProfile) -> bool:
 
 
 def _check_one(issues: Issues, spec: Spec, value: Any, profile: CompanyProfile, path: str) -> None:
+    """The rules of a value already known to be of the field's type."""
     if spec.type == "String":
-        if not isinstance(value, str):
-            issues.add(path, f"{spec.display} must be text.", "Type")
-            return
         check_text(issues, path, value, spec.max_chars())
         if spec.strict and spec.choices is not None:
             allowed = [v for v, _ in spec.choices(profile)]
@@ -463,9 +519,7 @@ def _check_one(issues: Issues, spec: Spec, value: Any, profile: CompanyProfile, 
                 )
     elif spec.type == "Number":
         number = decimal_value(value)
-        if number is None:
-            issues.add(path, f"{spec.display} must be a number.", "Type")
-            return
+        assert number is not None
         if spec.positive and number < 0:
             issues.add(path, f"{spec.display} cannot be negative.", "Range")
         if spec.places is not None and _places(number) > spec.places:
@@ -477,21 +531,9 @@ def _check_one(issues: Issues, spec: Spec, value: Any, profile: CompanyProfile, 
             )
         if len(number.as_tuple().digits) - _places(number) > MONEY_DIGITS:
             issues.add(path, f"{number} is larger than QuickBooks can hold.", "Range")
-    elif spec.type == "Boolean":
-        if not isinstance(value, bool):
-            issues.add(path, f"{spec.display} must be true or false.", "Type")
-    elif spec.type == "DateTime":
-        if date_value(value) is None:
-            issues.add(path, f"{spec.display} must be an ISO 8601 date.", "Type")
     elif spec.type == "Object":
-        if not isinstance(value, Mapping):
-            issues.add(path, f"{spec.display} must be an object.", "Type")
-            return
         check(issues, spec.children, value, profile, path)
     elif spec.type == "Array":
-        if not isinstance(value, list):
-            issues.add(path, f"{spec.display} must be a list.", "Type")
-            return
         for index, element in enumerate(value):
             where = f"{path}[{index}]"
             if not isinstance(element, Mapping):
@@ -512,8 +554,32 @@ def ref_id(value: Any) -> str | None:
     return None
 
 
-def is_tax_code_name(profile: CompanyProfile, value: str) -> bool:
-    return any(code == value for code, _ in tax_code_choices(profile))
+@dataclass(frozen=True, slots=True)
+class NameSpace:
+    """QuickBooks lists whose records may not share a name (QuickBooks answers 3100)."""
+
+    data_types: tuple[str, ...]  # the synced data types that hold the names
+    rule: str  # the rule, as a message states it
+    # Who else may hold a name that no synced record has ("an other name"), if anyone.
+    unsynced: str | None = None
+
+
+CONTACT_NAMES: Final = NameSpace(
+    ("customers", "suppliers", "employees"),
+    "QuickBooks keeps one list of names across customers, suppliers, employees and other names",
+    "an other name (a list qbdsync does not sync)",
+)
+ACCOUNT_NAMES: Final = NameSpace(("accounts",), "an account's name is unique in the chart")
+ITEM_NAMES: Final = NameSpace(("items",), "an item's name is unique across the item list")
+
+
+def name_key(name: str) -> str:
+    """A name as QuickBooks compares names: without regard to case ("ACME" is "Acme")."""
+    return name.lower()
+
+
+def same_name(one: str, other: str) -> bool:
+    return name_key(one) == name_key(other)
 
 
 def walk_refs(
@@ -537,7 +603,7 @@ def walk_refs(
 
 def references(specs: Sequence[Spec], payload: Mapping[str, Any]) -> list[Reference]:
     """Every record the payload's refs name. A standard tax code given by name ("Tax") is no
-    record reference: QuickBooks resolves it by name."""
+    record id: it is resolved by name (:func:`tax_code`)."""
     found: list[Reference] = []
     for spec, path, record_id in walk_refs(specs, payload):
         assert spec.ref is not None
@@ -549,9 +615,19 @@ def references(specs: Sequence[Spec], payload: Mapping[str, Any]) -> list[Refere
     return found
 
 
+def tax_references(specs: Sequence[Spec], payload: Mapping[str, Any]) -> list[Reference]:
+    """Every tax code the payload names, by id or by name."""
+    return [
+        Reference(path, TAX_RATES, value)
+        for spec, path, value in walk_refs(specs, payload)
+        if spec.ref == TAX_RATES
+    ]
+
+
 _LABELS: Final[dict[str, str]] = {
     "customers": "customer",
     "suppliers": "supplier",
+    "employees": "employee",
     "accounts": "account",
     "bankAccounts": "bank account",
     "items": "item",
@@ -570,8 +646,11 @@ def label(data_type: str) -> str:
 
 
 def check_references(issues: Issues, refs: Sequence[Reference], lookup: Lookup) -> None:
-    """Every referenced record exists (synced, or created by an earlier push)."""
+    """Every referenced record exists (synced, or created by an earlier push). Tax codes are
+    checked by :func:`check_tax_codes`: they may be named rather than given by id."""
     for reference_ in refs:
+        if reference_.data_type == TAX_RATES:
+            continue
         if lookup.find(reference_.data_type, reference_.record_id) is None:
             issues.add(
                 reference_.item_id,
@@ -579,6 +658,53 @@ def check_references(issues: Issues, refs: Sequence[Reference], lookup: Lookup) 
                 "company's synced data.",
                 "ReferenceExists",
             )
+
+
+# -- tax codes --------------------------------------------------------------------------------
+
+
+def is_sales_tax_code(record: Referenced) -> bool:
+    """Is this synced taxRates record a sales tax code (what a line's SalesTaxCodeRef names),
+    rather than a sales tax item or group (which share Codat's taxRates list)?"""
+    supplemental = record.data.get("supplementalData")
+    content = supplemental.get("content") if isinstance(supplemental, Mapping) else None
+    kind = content.get("kind") if isinstance(content, Mapping) else None
+    if isinstance(kind, str):
+        return kind == "SalesTaxCodeRet"
+    return "IsTaxable" in record.raw
+
+
+def tax_code(lookup: Lookup, value: str) -> Referenced | None:
+    """The synced sales tax code a ``taxRateRef.id`` names: by its id (ListID), else by its
+    name ("Tax", "Non" in US editions; "S", "Z"… in UK ones; "G", "H"… in Canadian ones)."""
+    found = lookup.find(TAX_RATES, value)
+    if found is not None:
+        return found if is_sales_tax_code(found) else None
+    return next((r for r in lookup.named((TAX_RATES,), value) if is_sales_tax_code(r)), None)
+
+
+def check_tax_codes(
+    issues: Issues, specs: Sequence[Spec], payload: Mapping[str, Any], lookup: Lookup
+) -> None:
+    """Every tax code the payload names is a sales tax code of this company file, as synced."""
+    for spec, path, value in walk_refs(specs, payload):
+        if spec.ref != TAX_RATES or tax_code(lookup, value) is not None:
+            continue
+        found = lookup.find(TAX_RATES, value)
+        if found is not None:
+            issues.add(
+                path,
+                f"{value!r} is a sales tax item or group, not a sales tax code: a tax code "
+                "says whether (and, outside the US, how) a line is taxed.",
+                "TaxCode",
+            )
+            continue
+        issues.add(
+            path,
+            f"No sales tax code {value!r} in this company file: give the id or the name of "
+            "one of the sales tax codes among its synced taxRates.",
+            "ReferenceExists",
+        )
 
 
 class Resolver:
@@ -593,14 +719,18 @@ class Resolver:
         record_id = ref_id(value)
         return None if record_id is None else self.lookup.find(data_type, record_id)
 
+    def target(self, data_type: str, record_id: str) -> Referenced | None:
+        """The record a payload id names, whose QuickBooks id the request carries (a tax code
+        may be named: it is sent by the ListID of the synced code of that name)."""
+        if data_type == TAX_RATES:
+            return tax_code(self.lookup, record_id)
+        return self.lookup.find(data_type, record_id)
+
     def ref(self, data_type: str, value: Any) -> tuple[Field, ...] | None:
         record_id = ref_id(value)
         if record_id is None:
             return None
-        if data_type == "taxRates" and is_tax_code_name(self.profile, record_id):
-            found = self.lookup.find(data_type, record_id)
-            return ref(found.record_id) if found is not None else ref(full_name=record_id)
-        found = self.lookup.find(data_type, record_id)
+        found = self.target(data_type, record_id)
         if found is None:
             raise PrepareRefused(
                 [

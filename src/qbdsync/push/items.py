@@ -20,7 +20,9 @@ from typing import Any, ClassVar
 
 from qbdsync.push.base import BaseKind
 from qbdsync.push.fields import (
+    ITEM_NAMES,
     Issues,
+    NameSpace,
     Resolver,
     Spec,
     decimal_value,
@@ -113,6 +115,8 @@ class ItemKind(BaseKind):
     display: ClassVar[str] = "Item"
     description: ClassVar[str] = "A service, non-inventory or inventory item"
     qb_kind: ClassVar[str] = "ItemService"
+    name_field: ClassVar[str | None] = "name"
+    name_space: ClassVar[NameSpace | None] = ITEM_NAMES
     specs: ClassVar[tuple[Spec, ...]] = (
         text("name", "Name", "The item's name", required=True, limit=("ItemService", "Name")),
         text(

@@ -89,6 +89,11 @@ class Lookup(Protocol):
         """The live (not deleted) record, or None."""
         ...
 
+    def named(self, data_types: Sequence[str], name: str) -> Sequence[Referenced]:
+        """The live records of these types whose QuickBooks name (FullName, or Name where the
+        record has none) is ``name`` as QuickBooks compares names: without regard to case."""
+        ...
+
 
 class PrepareRefused(Exception):
     """``prepare`` found the payload cannot be sent (a record it refers to was deleted since it
@@ -97,6 +102,18 @@ class PrepareRefused(Exception):
     def __init__(self, issues: Sequence[ValidationIssue]) -> None:
         super().__init__("; ".join(f"{i.item_id}: {i.message}" for i in issues))
         self.issues = list(issues)
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """QuickBooks' refusal of a push's write: its status, its text, and the request refused
+    (as built again for the push; None when it cannot be)."""
+
+    code: int
+    message: str
+    request: WriteRequest | None
+    # The record an update or delete changes (a name it already has is its own).
+    record_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,4 +176,16 @@ class PushKind(Protocol):
     def result(self, ret: Record, profile: CompanyProfile) -> list[RecordRow]:
         """The records QuickBooks' answer to a write holds, mapped as a sync would map them
         (so the data endpoints serve the new record at once), derived rows included."""
+        ...
+
+    def explain_refusal(
+        self,
+        refusal: Refusal,
+        payload: Mapping[str, Any],
+        profile: CompanyProfile,
+        lookup: Lookup,
+    ) -> list[ValidationIssue]:
+        """The payload fields QuickBooks' refusal of the write is about, when the kind can tell
+        (a name already in use: who holds it; an invalid reference: the field that held it);
+        empty when it cannot."""
         ...

@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, Literal
 
 from qbdsync.push.base import supports
-from qbdsync.push.fields import Issues, Resolver, decimal_value, is_tax_code_name, ref_id
+from qbdsync.push.fields import Issues, Resolver, decimal_value, ref_id, same_name
 from qbdsync.push.kinds import CompanyProfile, Lookup
 from qbdsync.qbxml.writes import Field
 
@@ -50,7 +50,7 @@ def code_id(profile: CompanyProfile, value: Any) -> str | None:
     if given is None:
         return None
     for name, list_id in profile.tax_codes:
-        if name == given:
+        if same_name(name, given):  # as QuickBooks compares names
             return list_id
     return given
 
@@ -107,18 +107,6 @@ def rate_of(profile: CompanyProfile, lookup: Lookup, value: Any, side: Side) -> 
     return _item_rate(lookup, item) if item is not None else Decimal(0)
 
 
-def _unknown_name(profile: CompanyProfile, value: Any) -> bool:
-    """A code given by name that the company's synced codes do not have (a standard code of
-    the country, "P", that this file never set up)."""
-    given = ref_id(value)
-    return (
-        bool(profile.tax_codes)
-        and given is not None
-        and code_id(profile, value) == given
-        and (is_tax_code_name(profile, given))
-    )
-
-
 def taxed(amount: Decimal, rate: Decimal) -> Decimal:
     """QuickBooks' tax on ``amount`` at ``rate`` percent, to the cent."""
     return (amount * rate / _HUNDRED).quantize(CENT, ROUND_HALF_UP)
@@ -156,13 +144,9 @@ def check_tax(
                 "Required",
             )
         if rate is None:
+            # Unknown (a US taxable code), or no code of this file: fields.check_tax_codes
+            # refuses a code the file does not have, by id or by name.
             known = False
-            if _unknown_name(profile, line.code):
-                issues.add(
-                    f"{line.path}.taxRateRef.id",
-                    f"This company file has no tax code {ref_id(line.code)!r}.",
-                    "ReferenceExists",
-                )
             continue
         if line.tax is not None:
             expected = taxed(line.amount, rate)

@@ -8,11 +8,13 @@ QuickBooks made; once it failed or timed out the reference resolves to nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 from qbdsync.mapping.currencies import company_currency
+from qbdsync.push.fields import name_key, same_name
 from qbdsync.push.kinds import CompanyProfile, Referenced
 from qbdsync.push.taxes import tax_codes
 from qbdsync.statuses import PushStatus
@@ -54,6 +56,10 @@ class StoreLookup:
         self._connection_id = connection_id
         # Push keys of the pending pushes a reference resolved through, in first-seen order.
         self._waits_for: dict[str, None] = {}
+        # What was looked up already: a payload names the same item or tax code on many lines,
+        # and nothing here changes the records while one lookup is in use.
+        self._found: dict[tuple[str, str], Referenced | None] = {}
+        self._named: dict[tuple[tuple[str, ...], str], Sequence[Referenced]] = {}
 
     @property
     def waits_for(self) -> list[str]:
@@ -61,9 +67,59 @@ class StoreLookup:
         return list(self._waits_for)
 
     def find(self, data_type: str, record_id: str) -> Referenced | None:
-        if push_store.is_provisional(record_id):
-            return self._provisional(data_type, record_id)
-        return self._record(data_type, record_id)
+        key = (data_type, record_id)
+        if key not in self._found:
+            if push_store.is_provisional(record_id):
+                self._found[key] = self._provisional(data_type, record_id)
+            else:
+                self._found[key] = self._record(data_type, record_id)
+        return self._found[key]
+
+    def named(self, data_types: Sequence[str], name: str) -> Sequence[Referenced]:
+        """Live records of these types QuickBooks holds under ``name`` (case aside): their
+        FullName, or Name where the record has none (a vendor, an employee, a tax code)."""
+        key = (tuple(data_types), name_key(name))
+        if key not in self._named:
+            self._named[key] = self._holding(data_types, name)
+        return self._named[key]
+
+    def _holding(self, data_types: Sequence[str], name: str) -> Sequence[Referenced]:
+        stored = func.coalesce(
+            records.c.raw["FullName"].as_string(), records.c.raw["Name"].as_string()
+        )
+        rows = self._conn.execute(
+            select(
+                records.c.data_type,
+                records.c.record_id,
+                records.c.data,
+                records.c.raw,
+                records.c.edit_sequence,
+                stored,
+            )
+            .where(
+                and_(
+                    records.c.connection_id == self._connection_id,
+                    records.c.data_type.in_(list(data_types)),
+                    records.c.is_deleted.is_(False),
+                    # Case folding is left to Python (SQLite's lower() folds A-Z only); the
+                    # length, which folding keeps, narrows the rows read.
+                    func.length(stored) == len(name),
+                )
+            )
+            .order_by(records.c.data_type, records.c.record_id)
+        )
+        return [
+            Referenced(
+                data_type=row.data_type,
+                record_id=row.record_id,
+                data=dict(row.data or {}),
+                raw=dict(row.raw or {}),
+                edit_sequence=row.edit_sequence,
+                ret_name=_ONLY_RET_NAMES.get(row.data_type),
+            )
+            for row in rows
+            if isinstance(row[5], str) and same_name(row[5], name)
+        ]
 
     def _record(self, data_type: str, record_id: str) -> Referenced | None:
         row = self._conn.execute(

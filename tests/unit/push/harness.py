@@ -7,10 +7,11 @@ them (the dataset registry's mappers, derived rows included), not a mock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from qbdsync.push.fields import same_name
 from qbdsync.push.kinds import CompanyProfile, PushAction, PushKind, Referenced, ValidationIssue
 from qbdsync.push.results import context_for
 from qbdsync.qbxml.parser import Record, ResponseStatus, parse_response
@@ -52,6 +53,15 @@ class CompanyLookup:
 
     def find(self, data_type: str, record_id: str) -> Referenced | None:
         return self.records.get((data_type, record_id))
+
+    def named(self, data_types: Sequence[str], name: str) -> list[Referenced]:
+        """As the store's lookup: the FullName (else Name), compared as QuickBooks does."""
+        found = []
+        for (data_type, _), record in self.records.items():
+            held = record.raw.get("FullName") or record.raw.get("Name")
+            if data_type in data_types and isinstance(held, str) and same_name(held, name):
+                found.append(record)
+        return found
 
     def learn(self, rows: list[RecordRow], ret_name: str) -> None:
         """What a push's result rows make readable (as the store would after the push)."""

@@ -14,8 +14,9 @@ from typing import Final
 from sqlalchemy import Connection
 
 from qbdsync.outbox import PushOutcome
-from qbdsync.push.kinds import PushAction, PushKind
+from qbdsync.push.kinds import PushAction, PushKind, Refusal
 from qbdsync.push.registry import kind_for
+from qbdsync.push.results import EXPLAINED, INVALID_REFERENCE
 from qbdsync.qbxml.parser import Record, ResponseStatus
 from qbdsync.qbxml.status import Recovery, classify_status
 from qbdsync.qbxml.write_schema import LIST_KINDS
@@ -28,6 +29,7 @@ from qbdsync.session.writing.refusals import failure_outcome, stayed_locked
 from qbdsync.session.writing.sending import send
 from qbdsync.store import pushes as push_store
 from qbdsync.store import records as record_store
+from qbdsync.store.push_lookup import StoreLookup
 from qbdsync.store.pushes import PushRow
 from qbdsync.sync.engine import SyncEngine
 
@@ -84,8 +86,25 @@ def take_write(
         push_store.release_sent(conn, push.push_key)
         phase.deferred.append(push.push_key)
         return None if recovered else go_on(engine, phase)
-    settle(conn, phase, push, failure_outcome(push, status, recovery), now)
+    outcome = _explained(conn, engine, push, status) or failure_outcome(push, status, recovery)
+    settle(conn, phase, push, outcome, now)
     return None if recovered else go_on(engine, phase)
+
+
+def _explained(
+    conn: Connection, engine: SyncEngine, push: PushRow, status: ResponseStatus
+) -> PushOutcome | None:
+    """A refusal the kind ties to the payload's fields (3100: who holds the name; 3140: the
+    field whose reference QuickBooks does not know, from the request it was sent as)."""
+    kind = kind_for(push.data_type)
+    profile = session_profile(conn, engine, push)
+    if kind is None or profile is None or status.code not in EXPLAINED:
+        return None
+    request = rebuilt_write(conn, engine, push) if status.code == INVALID_REFERENCE else None
+    refusal = Refusal(status.code, status.message, request, push.record_id)
+    lookup = StoreLookup(conn, push.connection_id)
+    issues = kind.explain_refusal(refusal, push.payload, profile, lookup)
+    return PushOutcome.failure(" ".join(i.message for i in issues), issues) if issues else None
 
 
 def success(

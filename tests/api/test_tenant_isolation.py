@@ -23,6 +23,7 @@ import pytest
 from qbdsync.api.app import create_app
 from qbdsync.push.kinds import PushAction
 from qbdsync.settings import Settings
+from qbdsync.store import health_checks as check_store
 from qbdsync.store import pushes as push_store
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import upgrade
@@ -195,6 +196,10 @@ def world(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
                 payload={"invoiceNumber": "A-1"},
                 now=datetime.now(UTC),
             ).push_key
+            # A health check of A's, still pending: B must not be able to read it.
+            ids["checkId"] = check_store.create(
+                conn, synced.connection_id, timeout_seconds=3600, now=datetime.now(UTC)
+            ).id
         b_company, _ = create_linkable(b, "Beta Ltd")
         with httpx.Client(base_url=server.url, timeout=30) as anonymous:
             yield World(server, a, b, synced, b_company, ids, records, _snapshot(a, ids), anonymous)

@@ -257,6 +257,23 @@ def migrate() -> None:
     out.print(f"Database at {mask_database_url(settings.database_url)} is up to date.")
 
 
+@app.command()
+def backup(
+    output: Annotated[Path, typer.Argument(help="The backup file to write (a new file).")],
+    overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy the embedded SQLite database to OUTPUT while qbdsync keeps running (a consistent
+    snapshot; restore by copying it into place with qbdsync stopped). PostgreSQL: pg_dump."""
+    from qbdsync.store.backup import backup_sqlite
+
+    made = backup_sqlite(_settings().database_url, output, overwrite=overwrite)
+    if as_json:
+        show.print_json({"path": str(made.path), "bytes": made.bytes, "pages": made.pages})
+    else:
+        out.print(f"Backed up to {show.printable(str(made.path))} ({made.bytes:,} bytes).")
+
+
 @app.command("settings-reference", hidden=True)
 def settings_reference(
     output: Annotated[

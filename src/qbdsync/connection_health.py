@@ -44,8 +44,8 @@ RECORDING_LAG: Final = timedelta(seconds=90)
 # How many of the newest errors are read to decide `failing` and to list dataConnectionErrors.
 ERRORS_READ: Final = 50
 DATA_CONNECTION_ERRORS: Final = 10
-# Errors that make a connection failing: work that did not happen. Warnings, data an edition
-# lacks and refused pushes (the push says so to its sender) do not.
+# Errors of a data set that make a connection failing: reads that did not happen. Warnings,
+# data an edition lacks and refused records do not.
 _FAILING_RECOVERIES: Final = frozenset(
     {
         Recovery.RETRY_NEXT_SESSION,
@@ -54,6 +54,9 @@ _FAILING_RECOVERIES: Final = frozenset(
         Recovery.FATAL_REQUEST,
     }
 )
+# A whole session refused or failed (QuickBooks not opened, the wrong company file, no qbXML
+# version in common, busy) is failing whatever its recovery, unless it was only a warning.
+_NOT_FAILING_SESSION: Final = frozenset({Recovery.OK, Recovery.EMPTY, Recovery.KEEP_WARN})
 _STATE_ENTRY: Final = {
     HealthState.LATE: entries_connection.LATE,
     HealthState.PAUSED: entries_connection.PAUSED,
@@ -152,8 +155,14 @@ def assess(
     )
 
 
+def _stops_work(item: ExplainedError) -> bool:
+    if item.error.dataset is None:
+        return item.error.recovery not in _NOT_FAILING_SESSION
+    return item.error.recovery in _FAILING_RECOVERIES
+
+
 def _still_failing(item: ExplainedError, successes: Mapping[str, datetime]) -> bool:
-    if item.resolved_at is not None or item.error.recovery not in _FAILING_RECOVERIES:
+    if item.resolved_at is not None or not _stops_work(item):
         return False
     # A data type read completely after the error (even in the same session: a restarted
     # data set) has recovered, whatever the error list says about resolving it.
@@ -248,7 +257,7 @@ def data_connection_errors(
     resolved (then Resolved, with when)."""
     shown = []
     for item in errors:
-        if item.error.recovery not in _FAILING_RECOVERIES:
+        if not _stops_work(item):
             continue
         error = item.error
         code = error.hresult or (str(error.status_code) if error.status_code is not None else "")

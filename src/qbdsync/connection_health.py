@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from qbdsync.connection_errors import ExplainedError, connection_errors
 from qbdsync.diagnosis import entries_connection
@@ -32,7 +32,7 @@ from qbdsync.statuses import ConnectionStatus, HealthState
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
 from qbdsync.store.companies import CompanyRow, ConnectionRow
-from qbdsync.store.tables import connections
+from qbdsync.store.tables import connections, sync_errors
 from qbdsync.views import codat_data_type, connection_event_payload, connection_view, iso
 from qbdsync.webhooks import events
 
@@ -306,8 +306,16 @@ def watch(conn: Connection, settings: Settings, now: datetime) -> int:
     """
     changed = 0
     companies: dict[str, CompanyRow] = {}
+    # The watch runs in every server process beside the Web Connector's calls: the error log
+    # is read only for connections that have errors at all (one query finds them), so a
+    # deployment of quiet connections costs two queries a pass.
+    with_errors = set(conn.execute(select(sync_errors.c.connection_id).distinct()).scalars())
+    silent_for = late_after(settings)
     for row in company_store.list_connections(conn):
-        health = connection_health(conn, settings, row, now)
+        if row.id in with_errors:
+            health = connection_health(conn, settings, row, now)
+        else:
+            health = assess(row, (), {}, silent_for=silent_for, now=now)
         if row.health_state == health.state:
             continue
         moved = conn.execute(

@@ -37,7 +37,7 @@ from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, system_re
 
 QBWC_PATH = "/qbwc"
 # How often each server process looks for connections whose health changed.
-HEALTH_WATCH_SECONDS = 30.0
+HEALTH_WATCH_SECONDS = 60.0
 
 # The server's log level when QBDSYNC_LOG_LEVEL is not set.
 SERVER_LOG_LEVEL = "INFO"

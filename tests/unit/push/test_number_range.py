@@ -71,7 +71,7 @@ def test_a_number_quickbooks_cannot_hold_is_refused_naming_the_field(
                 changed = _replaced(payload, field.keys, value)
                 try:
                     issues = kind.validate(PushAction.CREATE, changed, profile, lookup)
-                except Exception as error:  # noqa: BLE001 - the finding is that it raises
+                except Exception as error:  # the finding is that it raises
                     missed.append(f"{field.path} = {value!r}: raised {error!r}")
                     continue
                 if field.path not in {issue.item_id for issue in issues}:

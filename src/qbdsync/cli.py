@@ -318,9 +318,11 @@ def company_create(
 @company_app.command("list")
 def company_list(as_json: JsonOption = False) -> None:
     """List companies with their client and connections."""
+    from qbdsync.connection_health import connection_health, health_json
     from qbdsync.store import companies as company_store
 
-    engine = _engine(_settings())
+    settings = _settings()
+    engine = _engine(settings)
     names = _client_names(engine)
     now = _now()
     with engine.connect() as conn:
@@ -328,8 +330,19 @@ def company_list(as_json: JsonOption = False) -> None:
             (row, company_store.list_connections(conn, row.id))
             for row in company_store.list_companies(conn)
         ]
+        healths = (
+            {
+                c.id: health_json(connection_health(conn, settings, c, now))
+                for _, conns in companies
+                for c in conns
+            }
+            if as_json
+            else {}
+        )
     if as_json:
-        show.print_json([show.company_json(row, conns, names, now) for row, conns in companies])
+        show.print_json(
+            [show.company_json(row, conns, names, now, healths) for row, conns in companies]
+        )
         return
     table = show.table(show.id_column("id"), "name", "client", "connections")
     for row, conns in companies:
@@ -340,7 +353,7 @@ def company_list(as_json: JsonOption = False) -> None:
 @company_app.command("show")
 def company_show(company_id: str, as_json: JsonOption = False) -> None:
     """One company: its settings and its connections."""
-    from qbdsync.connection_health import connection_health
+    from qbdsync.connection_health import connection_health, health_json
     from qbdsync.store import companies as company_store
 
     settings = _settings()
@@ -351,7 +364,9 @@ def company_show(company_id: str, as_json: JsonOption = False) -> None:
         row = company_store.get_company(conn, company_id)
         connections = company_store.list_connections(conn, company_id)
         healths = {c.id: connection_health(conn, settings, c, now) for c in connections}
-    view = show.company_json(row, connections, names, now)
+    view = show.company_json(
+        row, connections, names, now, {c: health_json(h) for c, h in healths.items()}
+    )
     if as_json:
         show.print_json(view)
         return
@@ -533,8 +548,9 @@ def connection_list(
     if as_json:
         show.print_json(
             [
-                show.connection_json(r, companies.get(r.company_id), now)
-                | {"health": health_json(healths[r.id])}
+                show.connection_json(
+                    r, companies.get(r.company_id), now, health_json(healths[r.id])
+                )
                 for r in rows
             ]
         )
@@ -631,15 +647,18 @@ def _health_rows(
 
 @connection_app.command("show")
 def connection_show(connection_id: str, as_json: JsonOption = False) -> None:
-    """One connection: status, QuickBooks details, schedule, link expiry, last error."""
+    """One connection: status, health, QuickBooks details, schedule, link expiry, last error."""
+    from qbdsync.connection_health import connection_health, health_json
     from qbdsync.store import companies as company_store
 
-    engine = _engine(_settings())
+    settings = _settings()
+    engine = _engine(settings)
     now = _now()
     with engine.connect() as conn:
         row = company_store.get_connection(conn, connection_id)
         company = company_store.get_company(conn, row.company_id)
-    view = show.connection_json(row, company, now)
+        health = connection_health(conn, settings, row, now)
+    view = show.connection_json(row, company, now, health_json(health))
     if as_json:
         show.print_json(view)
         return
@@ -650,6 +669,7 @@ def connection_show(connection_id: str, as_json: JsonOption = False) -> None:
                 ("id", row.id),
                 ("company", f"{company.name} ({company.id})"),
                 ("status", show.status_text(row, now)),
+                ("health", f"{health.state.value}: {health.title}"),
                 ("created", show.when(row.created_at)),
                 ("linked", show.when(row.linked_at, "not yet")),
                 ("last sync", show.when(row.last_sync_at, "never")),

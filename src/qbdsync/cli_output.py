@@ -133,10 +133,14 @@ def status_text(row: ConnectionRow, now: datetime) -> str:
 
 
 def connection_json(
-    row: ConnectionRow, company: CompanyRow | None, now: datetime
+    row: ConnectionRow,
+    company: CompanyRow | None,
+    now: datetime,
+    health: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """A connection for --json; with its `health` object when given (as the API has it)."""
     until = paused_until(row, now)
-    return {
+    view = {
         "id": row.id,
         "companyId": row.company_id,
         "companyName": company.name if company is not None else None,
@@ -157,6 +161,9 @@ def connection_json(
             "companyFile": row.company_file,
         },
     }
+    if health is not None:
+        view["health"] = dict(health)
+    return view
 
 
 def company_json(
@@ -164,7 +171,10 @@ def company_json(
     connections: list[ConnectionRow],
     client_names: Mapping[str, str],
     now: datetime,
+    healths: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
+    """A company for --json, each connection with its `health` when `healths` has it."""
+    healths = healths or {}
     last_syncs = [c.last_sync_at for c in connections if c.last_sync_at is not None]
     return {
         "id": row.id,
@@ -179,7 +189,7 @@ def company_json(
         "syncWindow": row.sync_window,
         "syncWindowDays": row.sync_window_days,
         "timezone": row.timezone,
-        "dataConnections": [connection_json(c, row, now) for c in connections],
+        "dataConnections": [connection_json(c, row, now, healths.get(c.id)) for c in connections],
     }
 
 

@@ -16,6 +16,8 @@ SECOND_QUICKBOOKS: Final = "qbdsync:second-quickbooks"
 # Also the code session.opening gives a refused company file.
 WRONG_COMPANY_FILE: Final = "qbdsync:wrong-company-file"
 ONE_TIME_SYNC_DONE: Final = "qbdsync:one-time-sync-done"
+# A QBWC code or a QuickBooks hresult in a log that the catalogue has no entry for.
+UNKNOWN_CODE: Final = "qbdsync:unknown-code"
 
 _QWC_AGAIN = (
     "Ask your provider for a fresh .qwc file and open it on the QuickBooks PC (double-click it, "
@@ -264,8 +266,8 @@ ENTRIES: Final[tuple[Explanation, ...]] = (
         title="The one-time sync is finished",
         user_message=(
             "This connection was set up for a single sync. It has finished, so the connection "
-            "is no longer active: the company is now deauthorized, as designed, and the Web "
-            "Connector has nothing more to do."
+            "is no longer active: the company is now deauthorized, as designed. You can remove "
+            "this entry from the Web Connector."
         ),
         fix_steps=(
             "Remove this application from the Web Connector (select it, click Remove).",
@@ -278,5 +280,21 @@ ENTRIES: Final[tuple[Explanation, ...]] = (
         ),
         can_be_retried=False,
         who_acts=Actor.NOBODY,
+    ),
+    Explanation(
+        key="unknown-code",
+        codes=(UNKNOWN_CODE,),
+        title="An error qbdsync has no explanation for",
+        user_message=(
+            "The log shows an error code that qbdsync does not know, so it cannot say what "
+            "caused it."
+        ),
+        fix_steps=("Send the Web Connector log (and QuickBooks' qbsdklog.txt) to your provider.",),
+        operator_detail=(
+            "A QBWC code or QuickBooks hresult with no catalogue entry; the samples show it. "
+            "If it recurs, add an entry to qbdsync.diagnosis."
+        ),
+        can_be_retried=True,
+        who_acts=Actor.OPERATOR,
     ),
 )

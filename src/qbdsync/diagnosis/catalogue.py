@@ -54,7 +54,11 @@ def web_connector_text(code: str, fact: str = "", *, detail: str = "") -> str:
     the facts of the moment first, then the catalogue's message, `detail` (more facts that read
     best after it) and its fix steps, in one paragraph (QBWC shows a single string)."""
     found = for_code(code)
-    parts = [fact.strip(), found.user_message, detail.strip(), *found.fix_steps]
+    fact = fact.strip()
+    message = found.user_message
+    if fact.endswith(":"):  # "qbdsync: this connection …": the message goes on the sentence
+        message = message[:1].lower() + message[1:]
+    parts = [fact, message, detail.strip(), *found.fix_steps]
     return " ".join(p for p in parts if p)
 
 

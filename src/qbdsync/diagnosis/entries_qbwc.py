@@ -270,7 +270,6 @@ ENTRIES: Final[tuple[Explanation, ...]] = (
             "this entry from the Web Connector."
         ),
         fix_steps=(
-            "Remove this application from the Web Connector (select it, click Remove).",
             "To keep syncing, the operator switches the company to ongoing sync and the user "
             "links again with the same company.",
         ),

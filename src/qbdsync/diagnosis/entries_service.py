@@ -80,10 +80,7 @@ ENTRIES: Final[tuple[Explanation, ...]] = (
             "This connection is no longer active (it was unlinked), so nothing will sync. You "
             "can remove this entry from the Web Connector."
         ),
-        fix_steps=(
-            "Remove this application from the Web Connector (select it, click Remove).",
-            "To sync again, ask your provider for a new link with the same company.",
-        ),
+        fix_steps=("To sync again, ask your provider for a new link with the same company.",),
         operator_detail=(
             "The connection is Unlinked; it authenticates but never starts a session (a "
             "Deauthorized one, after its one-time sync, is told one-time-sync-done)."
@@ -96,11 +93,8 @@ ENTRIES: Final[tuple[Explanation, ...]] = (
         key="connection-deleted",
         codes=(DELETED,),
         title="This connection was deleted",
-        user_message=(
-            "This connection was deleted, so nothing was synced. You can remove this entry "
-            "from the Web Connector."
-        ),
-        fix_steps=("Remove this application from the Web Connector (select it, click Remove).",),
+        user_message="This connection was deleted, so nothing was synced.",
+        fix_steps=("Remove this entry from the Web Connector (select it, click Remove).",),
         operator_detail="The connection row is gone; its tickets end without a session.",
         can_be_retried=False,
         who_acts=Actor.SMB_USER,

@@ -9,6 +9,8 @@ from typing import Final
 from qbdsync.diagnosis.catalogue import ENTRIES
 from qbdsync.diagnosis.explanation import Actor, Explanation
 
+REGENERATE: Final = "qbdsync troubleshooting-reference --out docs/troubleshooting.md"
+
 _GROUPS: Final = (
     (
         Actor.SMB_USER,

@@ -155,8 +155,19 @@ _APPLICATION: Final = re.compile(
     r"for application = '([^']{1,200})'|^AppName: (.{1,200})$|"
     r"Authenticating to application '([^']{1,200})'|app(?:lication)? named '([^']{1,200})'"
 )
-_SESSION_STARTED: Final = re.compile(r"has STARTED")
-_SERVER_VERSION: Final = re.compile(r"Received from serverVersion\(\)")
+_APPLICATION_WORDS: Final = ("application", "AppName", "app named")
+
+
+def _application(text: str) -> str | None:
+    """The application a record names (None: it names none)."""
+    if not any(w in text for w in _APPLICATION_WORDS):
+        return None
+    named = _APPLICATION.search(text)
+    if named is None:
+        return None
+    return next(g for g in named.groups() if g is not None).strip()
+
+
 _COMPANY_FILE: Final = re.compile(
     r"\b(?:cfn|strCompanyFileName)\s*=\s*\"?([^\"<>]{1,400}?\.qbw)\b", re.I
 )
@@ -195,15 +206,15 @@ def _read_web_connector(path: Path, summary: FileSummary, out: _Collector) -> No
         if record.at is not None:
             summary.records += 1
         text = record.all_text()
-        named = _APPLICATION.search(record.text)
+        named = _application(record.text)
         if named is not None:
-            application = next(g for g in named.groups() if g is not None).strip()
+            application = named
             if application not in summary.applications:
                 summary.applications.append(application)
-        if _SESSION_STARTED.search(record.text):
+        if "has STARTED" in record.text:
             summary.sessions += 1
             session = _Session(application)
-        elif _SERVER_VERSION.search(record.text):
+        elif "Received from serverVersion()" in record.text:
             if session.saw_server_version or summary.sessions == 0:
                 summary.sessions += 1
                 session = _Session(application)
@@ -212,7 +223,8 @@ def _read_web_connector(path: Path, summary: FileSummary, out: _Collector) -> No
         asked = finders.authenticate_answer(text)
         if asked is not None and asked.lower().endswith(".qbw"):
             session.asked_file = asked
-        opened = _COMPANY_FILE.search(text)
+        # The file QBWC opened is named on sendRequestXML's head line, never in a dump.
+        opened = _COMPANY_FILE.search(record.text) if session.asked_file else None
         if (
             opened is not None
             and session.asked_file is not None
@@ -236,9 +248,9 @@ def _read_sdk(path: Path, summary: FileSummary, out: _Collector) -> None:
             if "end" not in record.text.lower():
                 summary.sessions += 1
             continue
-        named = _APPLICATION.search(record.text)
+        named = _application(record.text)
         if named is not None:
-            application = next(g for g in named.groups() if g is not None).strip()
+            application = named
             if application not in summary.applications:
                 summary.applications.append(application)
         occurrence = summary.sessions if summary.sessions else -record.line

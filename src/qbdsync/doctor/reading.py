@@ -13,7 +13,7 @@ import io
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 
 from qbdsync.errors import UnreadableLog
 
@@ -48,6 +48,47 @@ def _encoding(head: bytes) -> str:
     return "utf-8-sig"
 
 
+def _byte_lines(raw: BinaryIO, stats: ReadStats) -> Generator[tuple[str, bool], None, None]:
+    """UTF-8 (or anything else: invalid bytes are replaced) read as bytes, the fast way."""
+    first = True
+    while True:
+        try:
+            data = raw.readline(MAX_PIECE)
+        except OSError as exc:
+            raise UnreadableLog(f"reading failed ({exc.strerror or exc})") from exc
+        if not data:
+            return
+        if first and data.startswith(codecs.BOM_UTF8):
+            data = data[len(codecs.BOM_UTF8) :]
+        first = False
+        ended = data.endswith(b"\n")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:  # an ANSI code page, or junk (rarely: a piece's cut)
+            text = data.decode("utf-8", errors="replace")
+            stats.undecodable = True
+        yield text.rstrip("\r\n") if ended else text, ended
+
+
+def _text_lines(raw: BinaryIO, stats: ReadStats) -> Generator[tuple[str, bool], None, None]:
+    """UTF-16 (it has a byte-order mark) decoded by a text wrapper."""
+    text = io.TextIOWrapper(raw, encoding="utf-16", errors="replace", newline="")
+    try:
+        while True:
+            try:
+                chunk = text.readline(MAX_PIECE)
+            except OSError as exc:
+                raise UnreadableLog(f"reading failed ({exc.strerror or exc})") from exc
+            if not chunk:
+                return
+            if _REPLACEMENT in chunk:
+                stats.undecodable = True
+            ended = chunk.endswith(("\n", "\r"))
+            yield chunk.rstrip("\r\n") if ended else chunk, ended
+    finally:
+        text.detach()  # the caller closes the file
+
+
 def read_pieces(path: Path, stats: ReadStats) -> Generator[Piece, None, None]:
     """The file's lines (pieces of long ones), in order; UnreadableLog when it cannot be opened.
 
@@ -64,23 +105,22 @@ def read_pieces(path: Path, stats: ReadStats) -> Generator[Piece, None, None]:
         except OSError as exc:  # a directory on some systems, a device, …
             raise UnreadableLog(f"{path}: cannot be read ({exc.strerror or exc})") from exc
         stats.encoding = _encoding(head)
-        # newline=None turns CRLF and lone CR into LF; errors="replace" keeps going past junk.
-        text = io.TextIOWrapper(raw, encoding=stats.encoding, errors="replace", newline=None)
+        utf16 = stats.encoding == "utf-16"
+        lines = _text_lines(raw, stats) if utf16 else _byte_lines(raw, stats)
         number = 0
         continued = False
-        while True:
-            try:
-                chunk = text.readline(MAX_PIECE)
-            except OSError as exc:
-                raise UnreadableLog(f"{path}: reading failed ({exc.strerror or exc})") from exc
-            if not chunk:
-                break
-            ended = chunk.endswith("\n")
-            if not continued:
-                number += 1
-            if _REPLACEMENT in chunk:
-                stats.undecodable = True
-            yield Piece(number, chunk.rstrip("\n").replace("\x00", ""), continued)
-            continued = not ended
+        try:
+            for chunk, ended in lines:
+                if not continued:
+                    number += 1
+                # A lone CR ends a line too (an old Mac editor, a mangled copy).
+                parts = chunk.split("\r") if "\r" in chunk else [chunk]
+                for i, part in enumerate(parts):
+                    if i:
+                        number += 1
+                    yield Piece(number, part.replace("\x00", ""), continued and not i)
+                continued = not ended
+        finally:
+            lines.close()  # before the file: a text wrapper lets go of it first
         stats.lines = number
         stats.unterminated_last_line = continued

@@ -54,8 +54,16 @@ class Record:
 
 
 def _stamp(text: str) -> datetime | None:
+    """`20261130.14:02:11` as a time (digits are checked by the head pattern)."""
     try:
-        return datetime.strptime(text, "%Y%m%d.%H:%M:%S")
+        return datetime(
+            int(text[0:4]),
+            int(text[4:6]),
+            int(text[6:8]),
+            int(text[9:11]),
+            int(text[12:14]),
+            int(text[15:17]),
+        )
     except ValueError:  # 20261399.99:99:99: a stamp-shaped line, not a real time
         return None
 

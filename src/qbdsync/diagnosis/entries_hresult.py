@@ -273,10 +273,10 @@ ENTRIES: Final[tuple[Explanation, ...]] = (
             "pushes wait until someone opens QuickBooks and signs in to the file."
         ),
         fix_steps=(
-            "Either keep QuickBooks open and signed in to the company file while syncs run,",
-            f"or, as the QuickBooks Admin, open {_INTEGRATED_APPS}, select this application, "
+            f"As the QuickBooks Admin, open {_INTEGRATED_APPS}, select this application, "
             'choose Properties and allow it to log in automatically ("Yes, always; allow '
             'access even if QuickBooks is not running").',
+            "Until then, keep QuickBooks open and signed in to the company file while syncs run.",
             _UPDATE_AGAIN,
         ),
         operator_detail=(

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from qbdsync.diagnosis.explanation import Actor
-from qbdsync.doctor.analysis import FileSummary, Finding, Report, Severity
+from qbdsync.doctor.analysis import ExitCode, FileSummary, Finding, Report, Severity
 
 _WIDTH: Final = 96
 _WHO: Final = {
@@ -99,7 +99,7 @@ def render_text(report: Report) -> str:
 
 def report_json(report: Report) -> dict[str, Any]:
     return {
-        "healthy": not report.findings,
+        "healthy": report.exit_code is ExitCode.HEALTHY,  # information alone is healthy
         "exitCode": int(report.exit_code),
         "files": [
             {

@@ -79,7 +79,7 @@ def test_one_time_mode_deauthorizes_after_the_first_sync_and_relink_keeps_data(
 
     later = linked.sync()
     assert later.auth == "none"
-    assert "remove this entry" in later.result
+    assert "remove this application from the Web Connector" in later.result
     assert later.requests == 0
 
     relinked = act(
@@ -103,7 +103,7 @@ def test_pause_blocks_syncs_until_resumed(sqlite_server: LiveServer, tmp_path: P
     assert paused.auth == "none"
     assert paused.requests == 0
     assert paused.result == web_connector_text(
-        "qbdsync:sync-paused", f"Paused until {until:%Y-%m-%d %H:%M} UTC."
+        "qbdsync:paused", f"Paused until {until:%Y-%m-%d %H:%M} UTC."
     )
     views = pulls(linked)
     assert {v["status"] for v in views} == {"Initial"}

@@ -1,7 +1,8 @@
 """Catalogue entries for what the Web Connector itself reports: its QBWC codes (every one of
 ../shared/reference/qbwc.md, and QBWC1085 from the field), authenticate's `nvu`, and the
 problems its log shows in words rather than codes (https, an unreachable service, a second copy
-of QuickBooks, the wrong company file, a finished one-time sync)."""
+of QuickBooks, the wrong company file). A paused, unlinked or deauthorized connection is
+entries_connection's."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ SERVICE_UNREACHABLE: Final = "qbdsync:service-unreachable"
 SECOND_QUICKBOOKS: Final = "qbdsync:second-quickbooks"
 # Also the code session.opening gives a refused company file.
 WRONG_COMPANY_FILE: Final = "qbdsync:wrong-company-file"
-ONE_TIME_SYNC_DONE: Final = "qbdsync:one-time-sync-done"
 # A QBWC code or a QuickBooks hresult in a log that the catalogue has no entry for.
 UNKNOWN_CODE: Final = "qbdsync:unknown-code"
 
@@ -259,26 +259,6 @@ ENTRIES: Final[tuple[Explanation, ...]] = (
         ),
         can_be_retried=False,
         who_acts=Actor.SMB_USER,
-    ),
-    Explanation(
-        key="one-time-sync-done",
-        codes=(ONE_TIME_SYNC_DONE,),
-        title="The one-time sync is finished",
-        user_message=(
-            "This connection was set up for a single sync. It has finished, so the connection "
-            "is no longer active: the company is now deauthorized, as designed. You can remove "
-            "this entry from the Web Connector."
-        ),
-        fix_steps=(
-            "To keep syncing, the operator switches the company to ongoing sync and the user "
-            "links again with the same company.",
-        ),
-        operator_detail=(
-            "A one-time sync deauthorizes its connection once every data set completed; "
-            "authenticate then answers none. Link again with the same company id to resume."
-        ),
-        can_be_retried=False,
-        who_acts=Actor.NOBODY,
     ),
     Explanation(
         key="unknown-code",

@@ -9,9 +9,7 @@ from typing import Final
 from qbdsync.diagnosis.explanation import Actor, Explanation
 
 BUSY: Final = "qbdsync:connection-busy"
-PAUSED: Final = "qbdsync:sync-paused"
 OUTSIDE_WINDOW: Final = "qbdsync:outside-sync-window"
-INACTIVE: Final = "qbdsync:connection-inactive"
 DELETED: Final = "qbdsync:connection-deleted"
 UP_TO_DATE: Final = "qbdsync:up-to-date"
 TICKET_EXPIRED: Final = "qbdsync:ticket-expired"
@@ -42,21 +40,6 @@ ENTRIES: Final[tuple[Explanation, ...]] = (
         who_acts=Actor.NOBODY,
     ),
     Explanation(
-        key="sync-paused",
-        codes=(PAUSED,),
-        title="Syncing is paused",
-        user_message=(
-            "Syncing is paused for this connection; it resumes by itself when the pause ends."
-        ),
-        fix_steps=("To sync sooner, resume the connection in your provider's app.",),
-        operator_detail=(
-            "The connection has pausedUntil in the future: authenticate answers none and "
-            "sessions stop after the request in flight."
-        ),
-        can_be_retried=True,
-        who_acts=Actor.NOBODY,
-    ),
-    Explanation(
         key="outside-sync-window",
         codes=(OUTSIDE_WINDOW,),
         title="Outside the sync window",
@@ -71,23 +54,6 @@ ENTRIES: Final[tuple[Explanation, ...]] = (
         ),
         can_be_retried=True,
         who_acts=Actor.NOBODY,
-    ),
-    Explanation(
-        key="connection-inactive",
-        codes=(INACTIVE,),
-        title="This connection no longer syncs",
-        user_message=(
-            "This connection is no longer active (it was unlinked), so nothing will sync. You "
-            "can remove this entry from the Web Connector."
-        ),
-        fix_steps=("To sync again, ask your provider for a new link with the same company.",),
-        operator_detail=(
-            "The connection is Unlinked; it authenticates but never starts a session (a "
-            "Deauthorized one, after its one-time sync, is told one-time-sync-done)."
-        ),
-        can_be_retried=False,
-        who_acts=Actor.SMB_USER,
-        see_also=("one-time-sync-done",),
     ),
     Explanation(
         key="connection-deleted",

@@ -57,6 +57,8 @@ _SEVERITY: Final[dict[str, Severity]] = {
     "qbwc-completed-with-errors": Severity.WARNING,  # its cause is a finding of its own
     "web-connector-old": Severity.WARNING,
     "unknown-code": Severity.WARNING,
+    # A one-time sync that deauthorized its company did what it was set up to do.
+    "connection-deauthorized": Severity.INFO,
 }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from qbdsync.diagnosis import entries_qbwc, entries_service
+from qbdsync.diagnosis import entries_connection, entries_qbwc, entries_service
 from qbdsync.diagnosis.catalogue import explain
 from qbdsync.diagnosis.explanation import normalise_code
 
@@ -83,14 +83,14 @@ _WORDS: Final = (
         r"has not accessed this quickbooks company (?:data )?file before",
     ),
     _rule(
-        entries_qbwc.ONE_TIME_SYNC_DONE,
+        entries_connection.DEAUTHORIZED,
         ("one-time", "single sync", "as designed"),
         r"one-time sync|set up for a single sync|deauthorized, as designed",
     ),
     _rule(
-        entries_service.INACTIVE,
-        ("no longer active", "unlinked"),
-        r"connection is no longer active|connection was unlinked",
+        entries_connection.UNLINKED,
+        ("no longer active", "unlinked", "turned off"),
+        r"connection is no longer active|connection was unlinked|connection was turned off",
     ),
     _rule(entries_service.DELETED, ("was deleted",), r"this connection was deleted"),
     _rule(entries_service.BUSY, ("busy:",), r"qbdsync: busy:"),
@@ -114,7 +114,7 @@ _SUPERSEDES: Final[dict[str, tuple[str, ...]]] = {
     entries_qbwc.SERVICE_UNREACHABLE: ("QBWC1012",),
     entries_qbwc.HTTPS_PROBLEM: ("QBWC1012",),
     "QBWC1048": (entries_qbwc.HTTPS_PROBLEM, "QBWC1012"),
-    entries_qbwc.ONE_TIME_SYNC_DONE: (entries_service.INACTIVE,),
+    entries_connection.DEAUTHORIZED: (entries_connection.UNLINKED,),
 }
 # Status codes below this are kept data (warnings) and not worth a finding.
 _FIRST_ERROR_STATUS: Final = 1000

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from qbdsync.diagnosis import entries_qbwc, entries_service
+from qbdsync.diagnosis import entries_connection, entries_service
 from qbdsync.diagnosis.catalogue import web_connector_text
 from qbdsync.errors import InvalidValue
 from qbdsync.statuses import INACTIVE_CONNECTION_STATUSES, ConnectionStatus
@@ -49,13 +49,13 @@ def idle_reason(
     schedule)."""
     if status in INACTIVE_CONNECTION_STATUSES:
         code = (
-            entries_qbwc.ONE_TIME_SYNC_DONE
+            entries_connection.DEAUTHORIZED
             if status == ConnectionStatus.DEAUTHORIZED
-            else entries_service.INACTIVE
+            else entries_connection.UNLINKED
         )
         return Idle(IdleReason.INACTIVE, web_connector_text(code, "qbdsync:"), code)
     if paused_until is not None and paused_until > now:
-        code = entries_service.PAUSED
+        code = entries_connection.PAUSED
         fact = f"Paused until {paused_until:%Y-%m-%d %H:%M} UTC."
         return Idle(IdleReason.PAUSED, web_connector_text(code, fact), code)
     if sync_window:

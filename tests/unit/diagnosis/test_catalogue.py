@@ -89,8 +89,8 @@ def test_any_spelling_of_a_code_finds_its_entry() -> None:
 
 
 def test_the_web_connector_text_puts_the_facts_first_then_the_catalogue() -> None:
-    found = for_code("qbdsync:sync-paused")
-    text = web_connector_text("qbdsync:sync-paused", "Paused until 2026-12-01 10:00 UTC.")
+    found = for_code("qbdsync:paused")
+    text = web_connector_text("qbdsync:paused", "Paused until 2026-12-01 10:00 UTC.")
     assert text.startswith("Paused until 2026-12-01 10:00 UTC. " + found.user_message)
     assert all(step in text for step in found.fix_steps)
     with pytest.raises(KeyError):

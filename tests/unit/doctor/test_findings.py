@@ -51,7 +51,7 @@ def test_a_healthy_log_of_two_applications_yields_nothing() -> None:
         ("certificate_removed.txt", "application-not-authorised", 1),
         ("https_problem.txt", "https-problem", 1),
         ("service_unreachable.txt", "service-unreachable", 4),
-        ("one_time_sync.txt", "one-time-sync-done", 2),
+        ("one_time_sync.txt", "connection-deauthorized", 2),
     ],
 )
 def test_each_problem_yields_its_finding(name: str, key: str, count: int) -> None:

@@ -293,6 +293,55 @@ def settings_reference(
         output.write_text(text, encoding="utf-8")
 
 
+@app.command("troubleshooting-reference", hidden=True)
+def troubleshooting_reference(
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write it here instead of standard output.")
+    ] = None,
+) -> None:
+    """Print the troubleshooting page (docs/troubleshooting.md) made from the catalogue."""
+    from qbdsync.diagnosis.troubleshooting import render
+
+    text = render()
+    if output is None:
+        out.file.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@app.command()
+def doctor(
+    logs: Annotated[
+        list[Path],
+        typer.Argument(
+            help="The Web Connector's QWCLog.txt and, optionally, QuickBooks' qbsdklog.txt "
+            "(each file's kind is read from its lines).",
+            show_default=False,
+        ),
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Read Web Connector and QuickBooks logs and explain the known problems in them.
+
+    Exit codes: 0 no problem found, 1 warnings only, 2 problems, 3 a file that cannot be read
+    or holds no log lines (a usage error is 2 as well, as for every command).
+    """
+    from qbdsync.doctor.analysis import ExitCode, analyse
+    from qbdsync.doctor.rendering import render_text, report_json
+    from qbdsync.errors import UnreadableLog
+
+    try:
+        report = analyse(logs)
+    except UnreadableLog as exc:
+        _error(str(exc))
+        raise typer.Exit(int(ExitCode.UNREADABLE)) from None
+    if as_json:
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2), flush=True)
+    else:
+        out.file.write(render_text(report))
+    raise typer.Exit(int(report.exit_code))
+
+
 # -- companies --------------------------------------------------------------------------------
 
 

@@ -19,7 +19,8 @@ QbdsyncError
 │   ├── InvalidQuery          an API `query` or `orderBy` that cannot be parsed
 │   ├── ForbiddenDestination  a webhook URL that points where qbdsync must not post
 │   ├── InvalidPush           a push payload QuickBooks would refuse (field-level errors)
-│   └── PushRefused           a push this connection cannot take (inactive, never synced, …)
+│   ├── PushRefused           a push this connection cannot take (inactive, never synced, …)
+│   └── UnreadableLog         a log given to `qbdsync doctor` that cannot be read at all
 ├── NotFound              an id (company, connection, ticket) that does not exist
 └── Fatal                 a bug or misconfiguration: stop and tell an operator
     ├── ConfigurationError    settings that cannot work (e.g. a plain-http public URL)
@@ -125,6 +126,10 @@ class PushRefused(RejectedInput):
     def __init__(self, message: str, reason: str) -> None:
         super().__init__(message)
         self.reason = reason
+
+
+class UnreadableLog(RejectedInput):
+    """A log file `qbdsync doctor` was given cannot be opened or holds no log lines at all."""
 
 
 class NotFound(QbdsyncError):

@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 import pytest
 
 from qbdsync import lifecycle
+from qbdsync.diagnosis.catalogue import web_connector_text
 from qbdsync.lifecycle import CompanySyncOptions
 from qbdsync.simulator.company import SimulatedCompany
 from qbdsync.store import companies as company_store
@@ -78,7 +79,7 @@ def test_one_time_mode_deauthorizes_after_the_first_sync_and_relink_keeps_data(
 
     later = linked.sync()
     assert later.auth == "none"
-    assert "remove this entry" in later.result
+    assert "remove this application from the Web Connector" in later.result
     assert later.requests == 0
 
     relinked = act(
@@ -101,7 +102,9 @@ def test_pause_blocks_syncs_until_resumed(sqlite_server: LiveServer, tmp_path: P
     paused = linked.sync()
     assert paused.auth == "none"
     assert paused.requests == 0
-    assert paused.result == f"Paused until {until:%Y-%m-%d %H:%M} UTC."
+    assert paused.result == web_connector_text(
+        "qbdsync:paused", f"Paused until {until:%Y-%m-%d %H:%M} UTC."
+    )
     views = pulls(linked)
     assert {v["status"] for v in views} == {"Initial"}
     assert all(str(v["statusDescription"]).startswith("Paused until ") for v in views)

@@ -239,7 +239,7 @@ def test_a_ticket_issued_before_a_pause_an_unlink_or_a_deletion_starts_nothing(
         elif action == "unlink":
             with served.engine.begin() as conn:
                 lifecycle.unlink_connection(conn, served.settings, connection.id)
-            why = "no longer active"
+            why = "this connection was turned off"
         else:
             with served.engine.begin() as conn:
                 lifecycle.delete_connection(conn, served.settings, connection.id)

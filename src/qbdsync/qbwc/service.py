@@ -22,6 +22,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Engine
 
 from qbdsync import __version__
+from qbdsync.diagnosis import entries_service
+from qbdsync.diagnosis.catalogue import web_connector_text
 from qbdsync.errors import QbdsyncError
 from qbdsync.qbwc.credentials import new_ticket, verify_password
 from qbdsync.qbwc.handler import ReceiveResponse
@@ -38,10 +40,7 @@ from qbdsync.sync.availability import idle_reason
 _OLDEST_SUPPORTED_QBWC = (2, 0)
 # getLastError's answer that makes QBWC wait ~5 s and call sendRequestXML again.
 _NOOP = "NoOp"
-_ENDED = (
-    "qbdsync: this session has ended (the server may have restarted). "
-    "The next scheduled update starts a new one."
-)
+_ENDED = web_connector_text(entries_service.SESSION_ENDED, "qbdsync:")
 
 
 def _utcnow() -> datetime:
@@ -95,16 +94,14 @@ class QbwcService:
         if parsed is None:
             return ""
         if parsed[:2] < _OLDEST_SUPPORTED_QBWC:
-            return (
-                f"E:This Web Connector ({version}) is too old for qbdsync. Install the current "
-                "QuickBooks Web Connector from Intuit and add the .qwc file again."
-            )
+            fact = f"E:This Web Connector is version {version}."
+            return web_connector_text(entries_service.CLIENT_TOO_OLD, fact)
         if parsed < self._min_version:
-            return (
-                f"W:This Web Connector ({version}) is older than "
-                f"{self._settings.min_qbwc_version}. It should work, but updating it from "
-                "Intuit's site avoids known problems."
+            fact = (
+                f"W:This Web Connector is version {version}; qbdsync recommends "
+                f"{self._settings.min_qbwc_version} or later."
             )
+            return web_connector_text(entries_service.CLIENT_OLD, fact)
         return ""
 
     def authenticate(self, username: str, password: str) -> list[str]:
@@ -225,11 +222,11 @@ class QbwcService:
     def _expired(self, claims: TicketClaims) -> str | None:
         lifetime = self._settings.ticket_lifetime_seconds
         if self._clock() - claims.issued_at > timedelta(seconds=lifetime):
-            return (
+            fact = (
                 f"qbdsync: this update's ticket expired (issued {claims.issued_at:%Y-%m-%d %H:%M} "
-                f"UTC, valid for {lifetime // 60} minutes) before it was used, so nothing was "
-                "synced. The next update starts a fresh session."
+                f"UTC, valid for {lifetime // 60} minutes)."
             )
+            return web_connector_text(entries_service.TICKET_EXPIRED, fact)
         return None
 
     def _why_no_session(self, ticket: str) -> str | None:

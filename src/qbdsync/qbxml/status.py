@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from qbdsync.diagnosis.catalogue import web_connector_text
 from qbdsync.untrusted import quote_untrusted
 
 
@@ -100,7 +101,7 @@ class HResultInfo:
 
     code: int  # unsigned 32-bit, e.g. 0x80040400
     name: str  # a short technical name for logs
-    user_message: str  # plain steps for the person at the QuickBooks PC
+    user_message: str  # for the person at the QuickBooks PC: the catalogue's words and steps
     recovery: Recovery
 
     @property
@@ -111,149 +112,35 @@ class HResultInfo:
 
 _RETRY: Final = Recovery.RETRY_NEXT_SESSION
 
-# Our own wording of each failure, addressed to the QuickBooks user. 0x80040423 (version not
-# supported) is FATAL_REQUEST: we negotiate the version from what QuickBooks reports, so seeing it
-# means our negotiation is wrong; retrying the same request could not help.
-_HRESULTS: Final[dict[int, tuple[str, str, Recovery]]] = {
-    0x80040400: (
-        "request_not_parsed",
-        "QuickBooks could not parse the request qbdsync sent. This is a problem in qbdsync, "
-        "not on your computer; it has been reported to the operator.",
-        Recovery.FATAL_REQUEST,
-    ),
-    0x80040401: (
-        "cannot_access_quickbooks",
-        "The Web Connector could not reach QuickBooks. Make sure QuickBooks is installed and "
-        "can start, then run the update again.",
-        _RETRY,
-    ),
-    0x80040402: (
-        "unexpected_error",
-        "QuickBooks reported an unexpected error. Restart QuickBooks and run the update again; "
-        "if it keeps happening, send C:\\ProgramData\\Intuit\\QuickBooks\\qbsdklog.txt to support.",
-        _RETRY,
-    ),
-    0x80040408: (
-        "cannot_start_quickbooks",
-        "QuickBooks could not be started. Open QuickBooks yourself, sign in to the company file, "
-        "then run the update again.",
-        _RETRY,
-    ),
-    0x8004040A: (
-        "other_company_file_open",
-        "A different company file is open in QuickBooks. Open the company file linked to "
-        "qbdsync (or close QuickBooks), then run the update again.",
-        _RETRY,
-    ),
-    0x8004040D: (
-        "invalid_ticket",
-        "The QuickBooks session expired. Run the update again.",
-        _RETRY,
-    ),
-    0x80040410: (
-        "wrong_file_mode",
-        "The company file is open in another mode (single-user or multi-user) than the one "
-        "needed. Switch the file mode in QuickBooks' File menu or close QuickBooks, then run "
-        "the update again.",
-        _RETRY,
-    ),
-    0x80040414: (
-        "modal_dialog_open",
-        "A window or message is open in QuickBooks. Close every open dialog in QuickBooks, "
-        "then run the update again.",
-        _RETRY,
-    ),
-    0x80040416: (
-        "quickbooks_not_running",
-        "QuickBooks is not running and no company file was given. Open QuickBooks with the "
-        "company file, then run the update again.",
-        _RETRY,
-    ),
-    0x80040418: (
-        "application_not_authorised",
-        "qbdsync has not been allowed to use this company file yet. Sign in to QuickBooks as "
-        "the Admin user in single-user mode, run the update, and answer Yes to the access "
-        "prompt.",
-        Recovery.PERMISSION,
-    ),
-    0x8004041A: (
-        "application_not_permitted",
-        "QuickBooks does not allow qbdsync to access this file. In QuickBooks go to Edit > "
-        "Preferences > Integrated Applications > Company Preferences and allow qbdsync.",
-        Recovery.PERMISSION,
-    ),
-    0x8004041B: (
-        "unable_to_lock",
-        "QuickBooks could not lock the data it needs; another user or program is working in "
-        "the file. The update will try again later.",
-        _RETRY,
-    ),
-    0x8004041C: (
-        "internal_quickbooks_error",
-        "QuickBooks reported an internal error. Restart QuickBooks and run the update again.",
-        _RETRY,
-    ),
-    0x8004041D: (
-        "automatic_login_not_allowed",
-        "QuickBooks does not allow qbdsync to log in automatically. In Edit > Preferences > "
-        "Integrated Applications, allow qbdsync to log in automatically (or keep QuickBooks "
-        "open and signed in), then run the update again.",
-        _RETRY,
-    ),
-    0x8004041E: (
-        "certificate_expired",
-        "QuickBooks reports that the application certificate has expired. Remove qbdsync from "
-        "the Web Connector, add it again, and run the update.",
-        _RETRY,
-    ),
-    0x8004041F: (
-        "edition_cannot_accept_xml",
-        "This edition of QuickBooks cannot exchange data with other programs. qbdsync needs "
-        "QuickBooks Pro, Premier or Enterprise.",
-        _RETRY,
-    ),
-    0x80040420: (
-        "access_denied_by_user",
-        "Access to QuickBooks was denied. Open QuickBooks as the Admin user and allow qbdsync "
-        "under Edit > Preferences > Integrated Applications, then run the update again.",
-        Recovery.PERMISSION,
-    ),
-    0x80040422: (
-        "single_user_mode_required",
-        "Another program is using the company file and QuickBooks needs single-user mode. "
-        "Close the other program (or a second copy of QuickBooks), then run the update again.",
-        _RETRY,
-    ),
-    0x80040423: (
-        "qbxml_version_not_supported",
-        "This version of QuickBooks does not understand the request qbdsync sent. Update "
-        "QuickBooks to the latest release; the operator has been told.",
-        Recovery.FATAL_REQUEST,
-    ),
-    0x80040424: (
-        "quickbooks_still_starting",
-        "QuickBooks has not finished starting. Wait until QuickBooks is fully open, then run "
-        "the update again.",
-        _RETRY,
-    ),
-    0x80040427: (
-        "quickbooks_unregistered",
-        "QuickBooks is not registered. Register QuickBooks (Help > Register QuickBooks), then "
-        "run the update again.",
-        _RETRY,
-    ),
-    0x8004042A: (
-        "remote_access_not_allowed",
-        "QuickBooks does not allow remote access for this company file. Run the Web Connector "
-        "on the computer where QuickBooks is open.",
-        _RETRY,
-    ),
-    0x8004042C: (
-        "certificate_revoked",
-        "QuickBooks reports that the application certificate has been revoked. Remove qbdsync "
-        "from the Web Connector, add it again, and run the update.",
-        _RETRY,
-    ),
+# The technical name and the recovery of each failure; what the QuickBooks user is told is the
+# catalogue's entry for it (qbdsync.diagnosis), so the Web Connector, the API and the doctor say
+# the same. 0x80040423 (version not supported) is FATAL_REQUEST: we negotiate the version from
+# what QuickBooks reports, so seeing it means our negotiation is wrong; retrying the same
+# request could not help.
+_HRESULTS: Final[dict[int, tuple[str, Recovery]]] = {
+    0x80040400: ("request_not_parsed", Recovery.FATAL_REQUEST),
+    0x80040401: ("cannot_access_quickbooks", _RETRY),
+    0x80040402: ("unexpected_error", _RETRY),
+    0x80040408: ("cannot_start_quickbooks", _RETRY),
+    0x8004040A: ("other_company_file_open", _RETRY),
+    0x8004040D: ("invalid_ticket", _RETRY),
+    0x80040410: ("wrong_file_mode", _RETRY),
+    0x80040414: ("modal_dialog_open", _RETRY),
+    0x80040416: ("quickbooks_not_running", _RETRY),
+    0x80040418: ("application_not_authorised", Recovery.PERMISSION),
+    0x8004041A: ("application_not_permitted", Recovery.PERMISSION),
+    0x8004041B: ("unable_to_lock", _RETRY),
+    0x8004041C: ("internal_quickbooks_error", _RETRY),
+    0x8004041D: ("automatic_login_not_allowed", _RETRY),
+    0x8004041E: ("certificate_expired", _RETRY),
+    0x8004041F: ("edition_cannot_accept_xml", _RETRY),
+    0x80040420: ("access_denied_by_user", Recovery.PERMISSION),
+    0x80040422: ("single_user_mode_required", _RETRY),
+    0x80040423: ("qbxml_version_not_supported", Recovery.FATAL_REQUEST),
+    0x80040424: ("quickbooks_still_starting", _RETRY),
+    0x80040427: ("quickbooks_unregistered", _RETRY),
+    0x8004042A: ("remote_access_not_allowed", _RETRY),
+    0x8004042C: ("certificate_revoked", _RETRY),
 }
 
 _UINT32: Final = 1 << 32
@@ -299,7 +186,8 @@ def describe_hresult(hresult: str | int) -> HResultInfo:
         )
     known = _HRESULTS.get(code)
     if known is not None:
-        name, message, recovery = known
+        name, recovery = known
+        message = web_connector_text(f"0x{code:08X}")
         return HResultInfo(code=code, name=name, user_message=message, recovery=recovery)
     return HResultInfo(
         code=code,

@@ -7,12 +7,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from qbdsync.diagnosis import entries_service
+from qbdsync.diagnosis.catalogue import for_code
 from qbdsync.settings import Settings
 from qbdsync.store.companies import CompanyRow, ConnectionRow
 
 Clock = Callable[[], datetime]
 
-CLOSED_EARLY = "qbdsync: session closed before the sync finished; the next update resumes."
+CLOSED_EARLY = f"qbdsync: {for_code(entries_service.CLOSED_EARLY).user_message}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection
 
+from qbdsync.diagnosis import entries_service
+from qbdsync.diagnosis.catalogue import web_connector_text
 from qbdsync.errors import NotFound
 from qbdsync.qbxml.status import Recovery
 from qbdsync.session.context import Context
@@ -25,10 +27,7 @@ from qbdsync.sync.output import SyncErrorRow
 
 log = logging.getLogger(__name__)
 
-_DELETED = (
-    "qbdsync: this connection was deleted, so nothing was synced. You can remove this entry "
-    "from the Web Connector."
-)
+_DELETED = web_connector_text(entries_service.DELETED, "qbdsync:")
 
 
 def takeover_at(settings: Settings, active: session_store.Liveness) -> datetime:
@@ -53,13 +52,14 @@ def busy_text(settings: Settings, active: session_store.Liveness) -> str:
     doing = (
         "QuickBooks is working on a request of it" if active.in_flight else "it is between calls"
     )
-    return (
-        f"{session_store.BUSY_PREFIX} another Web Connector is syncing this connection "
-        f"(session started {active.created_at:%Y-%m-%d %H:%M} UTC, last heard from "
-        f"{active.updated_at:%H:%M:%S} UTC; {doing}), so this update did nothing. "
-        "If that Web Connector has stopped, the first update after "
-        f"{takeover_at(settings, active):%Y-%m-%d %H:%M:%S} UTC takes over."
+    detail = (
+        f"Its session started {active.created_at:%Y-%m-%d %H:%M} UTC and was last heard from "
+        f"at {active.updated_at:%H:%M:%S} UTC ({doing}). If that Web Connector has stopped, "
+        f"the first update after {takeover_at(settings, active):%Y-%m-%d %H:%M:%S} UTC takes "
+        "over."
     )
+    # The prefix stays first: the store finds busy notes by it.
+    return web_connector_text(entries_service.BUSY, session_store.BUSY_PREFIX, detail=detail)
 
 
 def connection_stop(
@@ -121,11 +121,11 @@ def stop_reason(
         session.ticket, session.created_at, session.updated_at, in_flight
     )
     if now >= takeover_at(settings, liveness):
-        return (
-            f"qbdsync: this session went silent at {session.updated_at:%H:%M:%S} UTC, "
-            "longer than the Web Connector's calls allow, so it was ended and nothing more "
-            "is stored from it. The next update resumes where it stopped."
-        ), None
+        fact = (
+            f"qbdsync: this session went silent at {session.updated_at:%H:%M:%S} UTC; nothing "
+            "more is stored from it."
+        )
+        return web_connector_text(entries_service.SESSION_SILENT, fact), None
     return connection_stop(conn, session.connection_id, now, schedule=schedule)
 
 

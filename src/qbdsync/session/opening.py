@@ -3,6 +3,8 @@ record. Pure: the session core reads and writes the store around them."""
 
 from __future__ import annotations
 
+from qbdsync.diagnosis import entries_qbwc
+from qbdsync.diagnosis.catalogue import web_connector_text
 from qbdsync.errors import NotSupported
 from qbdsync.mapping.company import map_company_info
 from qbdsync.mapping.currencies import CurrencyCodes
@@ -17,7 +19,7 @@ HOME_CURRENCY = {"US": "USD", "CA": "CAD", "UK": "GBP"}
 
 # The code of a refused company file: not QuickBooks' (it opened the file happily) but ours,
 # so the catalogue, a health check and the doctor name it alike.
-WRONG_COMPANY_FILE = "qbdsync:wrong-company-file"
+WRONG_COMPANY_FILE = entries_qbwc.WRONG_COMPANY_FILE
 
 
 class Refused(Exception):
@@ -37,12 +39,9 @@ def check_company_file(
     """Refused unless the open company file carries the FileID this connection is linked to."""
     file_id = host.file_id(owner_id)
     if file_id is None or file_id.strip("{}").upper() != linked_file_id.strip("{}").upper():
+        opened = quote_untrusted(host.company_name or company_file)
         raise Refused(
-            "The company file open in QuickBooks "
-            f"({quote_untrusted(host.company_name or company_file)}) is "
-            "not the one this Web Connector entry is linked to. Open the linked company "
-            "file and run the update again; to link this other file, use a new link from "
-            "your provider. Nothing was synced.",
+            web_connector_text(WRONG_COMPANY_FILE, f"QuickBooks has {opened} open."),
             Recovery.VALIDATION,
             WRONG_COMPANY_FILE,
         )

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from qbdsync.diagnosis import entries_connection, entries_service
+from qbdsync.diagnosis.catalogue import web_connector_text
 from qbdsync.errors import InvalidValue
-from qbdsync.statuses import INACTIVE_CONNECTION_STATUSES
+from qbdsync.statuses import INACTIVE_CONNECTION_STATUSES, ConnectionStatus
 from qbdsync.sync.schedule import SyncWindow
 
 
@@ -22,10 +24,12 @@ class IdleReason(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Idle:
-    """No sync now; `text` is what closeConnection shows in the Web Connector."""
+    """No sync now; `text` is what closeConnection shows in the Web Connector, `code` its
+    catalogue entry's code."""
 
     reason: IdleReason
     text: str
+    code: str
 
 
 def idle_reason(
@@ -44,13 +48,16 @@ def idle_reason(
     be sent (they wait for a pause or the sync window like a sync does, but not for the
     schedule)."""
     if status in INACTIVE_CONNECTION_STATUSES:
-        return Idle(
-            IdleReason.INACTIVE,
-            "qbdsync: this connection is no longer active, so nothing will sync. You can remove "
-            "this entry from the Web Connector.",
+        code = (
+            entries_connection.DEAUTHORIZED
+            if status == ConnectionStatus.DEAUTHORIZED
+            else entries_connection.UNLINKED
         )
+        return Idle(IdleReason.INACTIVE, web_connector_text(code, "qbdsync:"), code)
     if paused_until is not None and paused_until > now:
-        return Idle(IdleReason.PAUSED, f"Paused until {paused_until:%Y-%m-%d %H:%M} UTC.")
+        code = entries_connection.PAUSED
+        fact = f"Paused until {paused_until:%Y-%m-%d %H:%M} UTC."
+        return Idle(IdleReason.PAUSED, web_connector_text(code, fact), code)
     if sync_window:
         try:
             window = SyncWindow.parse(sync_window, sync_window_days, timezone)
@@ -58,15 +65,15 @@ def idle_reason(
             window = None  # a bad stored window must not stop syncing altogether
         if window is not None and not window.allows(now):
             opens = window.next_opening(now)
-            return Idle(
-                IdleReason.OUTSIDE_WINDOW,
+            code = entries_service.OUTSIDE_WINDOW
+            fact = (
                 f"qbdsync: outside the sync window {window.describe()}; the next sync starts "
-                f"after {opens:%Y-%m-%d %H:%M} UTC.",
+                f"after {opens:%Y-%m-%d %H:%M} UTC."
             )
+            return Idle(IdleReason.OUTSIDE_WINDOW, web_connector_text(code, fact), code)
     waiting = pending_pushes > 0 or health_check_due
     if next_sync_at is not None and next_sync_at > now and not waiting:
-        return Idle(
-            IdleReason.UP_TO_DATE,
-            f"qbdsync: up to date. Next sync after {next_sync_at:%Y-%m-%d %H:%M} UTC.",
-        )
+        code = entries_service.UP_TO_DATE
+        fact = f"qbdsync: up to date. Next sync after {next_sync_at:%Y-%m-%d %H:%M} UTC."
+        return Idle(IdleReason.UP_TO_DATE, fact, code)
     return None

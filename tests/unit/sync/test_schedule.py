@@ -113,9 +113,14 @@ def test_idle_reasons_in_order_of_precedence() -> None:
     }
     assert idle_reason(**base) is None  # type: ignore[arg-type]
     paused = idle_reason(**{**base, "paused_until": NOON_UTC + timedelta(hours=1)})  # type: ignore[arg-type]
-    assert paused is not None and paused.text == "Paused until 2026-11-25 13:00 UTC."
+    assert paused is not None and paused.text.startswith("Paused until 2026-11-25 13:00 UTC. ")
+    assert paused.code == "qbdsync:paused"
     gone = idle_reason(**{**base, "status": "Deauthorized", "paused_until": NOON_UTC})  # type: ignore[arg-type]
     assert gone is not None and gone.reason is IdleReason.INACTIVE
+    # A finished one-time sync is told so, an unlinked connection that it was unlinked.
+    assert gone.code == "qbdsync:deauthorized" and "one-time sync" in gone.text
+    unlinked = idle_reason(**{**base, "status": "Unlinked"})  # type: ignore[arg-type]
+    assert unlinked is not None and unlinked.code == "qbdsync:unlinked"
     later = idle_reason(**{**base, "next_sync_at": NOON_UTC + timedelta(hours=3)})  # type: ignore[arg-type]
     assert later is not None and later.reason is IdleReason.UP_TO_DATE
     window = idle_reason(**{**base, "sync_window": "19:00-07:00", "timezone": "UTC"})  # type: ignore[arg-type]

@@ -84,7 +84,7 @@ class Metrics:
         self.webhook_attempts = Counter(
             "qbdsync_webhook_attempts",
             "Webhook delivery attempts by result: succeeded, retrying (failed, tried again "
-            "later), failed (failed for good).",
+            "later), failed (the last attempt failed: given up).",
             ["result"],
             registry=registry,
         )

@@ -98,7 +98,7 @@ class Metrics:
         # Labelled children are looked up once: .labels() takes a lock and builds a tuple.
         self._polls = {answer: self.polls.labels(answer) for answer in POLL_ANSWERS.values()}
         self._sessions = {outcome: self.sessions.labels(outcome) for outcome in SESSION_OUTCOMES}
-        self._http: dict[tuple[str, str, str], Histogram] = {}
+        self._http: dict[tuple[str, str, int], Histogram] = {}
 
     def poll(self, answer: str) -> None:
         self._polls[POLL_ANSWERS.get(answer, OTHER_POLL_ANSWER)].inc()
@@ -107,12 +107,13 @@ class Metrics:
         self._sessions[outcome].inc()
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
-        key = (method, route, f"{status // 100}xx")
+        key = (method, route, status)
         child = self._http.get(key)
         if child is None:
-            if method not in HTTP_METHODS:
-                key = ("OTHER", route, key[2])
-            child = self._http[key] = self.http.labels(*key)
+            if method not in HTTP_METHODS:  # the cache stays as bounded as the labels
+                self.request("OTHER", route, status, seconds)
+                return
+            child = self._http[key] = self.http.labels(method, route, f"{status // 100}xx")
         child.observe(seconds)
 
 

@@ -43,8 +43,9 @@ WEBHOOK_RESULTS = ("succeeded", "retrying", "failed")
 OTHER_CODE = "other"
 # QuickBooks' status codes are small positive numbers (1 … 9999).
 _MAX_STATUS_CODE = 9999
-# HTTP methods labelled as they are; anything else counts as OTHER.
+# HTTP methods labelled as they are; anything else counts as OTHER_METHOD.
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+OTHER_METHOD = "OTHER"
 # Request durations, in seconds: idle polls take a millisecond, a page of records seconds.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
@@ -111,9 +112,9 @@ class Metrics:
         child = self._http.get(key)
         if child is None:
             if method not in HTTP_METHODS:  # the cache stays as bounded as the labels
-                self.request("OTHER", route, status, seconds)
-                return
-            child = self._http[key] = self.http.labels(method, route, f"{status // 100}xx")
+                key = (OTHER_METHOD, route, status)
+            child = self._http.get(key) or self.http.labels(*key[:2], f"{status // 100}xx")
+            self._http[key] = child
         child.observe(seconds)
 
 

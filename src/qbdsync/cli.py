@@ -46,7 +46,7 @@ from qbdsync.plain_text import (
     is_line,
 )
 from qbdsync.redact import mask_database_url, mask_url, redact_text
-from qbdsync.settings import Settings, unknown_variables
+from qbdsync.settings import Settings, unknown_variables, variable_name
 from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.migrate import open_database
 from qbdsync.store.sync_settings import MONTHS_TO_SYNC_MAX, SCHEDULE_HOURS_MAX, SYNC_ORDER_MAX
@@ -1416,6 +1416,27 @@ def _check_can_listen(host: str, port: int) -> None:
         ) from None
 
 
+def _metrics_directory(settings: Settings, workers: int) -> tuple[Path | None, bool]:
+    """Where the workers keep their metrics, emptied and handed to them through their settings
+    (None: one process, in memory); and whether it was made here (removed at the end)."""
+    from qbdsync.metrics import empty_directory
+
+    if settings.metrics_dir:
+        path, made = Path(settings.metrics_dir), False
+    elif workers > 1:
+        path, made = Path(tempfile.mkdtemp(prefix="qbdsync-metrics-")), True
+    else:
+        return None, False
+    try:
+        empty_directory(path)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"QBDSYNC_METRICS_DIR: cannot use {str(path)!r}: {exc.strerror or exc}"
+        ) from None
+    os.environ[variable_name("metrics_dir")] = str(path)
+    return path, made
+
+
 # How long a server worker may take to answer uvicorn's supervisor (see `serve`).
 WORKER_HEALTHCHECK_SECONDS = 60
 
@@ -1446,9 +1467,10 @@ def serve(
     open_database(settings.database_url, migrate=migrate).dispose()
     settings.checked_public_url()
     _check_can_listen(host, port)
+    count = workers or os.cpu_count() or 1
+    metrics_dir, made_metrics_dir = _metrics_directory(settings, count)
     # The checks above fail in one line; from here on the server logs at its own level.
     configure_logging(settings.log_format, settings.log_level or SERVER_LOG_LEVEL)
-    count = workers or os.cpu_count() or 1
     banner = (
         f"qbdsync serving on http://{host}:{port} with {count} worker(s); "
         f"Web Connector URL {mask_url(settings.qbwc_url)}; "
@@ -1485,6 +1507,9 @@ def serve(
             _error("the server could not start or stopped on an error; see the lines above")
             raise typer.Exit(1) from None
         raise
+    finally:
+        if made_metrics_dir and metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @app.command()

@@ -353,6 +353,24 @@ class Settings(BaseSettings):
         le=60,
         description=("`/readyz` answers 503 when the database does not answer within this long."),
     )
+    metrics_token: str = Field(
+        default="",
+        description=(
+            "When set, `/metrics` answers only a scrape that sends `Authorization: Bearer "
+            "<this token>` (Prometheus: `authorization: {credentials: …}`); when empty it is "
+            "open, like `/healthz`, and the reverse proxy should refuse it from outside. "
+            "Never printed or logged."
+        ),
+    )
+    metrics_dir: str = Field(
+        default="",
+        description=(
+            "The directory where the worker processes of `qbdsync serve` keep their metrics "
+            "(prometheus_client's multiprocess mode), emptied at start. Empty: a server with "
+            "more than one worker makes a private temporary one and removes it when it stops; "
+            "one process keeps its metrics in memory."
+        ),
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -380,7 +398,7 @@ class Settings(BaseSettings):
         for name, value in super().__repr_args__():
             if name == "database_url":
                 yield name, mask_database_url(value)
-            elif name == "secret_key" and value:
+            elif name in ("secret_key", "metrics_token") and value:
                 yield name, MASK
             else:
                 yield name, value

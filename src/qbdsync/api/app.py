@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -17,8 +18,9 @@ from sqlalchemy import Engine
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from qbdsync import __version__, connection_health, outbox
+from qbdsync import __version__, connection_health, metrics, outbox
 from qbdsync.api import docs, errors, health
+from qbdsync.api import metrics as metrics_api
 from qbdsync.api.access_log import AccessLog
 from qbdsync.api.deps import registered_push_kinds
 from qbdsync.api.models import ErrorMessage
@@ -95,6 +97,7 @@ def create_app(
             if worker is not None:
                 worker.stop()
             service.close()  # the connectors' last calls noted but not yet written
+            metrics.worker_exiting()
 
     app = FastAPI(
         title="qbdsync",
@@ -146,6 +149,7 @@ def create_app(
         )
     document_webhooks(app)
     health.install(app, engine, timeout_seconds=settings.readiness_timeout_seconds)
+    metrics_api.install(app, engine, token=settings.metrics_token)
     return app
 
 
@@ -190,8 +194,9 @@ class QbwcFastPath:
 
 def serving_app(settings: Settings, engine: Engine, **options: Any) -> ASGIApp:
     """What `qbdsync serve` runs: `create_app(settings, engine, **options)` behind the /qbwc
-    fast path, inside the access log when QBDSYNC_ACCESS_LOG asks for it."""
-    served: ASGIApp = QbwcFastPath(create_app(settings, engine, **options))
+    fast path, timed for the metrics, inside the access log when QBDSYNC_ACCESS_LOG asks."""
+    fast = QbwcFastPath(create_app(settings, engine, **options))
+    served: ASGIApp = metrics_api.RequestMetrics(fast, fixed_routes=frozenset({QBWC_PATH}))
     return AccessLog(served) if settings.access_log else served
 
 
@@ -201,4 +206,6 @@ def app_from_env() -> ASGIApp:
     settings = Settings()
     # Each worker process has logging of its own.
     configure_logging(settings.log_format, settings.log_level or SERVER_LOG_LEVEL)
+    # Before anything is counted: several workers share one directory (`qbdsync serve`).
+    metrics.configure(Path(settings.metrics_dir) if settings.metrics_dir else None)
     return serving_app(settings, make_engine(settings.database_url))

@@ -38,6 +38,7 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import Message, Receive, Scope, Send
 
 from qbdsync import limits as default_limits
+from qbdsync import metrics
 from qbdsync.errors import RejectedInput, SoapFault
 from qbdsync.limits import SoapLimits
 from qbdsync.qbwc.fasttext import FastResponseReader, locate_response_text
@@ -76,6 +77,12 @@ Result = str | int | list[str]
 _Dispatch = Callable[[QbwcHandler, dict[str, str]], Result]
 
 
+def _authenticate(handler: QbwcHandler, p: dict[str, str]) -> list[str]:
+    answer = handler.authenticate(p["strUserName"], p["strPassword"])
+    metrics.count_poll(answer[1])
+    return answer
+
+
 def _receive_small(handler: QbwcHandler, p: dict[str, str]) -> int:
     call = ReceiveResponse.from_text(
         p["ticket"], p.get("response", ""), p.get("hresult", ""), p.get("message", "")
@@ -86,7 +93,7 @@ def _receive_small(handler: QbwcHandler, p: dict[str, str]) -> int:
 _DISPATCH: dict[str, _Dispatch] = {
     "serverVersion": lambda h, p: h.server_version(),
     "clientVersion": lambda h, p: h.client_version(p.get("strVersion", "")),
-    "authenticate": lambda h, p: h.authenticate(p["strUserName"], p["strPassword"]),
+    "authenticate": _authenticate,
     "sendRequestXML": lambda h, p: h.send_request_xml(
         p["ticket"],
         p.get("strHCPResponse", ""),

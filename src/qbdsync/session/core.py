@@ -25,6 +25,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
+from qbdsync import metrics
 from qbdsync.errors import (
     InvalidXML,
     NotFound,
@@ -310,6 +311,7 @@ class SessionCore:
         may not exist yet): health checks waiting on it fail with the hresult.
         """
         info = describe_hresult(hresult or "0x80040402")
+        metrics.count_quickbooks_error(hresult=info.hex)
         text = f"{info.user_message} ({info.hex}) {quote_untrusted(message)}".strip()
         if connection_id is not None:
             now = self._clock()
@@ -360,6 +362,7 @@ class SessionCore:
                 session_store.save_session(
                     conn, key, now, status=SessionStatus.CLOSED, pending_request=None
                 )
+                metrics.count_session("ended")
         if session.close_message:
             return session.close_message
         if session.last_error:

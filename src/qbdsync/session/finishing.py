@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from qbdsync import metrics
 from qbdsync.errors import UnreadableState
 from qbdsync.qbxml.status import Recovery
 from qbdsync.session import health_check
@@ -90,6 +91,7 @@ def finish(
         emit_event(conn, env.settings, READ_COMPLETED_INITIAL, after, now, extra=read)
     if values.get("status") == ConnectionStatus.DEAUTHORIZED:
         emit_event(conn, env.settings, "connection.disconnected", after, now)
+    metrics.count_session("completed")
     return text
 
 
@@ -154,6 +156,7 @@ def record_failure(
         conn, connection_id, key, [SyncErrorRow(None, None, None, recovery, message)], now
     )
     company_store.update_connection(conn, connection_id, last_error=message)
+    metrics.count_session("failed")
 
 
 def end_early(
@@ -169,6 +172,7 @@ def end_early(
         last_error=reason,
         pending_request=None,
     )
+    metrics.count_session("ended")
     return Ended(reason)
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from qbdsync import metrics
 from qbdsync.session.pulls import PullChange, applied
 from qbdsync.session.settling import settle_pulls
 from qbdsync.settings import Settings
@@ -62,4 +63,6 @@ def store_errors(
             error.summary,
             error.recovery,
         )
+    for error in errors:
+        metrics.count_quickbooks_error(status_code=error.status_code, hresult=error.hresult)
     record_store.add_errors(conn, connection_id, key, errors, now)

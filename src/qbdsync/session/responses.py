@@ -9,6 +9,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from qbdsync import metrics
 from qbdsync.errors import RecordTooLarge
 from qbdsync.qbxml.parser import Event, ResponseParser
 from qbdsync.qbxml.status import HResultInfo, Recovery, describe_hresult
@@ -254,6 +255,7 @@ def _end_for_retry(
         pending_request=None,
     )
     company_store.update_connection(conn, connection_id, last_error=message, next_sync_at=next_at)
+    metrics.count_session("failed")
     return Ended(message)
 
 
@@ -283,6 +285,7 @@ def _ingest(
                 else:
                     rows.append(change)
         if len(rows) >= batch_size:
+            metrics.count_records(row.data_type for row in rows)
             record_store.upsert_records(conn, connection_id, rows, now)
             rows.clear()
 
@@ -291,6 +294,7 @@ def _ingest(
         take_events(parser.feed(chunk))
     if received:
         take_events(parser.close())
+    metrics.count_records(row.data_type for row in rows)
     record_store.upsert_records(conn, connection_id, rows, now)
     for data_type, ids in deletions.items():
         record_store.mark_deleted(conn, connection_id, data_type, ids, now)

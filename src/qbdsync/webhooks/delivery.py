@@ -33,6 +33,7 @@ import httpx
 import orjson
 from sqlalchemy import Engine
 
+from qbdsync import metrics
 from qbdsync.settings import Settings
 from qbdsync.store import webhooks as store
 from qbdsync.webhooks import signing
@@ -161,6 +162,7 @@ def _attempt(
             store.record_success(
                 conn, due.delivery.id, status_code=outcome.status_code, now=finished
             )
+            metrics.count_webhook_attempt("succeeded")
             return
         failed_attempts = due.delivery.attempts + 1
         retry_at = (
@@ -173,6 +175,7 @@ def _attempt(
             error=outcome.error or "no answer",
             retry_at=retry_at,
         )
+    metrics.count_webhook_attempt("retrying" if retry_at is not None else "failed")
     logger.info(
         "webhook delivery %s to consumer %s (%s) failed (attempt %d): %s",
         due.delivery.id,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -16,7 +15,7 @@ from sqlalchemy import Engine
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from qbdsync import __version__, outbox
+from qbdsync import __version__
 from qbdsync.api import docs, errors, health
 from qbdsync.api.access_log import AccessLog
 from qbdsync.api.deps import registered_push_kinds
@@ -25,13 +24,13 @@ from qbdsync.api.routes import data, health_check, link, platform, push, refresh
 from qbdsync.api.routes import settings as settings_routes
 from qbdsync.api.schemas.events import document_webhooks
 from qbdsync.api.text import refuse_control_characters
+from qbdsync.jobs.runner import start_background_jobs
 from qbdsync.logs import configure_logging
 from qbdsync.push.kinds import PushKind
 from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.qbwc.service import QbwcService
 from qbdsync.settings import Settings
 from qbdsync.store.db import make_engine
-from qbdsync.webhooks.delivery import start_worker
 from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, system_resolver
 
 QBWC_PATH = "/qbwc"
@@ -56,11 +55,15 @@ def create_app(
     settings: Settings,
     engine: Engine,
     *,
-    deliver_webhooks: bool = True,
+    run_jobs: bool = True,
     resolver: Resolver = system_resolver,
     push_kinds: Mapping[str, PushKind] | None = None,
 ) -> FastAPI:
     """The whole server. The database must already be migrated (the CLI does it once).
+
+    `run_jobs` runs the background jobs (webhook delivery, push time-outs, retention) in this
+    process while the app is up; `qbdsync serve` runs them once per node instead, beside its
+    workers, and so turns it off in them.
 
     `resolver` answers the DNS questions about webhook destinations (when a consumer is
     created and when a delivery connects); the operating system's by default. `push_kinds`
@@ -68,25 +71,17 @@ def create_app(
     """
     service = QbwcService(engine, settings)
 
-    def expire_pushes() -> None:
-        with engine.begin() as conn:
-            outbox.expire_due(conn, datetime.now(UTC))
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Webhooks go out from a background worker, never from the request that caused them;
-        # it also times out pushes the connector did not call for in time.
-        worker = (
-            start_worker(engine, settings, resolver=resolver, chores=[expire_pushes])
-            if deliver_webhooks
-            else None
-        )
-        app.state.webhook_worker = worker
+        # Webhooks go out from the background jobs, never from the request that caused them;
+        # they also time out pushes the connector did not call for in time (qbdsync.jobs).
+        jobs = start_background_jobs(engine, settings, resolver=resolver) if run_jobs else None
+        app.state.background_jobs = jobs
         try:
             yield
         finally:
-            if worker is not None:
-                worker.stop()
+            if jobs is not None:
+                jobs.stop()
 
     app = FastAPI(
         title="qbdsync",
@@ -102,7 +97,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.webhook_worker = None
+    app.state.background_jobs = None
     app.state.webhook_policy = DestinationPolicy.parse(settings.webhook_allow_private)
     app.state.webhook_resolver = resolver
     app.state.push_kinds = dict(push_kinds) if push_kinds is not None else registered_push_kinds()
@@ -168,8 +163,8 @@ def serving_app(settings: Settings, engine: Engine, **options: Any) -> ASGIApp:
 
 def app_from_env() -> ASGIApp:
     """uvicorn's factory for `qbdsync serve` workers (the CLI checked the settings and the
-    schema before starting them)."""
+    schema before starting them, and runs the background jobs itself)."""
     settings = Settings()
     # Each worker process has logging of its own.
     configure_logging(settings.log_format, settings.log_level or SERVER_LOG_LEVEL)
-    return serving_app(settings, make_engine(settings.database_url))
+    return serving_app(settings, make_engine(settings.database_url), run_jobs=False)

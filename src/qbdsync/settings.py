@@ -289,7 +289,10 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(
         default=2.0,
         gt=0,
-        description="How often the background worker looks for due webhook deliveries.",
+        description=(
+            "How often due webhook deliveries are looked for (the `webhooks.deliver` job; on "
+            "PostgreSQL rounded to whole seconds, minutes or hours)."
+        ),
     )
     webhook_max_attempts: int = Field(
         default=8,

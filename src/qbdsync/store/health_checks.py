@@ -214,7 +214,6 @@ def _prune(conn: Connection, connection_id: str) -> None:
     )
 
 
-
 def expired_pending(conn: Connection, now: datetime, limit: int = 500) -> list[HealthCheckRow]:
     """Up to `limit` checks still stored Pending although their timeout has passed."""
     rows = conn.execute(

@@ -126,6 +126,10 @@ class QueueRunner:
 
     def __init__(self, jobs: Sequence[PeriodicJob], context: JobContext) -> None:
         settings: Settings = context.settings
+        # Procrastinate logs every job at INFO; with a webhook pass every 2 s that would be
+        # most of a node's log, so it says only what goes wrong unless asked for DEBUG.
+        if settings.log_level != "DEBUG":
+            logging.getLogger("procrastinate").setLevel(logging.WARNING)
         self._context = context
         self._stalled_seconds = settings.job_stalled_seconds
         self._app = build_app(jobs, context, stalled_seconds=self._stalled_seconds)
@@ -143,10 +147,6 @@ class QueueRunner:
         self._started = threading.Event()
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
-        # Procrastinate logs every job at INFO; with a webhook pass every 2 s that would be
-        # most of a node's log, so it says only what goes wrong unless asked for DEBUG.
-        if settings.log_level != "DEBUG":
-            logging.getLogger("procrastinate").setLevel(logging.WARNING)
 
     @property
     def running(self) -> bool:

@@ -3,6 +3,7 @@ embedded SQLite default), a real webhook consumer on loopback, a node killed wit
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from qbdsync.webhooks.events import EventType
 from qbdsync.webhooks.signing import new_secret
 from tests.conftest import _drop_pg_database, _fresh_pg_database
 from tests.integration.cli_helpers import ok, run_cli
-from tests.integration.test_migrating_nodes import _serving, _wait_ready
+from tests.integration.test_migrating_nodes import _qbdsync, _serving, _wait_ready
 
 ALLOW_LOOPBACK = "127.0.0.0/8"
 
@@ -262,3 +263,54 @@ def _settings_for(database_url: str) -> Any:
     from qbdsync.settings import Settings
 
     return Settings(database_url=database_url, public_url="http://127.0.0.1:8000")
+
+
+@pytest.mark.postgres
+def test_qbdsync_worker_runs_the_jobs_for_nodes_that_only_serve(
+    pg_database_url: str, engine_of: Callable[[str], Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QBDSYNC_RUN_JOBS=false on the serving node, `qbdsync worker` beside it: the worker's
+    procrastinate worker is the only one, and it times the push out."""
+    ok(run_cli("migrate", database_url=pg_database_url))
+    engine = engine_of(pg_database_url)
+    with engine.begin() as conn:
+        company_id = linking.create_company(conn, "Worker Ltd")
+        connection = linking.create_connection(
+            conn, _settings_for(pg_database_url), company_id
+        ).connection
+        push = push_store.insert_push(
+            conn,
+            company_id=company_id,
+            connection_id=connection.id,
+            data_type="customers",
+            action=PushAction.CREATE,
+            payload={"customerName": "Late Ltd"},
+            now=datetime.now(UTC) - timedelta(minutes=2),
+            provisional_id=push_store.new_provisional_id(),
+            timeout_in_minutes=1,
+        )
+        push_store.refresh_pending_count(conn, connection.id)
+    monkeypatch.setenv("QBDSYNC_RUN_JOBS", "false")
+    with _serving(pg_database_url) as node:
+        _wait_ready(node)
+        with engine.connect() as conn:
+            assert conn.scalar(text("SELECT count(*) FROM procrastinate_workers")) == 0
+        with tempfile.TemporaryFile("w+") as log:
+            worker = _qbdsync("worker", database_url=pg_database_url, log=log)
+            try:
+
+                def status() -> str | None:
+                    assert worker.poll() is None, "the worker exited"
+                    with engine.connect() as conn:
+                        row = push_store.get_push(conn, push.push_key)
+                    assert row is not None
+                    return row.status if row.status != PushStatus.PENDING else None
+
+                assert _wait("the worker to time the push out", status, 90) == "TimedOut"
+                with engine.connect() as conn:
+                    assert conn.scalar(text("SELECT count(*) FROM procrastinate_workers")) == 1
+            finally:
+                worker.terminate()
+                assert worker.wait(60) == 0
+            log.seek(0)
+            assert "qbdsync running background jobs" in log.read()

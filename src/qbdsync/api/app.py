@@ -74,7 +74,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Webhooks go out from the background jobs, never from the request that caused them;
-        # they also time out pushes the connector did not call for in time (qbdsync.jobs).
+        # they also time out pushes and watch connections' health (qbdsync.jobs).
         jobs = start_background_jobs(engine, settings, resolver=resolver) if run_jobs else None
         app.state.background_jobs = jobs
         try:
@@ -82,6 +82,7 @@ def create_app(
         finally:
             if jobs is not None:
                 jobs.stop()
+            service.close()  # the connectors' last calls noted but not yet written
 
     app = FastAPI(
         title="qbdsync",

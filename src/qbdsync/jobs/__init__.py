@@ -12,11 +12,13 @@ Every periodic activity of qbdsync is a job in catalogue.py (a name, an interval
   with its `.write.unsuccessful` webhook, even when no connector ever calls again.
 - `health_checks.time_out` (every minute): unanswered checks past their timeout are stored
   TimedOut, so the per-connection pruning can remove them.
+- `connections.health_watch` (every minute): emits `connection.health.changed` for each
+  connection whose health changed (a silent connector turns late by the clock alone).
 - `retention.prune` (hourly; QBDSYNC_RETENTION_DAYS): finished webhook deliveries, finished
   sessions and sync errors older than the retention period are deleted.
 
-Sessions left silent by a Web Connector, pull retries and the health of a connection as it
-polls are decided on the request path when the connector calls, and need no timer.
+Sessions left silent by a Web Connector and pull retries are decided on the request path when
+the connector calls, and need no timer.
 
 How the jobs run (runner.py): on PostgreSQL as procrastinate periodic tasks (queue.py), whose
 worker each node runs in-process — each tick runs once across all nodes, and the jobs of a node

@@ -2,10 +2,8 @@
 
 `periodic_jobs(settings)` is the one place a job is registered; both runners (queue.py on
 PostgreSQL, local.py on SQLite) run exactly that list. To add one, write a function taking the
-JobContext and add a PeriodicJob for it below, e.g. a job that looks for connections whose
-health changed and emits their webhooks::
-
-    PeriodicJob("connections.health_transitions", 60.0, detect_health_transitions)
+JobContext (chores.py) and add a PeriodicJob for it below: a name, an interval, the function,
+e.g. ``PeriodicJob("connections.health_watch", 60.0, chores.watch_connection_health)``.
 
 A job may run on any node, may be run again after a node died part-way through it, and (on
 PostgreSQL) a tick missed while every node was down is not made up later, so each job does
@@ -27,6 +25,9 @@ DELIVER_WEBHOOKS = "webhooks.deliver"
 # becomes TimedOut at most this long after its time-out passed, with no connector calling.
 PUSH_TIMEOUT_EVERY_SECONDS = 15.0
 HEALTH_CHECK_TIMEOUT_EVERY_SECONDS = 60.0
+# How often connections are looked at for a health change (a silent connector turns late by
+# the clock alone, so this must run whether or not anything calls).
+HEALTH_WATCH_EVERY_SECONDS = 60.0
 RETENTION_EVERY_SECONDS = 3600.0
 
 
@@ -54,6 +55,9 @@ def periodic_jobs(settings: Settings) -> tuple[PeriodicJob, ...]:
             "health_checks.time_out",
             HEALTH_CHECK_TIMEOUT_EVERY_SECONDS,
             chores.time_out_health_checks,
+        ),
+        PeriodicJob(
+            "connections.health_watch", HEALTH_WATCH_EVERY_SECONDS, chores.watch_connection_health
         ),
     ]
     if settings.retention_days > 0:

@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 from typing import Final
 
-from qbdsync import health_checks, outbox
+from qbdsync import connection_health, health_checks, outbox
 from qbdsync.jobs.context import JobContext
 from qbdsync.store import retention
 
@@ -45,6 +45,14 @@ def time_out_health_checks(ctx: JobContext) -> int:
     """Health checks nobody answered before their timeout are stored TimedOut; how many."""
     with ctx.engine.begin() as conn:
         return health_checks.time_out_expired(conn, ctx.now())
+
+
+def watch_connection_health(ctx: JobContext) -> int:
+    """Emit `connection.health.changed` for each connection whose health changed since it was
+    last announced (the compare-and-set in `connection_health.watch` announces each change
+    once, even if this job runs twice); how many changed."""
+    with ctx.engine.begin() as conn:
+        return connection_health.watch(conn, ctx.settings, ctx.now())
 
 
 def prune(ctx: JobContext) -> retention.Pruned:

@@ -9,7 +9,7 @@ record a heartbeat; a node that dies mid-job stops beating, and the `jobs.retry_
 QBDSYNC_JOB_STALLED_SECONDS back in the queue, where a live worker runs them again.
 
 The jobs' own work is idempotent (catalogue.py), so running a half-done job again is safe.
-Procrastinate's tables are created by an Alembic revision (0013), never at start-up.
+Procrastinate's tables are created by an Alembic revision (0014), never at start-up.
 """
 
 from __future__ import annotations

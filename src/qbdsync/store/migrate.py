@@ -51,7 +51,7 @@ MIGRATE_COMMAND = "qbdsync migrate"
 VERSION_TABLE = "alembic_version"
 
 # Tables in qbdsync's database that qbdsync.store.tables does not declare: the job queue's
-# (procrastinate's own schema, applied by revision 0013 on PostgreSQL).
+# (procrastinate's own schema, applied by revision 0014 on PostgreSQL).
 FOREIGN_TABLE_PREFIX = "procrastinate_"
 
 log = logging.getLogger(__name__)

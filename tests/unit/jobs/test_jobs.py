@@ -139,6 +139,7 @@ def test_the_catalogue_runs_retention_only_when_asked() -> None:
         DELIVER_WEBHOOKS,
         "pushes.time_out",
         "health_checks.time_out",
+        "connections.health_watch",
         "retention.prune",
     ]
     assert "retention.prune" not in [job.name for job in periodic_jobs(Settings(retention_days=0))]

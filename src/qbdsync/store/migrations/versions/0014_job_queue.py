@@ -1,7 +1,7 @@
 """the background job queue: procrastinate's tables and functions (PostgreSQL only)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02 20:00:00.000000
 
 On PostgreSQL the periodic background jobs (qbdsync.jobs) are procrastinate tasks; its schema
@@ -17,8 +17,8 @@ from __future__ import annotations
 from alembic import op
 from procrastinate.schema import SchemaManager
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

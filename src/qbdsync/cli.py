@@ -54,6 +54,7 @@ from qbdsync.views import iso
 
 if TYPE_CHECKING:
     from qbdsync.connection_health import Health
+    from qbdsync.jobs.runner import BackgroundJobs
 
 
 class _Commands(TyperGroup):
@@ -91,6 +92,10 @@ def _typer(help_text: str, **options: Any) -> typer.Typer:
 
 
 log = logging.getLogger("qbdsync.cli")
+
+# On shutdown, how long the background jobs get to end what they are doing (a webhook pass
+# posts what is in flight, at most one consumer timeout).
+JOBS_STOP_SECONDS = 60.0
 
 app = _typer("qbdsync: QuickBooks Desktop sync service.", cls=_Commands)
 company_app = _typer("Companies (one per business whose books you read).")
@@ -1464,7 +1469,7 @@ def serve(
 
     settings = _settings()
     # Once, before the workers start: a schema this qbdsync cannot serve is one line, exit 1.
-    open_database(settings.database_url, migrate=migrate).dispose()
+    engine = open_database(settings.database_url, migrate=migrate)
     settings.checked_public_url()
     _check_can_listen(host, port)
     count = workers or os.cpu_count() or 1
@@ -1480,6 +1485,8 @@ def serve(
         log.info("%s", banner)  # every line a log collector reads is then JSON
     else:
         err.print(banner)
+    # The background jobs run here, once per node beside its workers (not in each of them).
+    jobs = _start_jobs(engine, settings) if settings.run_jobs else None
     try:
         uvicorn.run(
             "qbdsync.api.app:app_from_env",
@@ -1510,6 +1517,55 @@ def serve(
     finally:
         if made_metrics_dir and metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+        if jobs is not None:
+            jobs.stop(timeout=JOBS_STOP_SECONDS)
+        engine.dispose()
+
+
+def _start_jobs(engine: Engine, settings: Settings) -> BackgroundJobs:
+    from qbdsync.jobs.runner import start_background_jobs
+
+    return start_background_jobs(engine, settings)
+
+
+@app.command()
+def worker(
+    migrate: Annotated[
+        bool | None,
+        typer.Option(
+            "--migrate/--no-migrate",
+            help="Migrate the database first (under its lock) or only check its schema. "
+            "Default: migrate SQLite; check PostgreSQL (run `qbdsync migrate` first).",
+        ),
+    ] = None,
+) -> None:
+    """Run the background jobs only (webhook delivery, push time-outs, retention) until stopped.
+
+    `qbdsync serve` runs them too unless QBDSYNC_RUN_JOBS is false; on PostgreSQL any number of
+    nodes and workers may run them: each job tick runs once across all of them."""
+    import signal
+    import threading
+
+    from qbdsync.api.app import SERVER_LOG_LEVEL
+
+    settings = _settings()
+    engine = open_database(settings.database_url, migrate=migrate)
+    configure_logging(settings.log_format, settings.log_level or SERVER_LOG_LEVEL)
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    log.info(
+        "qbdsync running background jobs on database %s", mask_database_url(settings.database_url)
+    )
+    jobs = _start_jobs(engine, settings)
+    try:
+        while not stopping.wait(1.0):
+            if not jobs.running:
+                _error("the background job worker stopped on an error; see the lines above")
+                raise typer.Exit(1)
+    finally:
+        jobs.stop(timeout=JOBS_STOP_SECONDS)
+        engine.dispose()
 
 
 @app.command()

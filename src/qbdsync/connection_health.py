@@ -2,9 +2,9 @@
 what the SMB user is told, what the operator is told, since when and who must act.
 
 Worked out when read, from stored times only (`assess` is pure and takes `now`), so it needs
-no timer: a connector that stops calling turns `late` by the clock alone. The background
-worker's health watch (`watch`) compares it with the state last announced and emits
-`connection.health.changed` once per change, whichever server process sees it first.
+no timer: a connector that stops calling turns `late` by the clock alone. The health watch
+(`watch`, the `connections.health_watch` background job) compares it with the state last
+announced and emits `connection.health.changed` once per change, whichever process runs it.
 
 States, first match wins: `unlinked`, `deauthorized`, `paused`, `notConnected` (its Web
 Connector never called), `late` (silent for `LATE_SCHEDULES` schedules plus the lag of the
@@ -306,7 +306,7 @@ def watch(conn: Connection, settings: Settings, now: datetime) -> int:
     """
     changed = 0
     companies: dict[str, CompanyRow] = {}
-    # The watch runs in every server process beside the Web Connector's calls: the error log
+    # The watch runs every minute beside the Web Connector's calls: the error log
     # is read only for connections that have errors at all (one query finds them), so a
     # deployment of quiet connections costs two queries a pass.
     with_errors = set(conn.execute(select(sync_errors.c.connection_id).distinct()).scalars())

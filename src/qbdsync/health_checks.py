@@ -187,3 +187,22 @@ def _description(
         return "QuickBooks answered with the linked company file open."
     assert error is not None
     return str(error["userFacingMessage"])
+
+
+def time_out_expired(conn: Connection, now: datetime) -> int:
+    """Store TimedOut, with what `check_view` shows for it, on the Pending checks past their
+    timeout (the `health_checks.time_out` background job); how many there were.
+
+    Readers already see such a check as TimedOut (`effective_status`); storing it lets the
+    store's pruning remove it later (it keeps every Pending check), so checks that nobody
+    answers cannot pile up.
+    """
+    expired = check_store.expired_pending(conn, now)
+    for row in expired:
+        code, message = _timed_out(row)
+        check_store.settle(
+            conn, row.id, HealthCheckStatus.TIMED_OUT, row.expires_at, code=code, message=message
+        )
+    for connection_id in sorted({row.connection_id for row in expired}):
+        check_store.refresh_due(conn, connection_id, now)
+    return len(expired)

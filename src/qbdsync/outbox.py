@@ -2,10 +2,10 @@
 webhook event in the same transaction.
 
 Shared by the REST API (queueing, reading), the session core (what to send, settling what
-QuickBooks answered) and the background worker (timeouts). Every function works on the caller's
-connection inside the caller's transaction, like the operator actions in lifecycle.py: the
-push, the records it wrote, the connection's pending count and the `{dataType}.write.*` event
-commit together or not at all.
+QuickBooks answered) and the `pushes.time_out` background job (timeouts). Every function works
+on the caller's connection inside the caller's transaction, like the operator actions in
+lifecycle.py: the push, the records it wrote, the connection's pending count and the
+`{dataType}.write.*` event commit together or not at all.
 
 Ordering: a push waits for the pending pushes whose records it refers to (`depends_on`). A push
 can only depend on earlier pushes, so sending a connection's pending pushes in creation order
@@ -245,7 +245,7 @@ def expire_due(
 ) -> list[PushRow]:
     """Pending pushes past their timeoutInMinutes that were never sent become TimedOut (with
     `.write.unsuccessful`), and so do nothing; their dependants fail. Called before a session
-    sends, when pushes are read, and by the background worker. Returns those it timed out."""
+    sends, when pushes are read, and by the `pushes.time_out` job. Returns those it timed out."""
     timed_out: list[PushRow] = []
     companies: dict[str, CompanyRow] = {}
     touched: set[str] = set()

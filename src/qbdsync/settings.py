@@ -289,7 +289,10 @@ class Settings(BaseSettings):
     webhook_poll_seconds: float = Field(
         default=2.0,
         gt=0,
-        description="How often the background worker looks for due webhook deliveries.",
+        description=(
+            "How often due webhook deliveries are looked for (the `webhooks.deliver` job; on "
+            "PostgreSQL rounded to whole seconds, minutes or hours)."
+        ),
     )
     webhook_max_attempts: int = Field(
         default=8,
@@ -319,6 +322,45 @@ class Settings(BaseSettings):
             "Webhooks go to public addresses only. Consumers on a private network are allowed "
             "by listing those networks, comma-separated (e.g. `10.0.0.0/8,fd00::/8`); cloud "
             "metadata, multicast and unspecified addresses stay refused whatever it says."
+        ),
+    )
+
+    # Background jobs
+    run_jobs: bool = Field(
+        default=True,
+        description=(
+            "Whether `qbdsync serve` runs the background jobs (webhook delivery, push "
+            "time-outs, retention) in its own process. On PostgreSQL every node may: each job "
+            "tick runs once across all nodes. Set false on nodes that only serve when a "
+            "`qbdsync worker` runs them instead."
+        ),
+    )
+    jobs_concurrency: int = Field(
+        default=4,
+        ge=2,
+        le=64,
+        description=(
+            "Background jobs one process runs at once (PostgreSQL), so a webhook pass waiting "
+            "on slow consumers does not hold up push time-outs."
+        ),
+    )
+    job_stalled_seconds: float = Field(
+        default=30.0,
+        ge=3,
+        le=3600,
+        description=(
+            "PostgreSQL: a process that has not shown it is alive for this long is taken as "
+            "dead, and the jobs it was running are run again by another (it shows it is alive "
+            "every third of this)."
+        ),
+    )
+    retention_days: int = Field(
+        default=90,
+        ge=0,
+        le=36500,
+        description=(
+            "Finished webhook deliveries, finished Web Connector sessions and recorded sync "
+            "errors older than this many days are deleted (0: kept for ever)."
         ),
     )
 
@@ -442,6 +484,7 @@ SECTIONS: dict[str, str] = {
     "max_returned": "Sync engine",
     "max_request_bytes": "Hostile-input limits",
     "webhook_poll_seconds": "Webhooks",
+    "run_jobs": "Background jobs",
     "log_level": "Logs and health",
 }
 

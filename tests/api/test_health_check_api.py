@@ -62,7 +62,7 @@ def world(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     )
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    app = create_app(settings, engine, deliver_webhooks=False)
+    app = create_app(settings, engine, run_jobs=False)
     try:
         with serve_in_thread(app, port=port) as url:
             server = LiveServer(url=url, settings=settings, engine=engine)

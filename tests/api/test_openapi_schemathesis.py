@@ -64,7 +64,7 @@ def _document() -> dict[str, Any]:
         engine = make_engine(url)
         upgrade(engine)
         app_settings = Settings(database_url=url, public_url="http://127.0.0.1:1")
-        document = create_app(app_settings, engine, deliver_webhooks=False).openapi()
+        document = create_app(app_settings, engine, run_jobs=False).openapi()
         engine.dispose()
     return document
 

@@ -54,7 +54,7 @@ def world(module_database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     engine = make_engine(settings.database_url)
     upgrade(engine)
     # No delivery worker: the events a push queues stay in the queue for the tests to read.
-    app = create_app(settings, engine, deliver_webhooks=False, push_kinds=kinds_for_tests())
+    app = create_app(settings, engine, run_jobs=False, push_kinds=kinds_for_tests())
     try:
         with serve_in_thread(app, port=port) as url:
             server = LiveServer(url=url, settings=settings, engine=engine)

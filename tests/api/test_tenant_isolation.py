@@ -97,7 +97,7 @@ def _app_routes() -> list[tuple[str, str, bool]]:
         engine = make_engine(url)
         upgrade(engine)
         settings = Settings(database_url=url, public_url="http://127.0.0.1:1")
-        app = create_app(settings, engine, deliver_webhooks=False)
+        app = create_app(settings, engine, run_jobs=False)
         engine.dispose()
     # The OpenAPI document lists every route of every included router (app.routes holds the
     # routers themselves in recent FastAPI versions).

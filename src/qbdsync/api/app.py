@@ -6,10 +6,8 @@ uvicorn workers call, the only place that reads the environment.
 
 from __future__ import annotations
 
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +16,7 @@ from sqlalchemy import Engine
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from qbdsync import __version__, connection_health, metrics, outbox
+from qbdsync import __version__, metrics
 from qbdsync.api import docs, errors, health
 from qbdsync.api import metrics as metrics_api
 from qbdsync.api.access_log import AccessLog
@@ -28,18 +26,16 @@ from qbdsync.api.routes import data, health_check, link, platform, push, refresh
 from qbdsync.api.routes import settings as settings_routes
 from qbdsync.api.schemas.events import document_webhooks
 from qbdsync.api.text import refuse_control_characters
+from qbdsync.jobs.runner import start_background_jobs
 from qbdsync.logs import configure_logging
 from qbdsync.push.kinds import PushKind
 from qbdsync.qbwc.endpoint import QbwcEndpoint
 from qbdsync.qbwc.service import QbwcService
 from qbdsync.settings import Settings
 from qbdsync.store.db import make_engine
-from qbdsync.webhooks.delivery import start_worker
 from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, system_resolver
 
 QBWC_PATH = "/qbwc"
-# How often each server process looks for connections whose health changed.
-HEALTH_WATCH_SECONDS = 60.0
 
 # The server's log level when QBDSYNC_LOG_LEVEL is not set.
 SERVER_LOG_LEVEL = "INFO"
@@ -61,11 +57,15 @@ def create_app(
     settings: Settings,
     engine: Engine,
     *,
-    deliver_webhooks: bool = True,
+    run_jobs: bool = True,
     resolver: Resolver = system_resolver,
     push_kinds: Mapping[str, PushKind] | None = None,
 ) -> FastAPI:
     """The whole server. The database must already be migrated (the CLI does it once).
+
+    `run_jobs` runs the background jobs (webhook delivery, push time-outs, retention) in this
+    process while the app is up; `qbdsync serve` runs them once per node instead, beside its
+    workers, and so turns it off in them.
 
     `resolver` answers the DNS questions about webhook destinations (when a consumer is
     created and when a delivery connects); the operating system's by default. `push_kinds`
@@ -73,29 +73,17 @@ def create_app(
     """
     service = QbwcService(engine, settings)
 
-    def expire_pushes() -> None:
-        with engine.begin() as conn:
-            outbox.expire_due(conn, datetime.now(UTC))
-
-    # Health changes by the clock alone (a silent connector turns late), so the worker that
-    # already runs every few seconds looks for changes too, at most once a HEALTH_WATCH_SECONDS.
-    health_watch = Throttled(HEALTH_WATCH_SECONDS, lambda: _watch_health(engine, settings))
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Webhooks go out from a background worker, never from the request that caused them;
-        # it also times out pushes the connector did not call for in time.
-        worker = (
-            start_worker(engine, settings, resolver=resolver, chores=[expire_pushes, health_watch])
-            if deliver_webhooks
-            else None
-        )
-        app.state.webhook_worker = worker
+        # Webhooks go out from the background jobs, never from the request that caused them;
+        # they also time out pushes and watch connections' health (qbdsync.jobs).
+        jobs = start_background_jobs(engine, settings, resolver=resolver) if run_jobs else None
+        app.state.background_jobs = jobs
         try:
             yield
         finally:
-            if worker is not None:
-                worker.stop()
+            if jobs is not None:
+                jobs.stop()
             service.close()  # the connectors' last calls noted but not yet written
             metrics.worker_exiting()
 
@@ -113,7 +101,7 @@ def create_app(
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.webhook_worker = None
+    app.state.background_jobs = None
     app.state.webhook_policy = DestinationPolicy.parse(settings.webhook_allow_private)
     app.state.webhook_resolver = resolver
     app.state.push_kinds = dict(push_kinds) if push_kinds is not None else registered_push_kinds()
@@ -153,27 +141,6 @@ def create_app(
     return app
 
 
-def _watch_health(engine: Engine, settings: Settings) -> None:
-    with engine.begin() as conn:
-        connection_health.watch(conn, settings, datetime.now(UTC))
-
-
-class Throttled:
-    """Runs `chore` when called, but at most once every `seconds` (monotonic time)."""
-
-    def __init__(self, seconds: float, chore: Callable[[], object]) -> None:
-        self._seconds = seconds
-        self._chore = chore
-        self._last: float | None = None
-
-    def __call__(self) -> None:
-        now = time.monotonic()
-        if self._last is not None and now - self._last < self._seconds:
-            return
-        self._last = now
-        self._chore()
-
-
 class QbwcFastPath:
     """Sends /qbwc straight to the Web Connector endpoint, everything else to FastAPI.
 
@@ -202,10 +169,10 @@ def serving_app(settings: Settings, engine: Engine, **options: Any) -> ASGIApp:
 
 def app_from_env() -> ASGIApp:
     """uvicorn's factory for `qbdsync serve` workers (the CLI checked the settings and the
-    schema before starting them)."""
+    schema before starting them, and runs the background jobs itself)."""
     settings = Settings()
     # Each worker process has logging of its own.
     configure_logging(settings.log_format, settings.log_level or SERVER_LOG_LEVEL)
     # Before anything is counted: several workers share one directory (`qbdsync serve`).
     metrics.configure(Path(settings.metrics_dir) if settings.metrics_dir else None)
-    return serving_app(settings, make_engine(settings.database_url))
+    return serving_app(settings, make_engine(settings.database_url), run_jobs=False)

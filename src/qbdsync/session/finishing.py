@@ -117,7 +117,7 @@ def emit_event(
     now: datetime,
     extra: dict[str, Any] | None = None,
 ) -> None:
-    """Queue a webhook event in this transaction (delivered by the background worker)."""
+    """Queue a webhook event in this transaction (the `webhooks.deliver` job posts it)."""
     company = context.company
     if company.client_id is None:
         return

@@ -212,3 +212,17 @@ def _prune(conn: Connection, connection_id: str) -> None:
             health_checks.c.id.not_in(kept),
         )
     )
+
+
+def expired_pending(conn: Connection, now: datetime, limit: int = 500) -> list[HealthCheckRow]:
+    """Up to `limit` checks still stored Pending although their timeout has passed."""
+    rows = conn.execute(
+        select(*_COLUMNS)
+        .where(
+            health_checks.c.status == HealthCheckStatus.PENDING,
+            health_checks.c.expires_at <= now,
+        )
+        .order_by(health_checks.c.expires_at)
+        .limit(limit)
+    )
+    return [_row(r) for r in rows]

@@ -50,7 +50,16 @@ MIGRATE_COMMAND = "qbdsync migrate"
 # Alembic's table of the revisions a database is at (its default name).
 VERSION_TABLE = "alembic_version"
 
+# Tables in qbdsync's database that qbdsync.store.tables does not declare: the job queue's
+# (procrastinate's own schema, applied by revision 0014 on PostgreSQL).
+FOREIGN_TABLE_PREFIX = "procrastinate_"
+
 log = logging.getLogger(__name__)
+
+
+def is_declared(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic's `include_name`: schema comparisons leave out the job queue's tables."""
+    return not (type_ == "table" and (name or "").startswith(FOREIGN_TABLE_PREFIX))
 
 
 @dataclass(frozen=True)

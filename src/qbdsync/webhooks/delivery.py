@@ -1,22 +1,14 @@
-"""Posting queued deliveries to consumers, with retries and backoff, on a background thread.
+"""Posting queued deliveries to consumers, with retries and backoff.
 
-Delivery never happens on an HTTP request path: `emit` (events.py) only queues rows, and a
-WebhookWorker per server process posts them. Several processes may run workers on one
-PostgreSQL database; claims (store/webhooks.py) make sure each delivery is posted by one.
+Delivery never happens on an HTTP request path: `emit` (events.py) only queues rows, and the
+background job `webhooks.deliver` (qbdsync.jobs) runs a Deliverer pass on every tick. Several
+processes may make passes at once on one PostgreSQL database; claims (store/webhooks.py) make
+sure each delivery is posted by one, and a claim's lease makes a delivery whose process died
+mid-post due again.
 
 A consumer may be slow on purpose: each attempt ends by the timeout (sender.py), a batch
 holds at most one delivery per consumer, and a batch's posts run side by side on a few
 threads, so a consumer that hangs delays the others by at most about one timeout.
-
-Start it from the ASGI app's lifespan, e.g.::
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        worker = start_worker(engine, settings)
-        try:
-            yield
-        finally:
-            worker.stop()
 """
 
 from __future__ import annotations
@@ -25,7 +17,7 @@ import logging
 import math
 import random
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -197,11 +189,13 @@ def _origin(url: str) -> str:
     return f"{parsed.scheme}://{parsed.host}{port}"
 
 
-class WebhookWorker:
-    """Delivers due webhooks on a daemon thread until stopped. One per server process.
+class Deliverer:
+    """One process's webhook poster: `run_once` makes one pass over due deliveries.
 
-    It posts through `sender` (public destinations only unless its policy allows more) and
-    closes it when stopped.
+    The background jobs (qbdsync.jobs) call it on every tick of `webhooks.deliver`; it keeps the
+    HTTP client (public destinations only unless its policy allows more) between passes and
+    closes it in `close`. A pass that finds one already running in this process returns at
+    once: each process posts one batch at a time, as many processes as there are side by side.
     """
 
     def __init__(
@@ -209,95 +203,53 @@ class WebhookWorker:
         engine: Engine,
         *,
         sender: WebhookSender | None = None,
-        poll_seconds: float = 2.0,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
         batch_limit: int = 100,
         concurrency: int = DEFAULT_CONCURRENCY,
-        chores: Sequence[Callable[[], object]] = (),
     ) -> None:
         self._engine = engine
-        # Other periodic work that makes events (push timeouts), run before each pass so what
-        # it queues goes out in that pass; given by the app, as webhooks know nothing of it.
-        self._chores = tuple(chores)
         self._concurrency = concurrency
-        self._poll_seconds = poll_seconds
         self._max_attempts = max_attempts
         self._timeout_seconds = timeout_seconds
         self._batch_limit = batch_limit
         self._sender = sender or WebhookSender(DestinationPolicy(), timeout_seconds=timeout_seconds)
         self._stop = threading.Event()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._passing = threading.Lock()
 
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> None:
-        if self._thread is not None:
-            raise RuntimeError("a WebhookWorker can be started once")
-        self._thread = threading.Thread(target=self._run, name="qbdsync-webhooks", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        """Look for due deliveries now instead of at the next poll (e.g. after an emit)."""
-        self._wake.set()
-
-    def stop(self, timeout: float | None = None) -> None:
-        """Stop after the deliveries in flight (at most one consumer timeout) and close HTTP."""
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        if not self.running:
-            self._sender.close()
-
-    def run_once(self) -> int:
-        """The chores, then one pass over due deliveries (what the thread does each poll)."""
-        for chore in self._chores:
-            try:
-                chore()
-            except Exception:  # one failing chore must not stop deliveries
-                logger.exception("background chore %r failed", chore)
-        return deliver_due(
-            self._engine,
-            sender=self._sender,
-            limit=self._batch_limit,
-            max_attempts=self._max_attempts,
-            timeout_seconds=self._timeout_seconds,
-            stop=self._stop,
-            concurrency=self._concurrency,
+    @classmethod
+    def from_settings(
+        cls, engine: Engine, settings: Settings, *, resolver: Resolver = system_resolver
+    ) -> Deliverer:
+        return cls(
+            engine,
+            sender=WebhookSender.from_settings(settings, resolver=resolver),
+            max_attempts=settings.webhook_max_attempts,
+            timeout_seconds=settings.webhook_timeout_seconds,
+            concurrency=settings.webhook_concurrency,
         )
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                attempted = self.run_once()
-            except Exception:  # the database is away: log, wait, try again
-                logger.exception("webhook delivery pass failed")
-                attempted = 0
-            if attempted < self._batch_limit:
-                self._wake.wait(self._poll_seconds)
+    def run_once(self) -> int:
+        """One pass over due deliveries; how many were attempted (0 when closed, or when a pass
+        of this process is still running)."""
+        if self._stop.is_set() or not self._passing.acquire(blocking=False):
+            return 0
+        try:
+            return deliver_due(
+                self._engine,
+                sender=self._sender,
+                limit=self._batch_limit,
+                max_attempts=self._max_attempts,
+                timeout_seconds=self._timeout_seconds,
+                stop=self._stop,
+                concurrency=self._concurrency,
+            )
+        finally:
+            self._passing.release()
 
-
-def start_worker(
-    engine: Engine,
-    settings: Settings,
-    *,
-    resolver: Resolver = system_resolver,
-    chores: Sequence[Callable[[], object]] = (),
-) -> WebhookWorker:
-    """A started WebhookWorker configured from settings; call `stop()` on shutdown."""
-    worker = WebhookWorker(
-        engine,
-        sender=WebhookSender.from_settings(settings, resolver=resolver),
-        poll_seconds=settings.webhook_poll_seconds,
-        max_attempts=settings.webhook_max_attempts,
-        timeout_seconds=settings.webhook_timeout_seconds,
-        concurrency=settings.webhook_concurrency,
-        chores=chores,
-    )
-    worker.start()
-    return worker
+    def close(self, timeout: float | None = None) -> None:
+        """End the pass in flight after its posts (unposted claims go back) and close HTTP."""
+        self._stop.set()
+        if self._passing.acquire(timeout=-1 if timeout is None else timeout):
+            self._passing.release()
+        self._sender.close()

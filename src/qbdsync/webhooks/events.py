@@ -1,8 +1,14 @@
 """Emitting events: one queued delivery per consumer that wants the event.
 
 `emit` only writes rows, on the caller's connection and inside the caller's transaction, so an
-event is queued exactly when the change it describes commits; the worker in delivery.py posts it
-later, never on the request path.
+event is queued exactly when the change it describes commits; the `webhooks.deliver` background
+job (delivery.py, run by qbdsync.jobs) posts it later, never on the request path.
+
+Why this outbox table and not a job per event in the job queue (procrastinate, on PostgreSQL):
+the row is written by the same SQLAlchemy transaction as the data, on SQLite and PostgreSQL
+alike, so no event is lost or sent for a change that rolled back — a job queue's own connection
+cannot join that transaction. The table is also the delivery log the API shows and replays, and
+the per-consumer schedule of retries; the job queue only says when to make a pass over it.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     engine = make_engine(url)
     upgrade(engine)
     try:
-        app = create_app(Settings(database_url=url), engine, deliver_webhooks=False)
+        app = create_app(Settings(database_url=url), engine, run_jobs=False)
         return app.openapi()
     finally:
         engine.dispose()

@@ -4,6 +4,7 @@ migration's way down and up again."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +14,10 @@ from sqlalchemy import Connection, Engine, event, inspect
 
 from qbdsync import linking, outbox
 from qbdsync.errors import InvalidPush, NotFound, PushRefused
+from qbdsync.jobs import chores
+from qbdsync.jobs.catalogue import PeriodicJob
+from qbdsync.jobs.context import JobContext
+from qbdsync.jobs.local import LocalScheduler
 from qbdsync.push.kinds import PushAction
 from qbdsync.settings import Settings
 from qbdsync.statuses import PushStatus
@@ -24,7 +29,6 @@ from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import alembic_config, upgrade
 from qbdsync.store.push_lookup import StoreLookup
 from qbdsync.sync.availability import IdleReason, idle_reason
-from qbdsync.webhooks.delivery import WebhookWorker
 from tests.push_kinds import CustomerKind, InvoiceKind, customer_row
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -178,23 +182,28 @@ def test_queueing_refuses_what_cannot_be_pushed(engine: Engine) -> None:
     assert _pending(engine, connection_id) == 0
 
 
-def test_the_background_worker_times_pushes_out(engine: Engine) -> None:
+def test_the_background_job_times_pushes_out_beside_a_failing_one(engine: Engine) -> None:
     connection_id = _connection(engine)
     key = _queue(engine, connection_id, CustomerKind(), {"customerName": "Slow Ltd"})
 
-    def expire() -> None:
-        with engine.begin() as conn:
-            outbox.expire_due(conn, NOW + timedelta(hours=1))
+    def broken(ctx: JobContext) -> None:
+        raise RuntimeError("a job that fails must not stop the others")
 
-    def broken() -> None:
-        raise RuntimeError("a chore that fails must not stop the others or deliveries")
-
-    worker = WebhookWorker(engine, chores=[broken, expire])
+    context = JobContext(
+        engine, Settings(database_url=str(engine.url)), clock=lambda: NOW + timedelta(hours=1)
+    )
+    scheduler = LocalScheduler(
+        [PeriodicJob("broken", 3600, broken), PeriodicJob("pushes", 3600, chores.time_out_pushes)],
+        context,
+    )
+    scheduler.start()
     try:
-        worker.run_once()
+        deadline = time.monotonic() + 15
+        while _get(engine, key).status != PushStatus.TIMED_OUT:
+            assert time.monotonic() < deadline, "the push did not time out"
+            time.sleep(0.02)
     finally:
-        worker.stop()
-    assert _get(engine, key).status == PushStatus.TIMED_OUT
+        scheduler.stop(timeout=30)
 
 
 def test_pending_pushes_count_as_work_but_not_through_a_pause() -> None:

@@ -10,19 +10,15 @@ import orjson
 from sqlalchemy import Engine
 
 from qbdsync.api.server import free_port
+from qbdsync.jobs.catalogue import DELIVER_WEBHOOKS, PeriodicJob, periodic_jobs
+from qbdsync.jobs.runner import start_background_jobs
 from qbdsync.settings import Settings
 from qbdsync.store import webhooks as store
 from qbdsync.webhooks import events
-from qbdsync.webhooks.delivery import (
-    RETRY_DELAYS,
-    WebhookWorker,
-    deliver_due,
-    retry_delay,
-    start_worker,
-)
+from qbdsync.webhooks.delivery import RETRY_DELAYS, deliver_due, retry_delay
 from qbdsync.webhooks.sender import WebhookSender
 from qbdsync.webhooks.signing import new_secret
-from tests.unit.webhooks.conftest import LOOPBACK, verify
+from tests.unit.webhooks.conftest import verify
 from tests.unit.webhooks.receiver import Receiver, running_receiver
 
 
@@ -218,24 +214,29 @@ def _wait_for(receiver: Receiver, count: int) -> None:
         time.sleep(0.02)
 
 
-def test_the_worker_delivers_in_the_background(
-    engine: Engine, client_id: str, receiver: Receiver
+def test_the_background_jobs_deliver_and_a_wake_skips_the_wait(
+    engine: Engine, client_id: str, receiver: Receiver, database_url: str
 ) -> None:
     hook = _consumer(engine, client_id, receiver.url)
-    worker = WebhookWorker(engine, sender=WebhookSender(LOOPBACK), poll_seconds=30)
-    worker.start()
+    settings = Settings(
+        database_url=database_url, webhook_poll_seconds=3600, webhook_allow_private="127.0.0.0/8"
+    )
+    [deliver] = [job for job in periodic_jobs(settings) if job.name == DELIVER_WEBHOOKS]
+    jobs = start_background_jobs(engine, settings, jobs=[deliver])
     try:
+        assert jobs.running
+        time.sleep(2)  # the first (hourly) tick has run, on an empty queue
         _emit(engine, client_id, _now())
-        worker.wake()  # no waiting for the 30 s poll
+        jobs.wake(DELIVER_WEBHOOKS)  # no waiting for the next hourly tick
         _wait_for(receiver, 1)
         verify(hook.secret, receiver.requests[0].headers, receiver.requests[0].body)
     finally:
-        worker.stop(timeout=30)
-    assert not worker.running
+        jobs.stop(timeout=30)
+    assert not jobs.running
     assert _only_delivery(engine, client_id, hook.id).status == "succeeded"
 
 
-def test_start_worker_reads_settings(
+def test_the_webhook_job_polls_at_the_configured_interval(
     engine: Engine, client_id: str, receiver: Receiver, database_url: str
 ) -> None:
     _consumer(engine, client_id, receiver.url)
@@ -244,11 +245,12 @@ def test_start_worker_reads_settings(
         webhook_poll_seconds=0.05,
         webhook_allow_private="127.0.0.0/8",
     )
-    worker = start_worker(engine, settings)
+    [deliver] = [job for job in periodic_jobs(settings) if job.name == DELIVER_WEBHOOKS]
+    assert deliver == PeriodicJob(DELIVER_WEBHOOKS, 0.05, deliver.run, exclusive=False)
+    jobs = start_background_jobs(engine, settings, jobs=[deliver])
     try:
-        assert worker.running
         _emit(engine, client_id, _now())
         _wait_for(receiver, 1)  # picked up by polling alone
     finally:
-        worker.stop(timeout=30)
-    assert not worker.running
+        jobs.stop(timeout=30)
+    assert not jobs.running

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from qbdsync.store import webhooks as store
 from qbdsync.webhooks import events
-from qbdsync.webhooks.delivery import WebhookWorker, deliver_due
+from qbdsync.webhooks.delivery import Deliverer, deliver_due
 from qbdsync.webhooks.destinations import DestinationPolicy, check_destination
 from qbdsync.webhooks.sender import WebhookSender
 from qbdsync.webhooks.signing import new_secret
@@ -182,16 +182,16 @@ def test_credentials_in_a_stored_url_are_refused_even_where_allowed(
     assert "s3cret" not in delivery.last_error
 
 
-def test_the_default_worker_allows_no_private_destination(
+def test_the_default_deliverer_allows_no_private_destination(
     engine: Engine, client_id: str, receiver: Receiver
 ) -> None:
     hook = _consumer(engine, client_id, receiver.url)
     _emit(engine, client_id)
-    worker = WebhookWorker(engine)  # not started: one pass on this thread
+    deliverer = Deliverer(engine)  # one pass on this thread
     try:
-        assert worker.run_once() == 1
+        assert deliverer.run_once() == 1
     finally:
-        worker.stop()
+        deliverer.close()
     assert receiver.requests == []
     with engine.begin() as conn:
         [delivery] = store.list_deliveries(conn, client_id, hook.id)

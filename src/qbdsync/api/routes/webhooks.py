@@ -13,6 +13,7 @@ from qbdsync.api.errors import ApiError
 from qbdsync.api.shapes import iso
 from qbdsync.api.text import FreeText, Line, Tags
 from qbdsync.errors import ForbiddenDestination, NotFound
+from qbdsync.jobs.catalogue import DELIVER_WEBHOOKS
 from qbdsync.store import webhooks as webhook_store
 from qbdsync.store.webhooks import DeliveryRow, WebhookRow
 from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, check_destination
@@ -192,7 +193,8 @@ def replay(
         if webhook_store.get_delivery(conn, caller.client_id, deliveryId).webhook_id != webhookId:
             raise NotFound(f"no delivery {deliveryId} for webhook {webhookId}")
         row = webhook_store.replay(conn, caller.client_id, deliveryId, now=now())
-    worker = getattr(request.app.state, "webhook_worker", None)
-    if worker is not None:
-        worker.wake()
+    # Posted at the next webhook pass; sooner when this process runs the background jobs.
+    jobs = getattr(request.app.state, "background_jobs", None)
+    if jobs is not None:
+        jobs.wake(DELIVER_WEBHOOKS)
     return _delivery(row)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, Engine
 
+from qbdsync.store.migrate import is_declared
 from qbdsync.store.tables import metadata
 
 
@@ -17,6 +18,7 @@ def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
+        include_name=is_declared,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

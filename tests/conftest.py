@@ -14,6 +14,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from _pytest.nodeid import NodeId
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
@@ -185,3 +186,14 @@ def live_server(database_url: str) -> Iterator[LiveServer]:
 @pytest.fixture
 def sqlite_server(sqlite_url: str) -> Iterator[LiveServer]:
     yield from start_server(sqlite_url)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Schemathesis gives every API operation of one test the same node id (the name alone
+    carries `[GET /companies]`). pytest-xdist hands out whole files by node id and would run only
+    the first of them, and reports would merge: give each its name as its id."""
+    for item in items:
+        module, _, name = item.nodeid.rpartition("::")
+        if module and name != item.name:
+            # pytest 9.1+ keeps the id as a parsed NodeId (the lock file pins pytest).
+            item._id = NodeId.parse(f"{module}::{item.name}")  # type: ignore[attr-defined]

@@ -2,7 +2,8 @@
 #   make demo   — create .venv, install from the lock file, run the demo on SQLite + simulator
 #   make test   — create .venv, install, run lint, the layer contract, type check and the whole
 #                 test suite
-#                 (installs PostgreSQL from Debian packages if missing; the tests start it)
+#                 (installs PostgreSQL and nginx from Debian packages if missing; the tests
+#                 start their own)
 PYTHON ?= python3
 VENV := .venv
 # Codat's own SDKs live in a venv of their own: their pins must not clash with ours.
@@ -52,6 +53,7 @@ typecheck: install
 
 pytest: install $(SDK_VENV)/.installed $(SDK_ACCOUNTING_VENV)/.installed
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-nginx.sh
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint layers typecheck pytest

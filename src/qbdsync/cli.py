@@ -24,7 +24,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -51,6 +51,9 @@ from qbdsync.store.companies import CompanyRow, ConnectionRow
 from qbdsync.store.migrate import open_database
 from qbdsync.store.sync_settings import MONTHS_TO_SYNC_MAX, SCHEDULE_HOURS_MAX, SYNC_ORDER_MAX
 from qbdsync.views import iso
+
+if TYPE_CHECKING:
+    from qbdsync.connection_health import Health
 
 
 class _Commands(TyperGroup):
@@ -257,6 +260,23 @@ def migrate() -> None:
     out.print(f"Database at {mask_database_url(settings.database_url)} is up to date.")
 
 
+@app.command()
+def backup(
+    output: Annotated[Path, typer.Argument(help="The backup file to write (a new file).")],
+    overwrite: Annotated[bool, typer.Option(help="Replace OUTPUT if it exists.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Copy the embedded SQLite database to OUTPUT while qbdsync keeps running (a consistent
+    snapshot; restore by copying it into place with qbdsync stopped). PostgreSQL: pg_dump."""
+    from qbdsync.store.backup import backup_sqlite
+
+    made = backup_sqlite(_settings().database_url, output, overwrite=overwrite)
+    if as_json:
+        show.print_json({"path": str(made.path), "bytes": made.bytes, "pages": made.pages})
+    else:
+        out.print(f"Backed up to {show.printable(str(made.path))} ({made.bytes:,} bytes).")
+
+
 @app.command("settings-reference", hidden=True)
 def settings_reference(
     output: Annotated[
@@ -320,14 +340,17 @@ def company_list(as_json: JsonOption = False) -> None:
 @company_app.command("show")
 def company_show(company_id: str, as_json: JsonOption = False) -> None:
     """One company: its settings and its connections."""
+    from qbdsync.connection_health import connection_health
     from qbdsync.store import companies as company_store
 
-    engine = _engine(_settings())
+    settings = _settings()
+    engine = _engine(settings)
     names = _client_names(engine)
     now = _now()
     with engine.connect() as conn:
         row = company_store.get_company(conn, company_id)
         connections = company_store.list_connections(conn, company_id)
+        healths = {c.id: connection_health(conn, settings, c, now) for c in connections}
     view = show.company_json(row, connections, names, now)
     if as_json:
         show.print_json(view)
@@ -351,7 +374,7 @@ def company_show(company_id: str, as_json: JsonOption = False) -> None:
             ]
         )
     )
-    out.print(_connections_table(connections, {row.id: row}, now))
+    out.print(_connections_table(connections, {row.id: row}, healths, now))
 
 
 @company_app.command("delete")
@@ -412,20 +435,41 @@ def company_set(
 
 
 def _connections_table(
-    rows: list[ConnectionRow], companies: dict[str, CompanyRow], now: datetime
+    rows: list[ConnectionRow],
+    companies: dict[str, CompanyRow],
+    healths: dict[str, Health],
+    now: datetime,
 ) -> Table:
     table = show.table(
-        show.id_column("connection"), "company", "status", show.time_column("last sync")
+        show.id_column("connection"),
+        "company",
+        "status",
+        "health",
+        show.time_column("last sync"),
     )
     for row in rows:
         company = companies.get(row.company_id)
+        health = healths[row.id]
         table.add_row(
             row.id,
             company.name if company is not None else row.company_id,
             show.status_text(row, now),
+            _health_cell(health),
             show.when(row.last_sync_at, "never"),
         )
     return table
+
+
+def _health_cell(health: Health) -> str:
+    """The health in a list: its state, and for trouble the title and who must act, so a
+    failing connection never reads as just `Linked`."""
+    if health.is_healthy:
+        return health.state.value
+    title = health.title or health.user_message
+    return f"{health.state.value}: {title} ({_WHO[health.who_acts]} acts)"
+
+
+_WHO = {"smbUser": "the QuickBooks user", "operator": "the operator", "nobody": "nobody"}
 
 
 def _check_linkable(row: ConnectionRow) -> None:
@@ -472,20 +516,117 @@ def connection_list(
     company_id: Annotated[str | None, typer.Argument(help="Only this company's.")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List connections (all, or one company's) with their company's name and status."""
+    """List connections (all, or one company's) with their company's name, status and health
+    (a failing or late connection says so, and who must act)."""
+    from qbdsync.connection_health import connection_health, health_json
     from qbdsync.store import companies as company_store
 
-    engine = _engine(_settings())
+    settings = _settings()
+    engine = _engine(settings)
     now = _now()
     with engine.connect() as conn:
         if company_id is not None:
             company_store.get_company(conn, company_id)  # an unknown id is an error
         rows = company_store.list_connections(conn, company_id)
         companies = {c.id: c for c in company_store.list_companies(conn)}
+        healths = {r.id: connection_health(conn, settings, r, now) for r in rows}
     if as_json:
-        show.print_json([show.connection_json(r, companies.get(r.company_id), now) for r in rows])
+        show.print_json(
+            [
+                show.connection_json(r, companies.get(r.company_id), now)
+                | {"health": health_json(healths[r.id])}
+                for r in rows
+            ]
+        )
         return
-    out.print(_connections_table(rows, companies, now))
+    out.print(_connections_table(rows, companies, healths, now))
+
+
+@connection_app.command("health")
+def connection_health_command(
+    connection_id: Annotated[
+        str | None, typer.Argument(help="This connection only (default: every connection).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The health of connections: healthy, late (the Web Connector is not calling), failing,
+    paused, deauthorized, unlinked or notConnected, with what the QuickBooks user is told, the
+    operator's detail, since when and who must act.
+
+    Exit 0 when every connection shown is healthy; 3 when any is in trouble (late, failing,
+    notConnected); 4 when none is in trouble but some do not sync on purpose (paused,
+    deauthorized, unlinked); 1 for an error (an unknown id).
+    """
+    from qbdsync.connection_health import connection_health, health_json
+    from qbdsync.store import companies as company_store
+
+    settings = _settings()
+    engine = _engine(settings)
+    now = _now()
+    with engine.connect() as conn:
+        if connection_id is not None:
+            rows = [company_store.get_connection(conn, connection_id)]
+        else:
+            rows = company_store.list_connections(conn)
+        companies = {c.id: c for c in company_store.list_companies(conn)}
+        healths = [(r, connection_health(conn, settings, r, now)) for r in rows]
+    if as_json:
+        show.print_json(
+            [
+                {
+                    "connectionId": r.id,
+                    "companyId": r.company_id,
+                    "companyName": c.name if (c := companies.get(r.company_id)) else None,
+                    "status": r.status,
+                    **health_json(h),
+                }
+                for r, h in healths
+            ]
+        )
+    else:
+        for r, h in healths:
+            company = companies.get(r.company_id)
+            out.print(show.details(_health_rows(r, company, h)))
+            out.print("")
+        if not healths:
+            out.print("No connections.")
+    raise typer.Exit(_health_exit_code([h for _, h in healths]))
+
+
+_TROUBLE = frozenset({"late", "failing", "notConnected"})
+HEALTH_EXIT_TROUBLE = 3
+HEALTH_EXIT_NOT_SYNCING = 4
+
+
+def _health_exit_code(healths: list[Health]) -> int:
+    if any(h.state.value in _TROUBLE for h in healths):
+        return HEALTH_EXIT_TROUBLE
+    if any(not h.is_healthy for h in healths):
+        return HEALTH_EXIT_NOT_SYNCING
+    return 0
+
+
+def _health_rows(
+    row: ConnectionRow, company: CompanyRow | None, health: Health
+) -> list[tuple[str, str]]:
+    rows = [
+        ("connection", row.id),
+        ("company", company.name if company is not None else row.company_id),
+        ("status", row.status),
+        ("health", health.state.value + (f" — {health.title}" if health.title else "")),
+        ("since", show.when(health.since, "unknown")),
+        ("who acts", _WHO[health.who_acts]),
+        ("message", health.user_message),
+    ]
+    rows += [(f"fix {n}", step) for n, step in enumerate(health.fix_steps, 1)]
+    rows += [
+        ("operator", health.operator_detail),
+        ("last call", show.when(health.last_request_at, "never")),
+        ("last success", show.when(health.last_successful_request_at, "never")),
+    ]
+    if health.late_at is not None and health.state.value not in ("late",):
+        rows.append(("late after", show.when(health.late_at)))
+    return rows
 
 
 @connection_app.command("show")

@@ -62,6 +62,19 @@ INACTIVE_CONNECTION_STATUSES: frozenset[ConnectionStatus] = frozenset(
 )
 
 
+class HealthState(StrEnum):
+    """A connection's health (connection_health.py), worked out when read; the last one
+    announced is stored (connections.health_state)."""
+
+    HEALTHY = "healthy"  # the connector calls within its schedule and nothing is failing
+    LATE = "late"  # no call for about three schedules: the Web Connector is not running
+    FAILING = "failing"  # it calls, but recent work failed and has not recovered since
+    PAUSED = "paused"  # a pause is in force: nothing syncs until it ends
+    DEAUTHORIZED = "deauthorized"  # a one-time sync finished: it syncs no more
+    UNLINKED = "unlinked"  # the operator ended it
+    NOT_CONNECTED = "notConnected"  # created, but its Web Connector never called
+
+
 class PushStatus(StrEnum):
     """A push operation's status: Codat's values, as its API shows them."""
 

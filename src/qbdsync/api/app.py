@@ -6,7 +6,8 @@ uvicorn workers call, the only place that reads the environment.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -16,7 +17,7 @@ from sqlalchemy import Engine
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from qbdsync import __version__, outbox
+from qbdsync import __version__, connection_health, outbox
 from qbdsync.api import docs, errors, health
 from qbdsync.api.access_log import AccessLog
 from qbdsync.api.deps import registered_push_kinds
@@ -35,6 +36,8 @@ from qbdsync.webhooks.delivery import start_worker
 from qbdsync.webhooks.destinations import DestinationPolicy, Resolver, system_resolver
 
 QBWC_PATH = "/qbwc"
+# How often each server process looks for connections whose health changed.
+HEALTH_WATCH_SECONDS = 60.0
 
 # The server's log level when QBDSYNC_LOG_LEVEL is not set.
 SERVER_LOG_LEVEL = "INFO"
@@ -72,12 +75,16 @@ def create_app(
         with engine.begin() as conn:
             outbox.expire_due(conn, datetime.now(UTC))
 
+    # Health changes by the clock alone (a silent connector turns late), so the worker that
+    # already runs every few seconds looks for changes too, at most once a HEALTH_WATCH_SECONDS.
+    health_watch = Throttled(HEALTH_WATCH_SECONDS, lambda: _watch_health(engine, settings))
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Webhooks go out from a background worker, never from the request that caused them;
         # it also times out pushes the connector did not call for in time.
         worker = (
-            start_worker(engine, settings, resolver=resolver, chores=[expire_pushes])
+            start_worker(engine, settings, resolver=resolver, chores=[expire_pushes, health_watch])
             if deliver_webhooks
             else None
         )
@@ -87,6 +94,7 @@ def create_app(
         finally:
             if worker is not None:
                 worker.stop()
+            service.close()  # the connectors' last calls noted but not yet written
 
     app = FastAPI(
         title="qbdsync",
@@ -139,6 +147,27 @@ def create_app(
     document_webhooks(app)
     health.install(app, engine, timeout_seconds=settings.readiness_timeout_seconds)
     return app
+
+
+def _watch_health(engine: Engine, settings: Settings) -> None:
+    with engine.begin() as conn:
+        connection_health.watch(conn, settings, datetime.now(UTC))
+
+
+class Throttled:
+    """Runs `chore` when called, but at most once every `seconds` (monotonic time)."""
+
+    def __init__(self, seconds: float, chore: Callable[[], object]) -> None:
+        self._seconds = seconds
+        self._chore = chore
+        self._last: float | None = None
+
+    def __call__(self) -> None:
+        now = time.monotonic()
+        if self._last is not None and now - self._last < self._seconds:
+            return
+        self._last = now
+        self._chore()
 
 
 class QbwcFastPath:

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from qbdsync.api.text import FreeText, Line, Name, Tags
-from qbdsync.statuses import ConnectionStatus
+from qbdsync.statuses import ConnectionStatus, HealthState
 from qbdsync.store.sync_settings import MONTHS_TO_SYNC_MAX, SCHEDULE_HOURS_MAX, SYNC_ORDER_MAX
 
 
@@ -47,6 +47,23 @@ class DataConnectionError(_Model):
     resolvedOnUtc: str | None = None
 
 
+class ConnectionHealth(_Model):
+    """qbdsync's own: the connection's health, worked out when read."""
+
+    state: HealthState
+    since: str | None = None
+    title: str | None = None
+    userFacingMessage: str
+    fixSteps: list[str] = []
+    operatorDetail: str
+    whoActs: Literal["smbUser", "operator", "nobody"]
+    canBeRetried: bool
+    code: str | None = None
+    lastRequestAt: str | None = None
+    lastSuccessfulRequestAt: str | None = None
+    lateAt: str | None = None
+
+
 class ConnectionModel(_Model):
     id: str
     integrationId: str
@@ -60,6 +77,7 @@ class ConnectionModel(_Model):
     sourceType: Literal["Accounting"]
     dataConnectionErrors: list[DataConnectionError] = []
     connectionInfo: dict[str, Any] | None = None
+    health: ConnectionHealth | None = None
 
 
 class Connections(_Model):

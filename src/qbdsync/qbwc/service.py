@@ -5,7 +5,8 @@ to QBWC's answers (`nvu`, `none`, `busy`, `""`, negative progress, "NoOp"). Ever
 session itself — the company-file check, planning, settling, finishing — is the core's.
 
 Hot path: serverVersion and clientVersion answer from constants; authenticate is one indexed
-read (user name → digest, status, next-due time) and writes only when there is work.
+read (user name → digest, status, next-due time) and writes only when there is work. Every call
+of a connector is noted in memory (qbwc/polls.py) and written coalesced, off the event loop.
 
 A session starts from QuickBooks' host, company and preferences answer: QBWC sends it as
 strHCPResponse with the first sendRequestXML (a client that sends none gets that query as the
@@ -24,6 +25,7 @@ from qbdsync import __version__
 from qbdsync.errors import QbdsyncError
 from qbdsync.qbwc.credentials import new_ticket, verify_password
 from qbdsync.qbwc.handler import ReceiveResponse
+from qbdsync.qbwc.polls import PollRecorder
 from qbdsync.qbwc.tickets import TicketClaims, TicketSigner
 from qbdsync.qbxml.hostinfo import host_query_request, host_query_version
 from qbdsync.session.core import SessionCore
@@ -67,8 +69,11 @@ class QbwcService:
         settings: Settings,
         *,
         clock: Callable[[], datetime] = _utcnow,
+        polls: PollRecorder | None = None,
     ) -> None:
         self._db = engine
+        # lastRequestAt of each connection: noted here, written coalesced in batches.
+        self.polls = polls or PollRecorder(engine)
         # authenticate is one read on every idle poll, on a connection of its own per thread.
         self._auth = company_store.AuthReader(engine)
         self._settings = settings
@@ -108,6 +113,7 @@ class QbwcService:
         row = self._auth.find(username)
         if row is None or not verify_password(password, row.password_digest):
             return [new_ticket(), "nvu"]
+        self.polls.seen(row.id, now)
         idle = idle_reason(
             status=row.status,
             next_sync_at=row.next_sync_at,
@@ -146,6 +152,7 @@ class QbwcService:
         major: str,
         minor: str,
     ) -> str:
+        self._seen(ticket)
         step = self._core.next_request(ticket)
         if step is None:
             claims = self._tickets.verify(ticket)
@@ -167,6 +174,7 @@ class QbwcService:
         return ""
 
     def receive_response_xml(self, call: ReceiveResponse) -> int:
+        self._seen(call.ticket)
         taken = self._core.take_response(call.ticket, call)
         if isinstance(taken, Progress):
             return taken.percent
@@ -176,6 +184,8 @@ class QbwcService:
 
     def connection_error(self, ticket: str, hresult: str, message: str) -> str:
         claims = self._tickets.verify(ticket)
+        if claims is not None:
+            self.polls.seen(claims.connection_id, self._clock())
         opening = claims.connection_id if claims is not None and claims.kind == "work" else None
         self._core.open_failed(ticket, hresult, message, connection_id=opening)
         # Never ask QBWC to retry opening the file: the next scheduled poll is the retry.
@@ -191,12 +201,24 @@ class QbwcService:
 
     def close_connection(self, ticket: str) -> str:
         claims = self._tickets.verify(ticket)
+        if claims is not None:
+            self.polls.seen(claims.connection_id, self._clock())
         if claims is not None and claims.kind == "idle":
             return self._idle_text(claims.connection_id)
         summary = self._core.close(ticket)
         if summary is None:
             return self._why_no_session(ticket) or "qbdsync: session ended."
         return summary
+
+    def _seen(self, ticket: str) -> None:
+        """A call in a session: the connector is calling (a long session is not silence)."""
+        claims = self._tickets.verify(ticket)
+        if claims is not None:
+            self.polls.seen(claims.connection_id, self._clock())
+
+    def close(self) -> None:
+        """Write the calls noted but not yet written (on shutdown)."""
+        self.polls.stop()
 
     # -- why a ticket has no session --------------------------------------------------------
 

@@ -25,7 +25,13 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine
 
-from qbdsync.errors import InvalidXML, RecordTooLarge, SessionNotStarted, UnreadableState
+from qbdsync.errors import (
+    InvalidXML,
+    NotFound,
+    RecordTooLarge,
+    SessionNotStarted,
+    UnreadableState,
+)
 from qbdsync.qbxml.hostinfo import host_query_request
 from qbdsync.qbxml.status import Recovery, describe_hresult
 from qbdsync.session import (
@@ -46,8 +52,10 @@ from qbdsync.settings import Settings
 from qbdsync.statuses import SessionStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
+from qbdsync.store import records as record_store
 from qbdsync.store import sessions as session_store
 from qbdsync.sync.engine import SyncEngine
+from qbdsync.sync.output import SyncErrorRow
 from qbdsync.untrusted import quote_untrusted
 
 log = logging.getLogger(__name__)
@@ -304,8 +312,13 @@ class SessionCore:
         info = describe_hresult(hresult or "0x80040402")
         text = f"{info.user_message} ({info.hex}) {quote_untrusted(message)}".strip()
         if connection_id is not None:
+            now = self._clock()
             with self._db.begin() as conn:
-                health_check.fail_waiting(conn, connection_id, info.hex, text, self._clock())
+                health_check.fail_waiting(conn, connection_id, info.hex, text, now)
+                if session_store.get_session(conn, key) is None:
+                    # QBWC reports it right after authenticate, before any session began:
+                    # the connection's errors (and so its health) must still say so.
+                    _record_open_failure(conn, connection_id, info.hex, info.recovery, text, now)
         self.fail(key, text, info.recovery)
         return text
 
@@ -352,3 +365,22 @@ class SessionCore:
         if session.last_error:
             return with_prefix(session.last_error)
         return CLOSED_EARLY
+
+
+def _record_open_failure(
+    conn: Connection,
+    connection_id: str,
+    hresult: str,
+    recovery: Recovery,
+    text: str,
+    now: datetime,
+) -> None:
+    """A sync error of the connection (no session) and its last error, unless it is gone."""
+    try:
+        company_store.get_connection(conn, connection_id)
+    except NotFound:
+        return
+    record_store.add_errors(
+        conn, connection_id, None, [SyncErrorRow(None, None, hresult, recovery, text)], now
+    )
+    company_store.update_connection(conn, connection_id, last_error=text)

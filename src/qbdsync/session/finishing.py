@@ -52,7 +52,13 @@ def finish(
     connection, company = context.connection, context.company
     summary = engine.summary()
     left = still_active(pulls)
-    values: dict[str, Any] = {"last_sync_at": now, "last_error": problems_text(summary)}
+    values: dict[str, Any] = {
+        "last_sync_at": now,
+        "last_error": problems_text(summary),
+        # The session completed its work: what "healthy" is measured from.
+        "last_request_at": now,
+        "last_successful_request_at": now,
+    }
     first = connection.status == ConnectionStatus.PENDING_AUTH
     if first:
         values["status"] = ConnectionStatus.LINKED

@@ -61,6 +61,12 @@ class ConnectionRow:
     pending_pushes: int = 0  # push operations waiting to be sent (kept by store.pushes)
     # Until then a health check waits to be sent (kept by store.health_checks).
     health_check_until: datetime | None = None
+    # The connector's last call, and its last session that completed (coalesced writes).
+    last_request_at: datetime | None = None
+    last_successful_request_at: datetime | None = None
+    # The health state last announced by the health watch, and when it became that.
+    health_state: str | None = None
+    health_changed_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +256,10 @@ _CONNECTION_COLUMNS = (
     connections.c.password_revealed_at,
     connections.c.pending_pushes,
     connections.c.health_check_until,
+    connections.c.last_request_at,
+    connections.c.last_successful_request_at,
+    connections.c.health_state,
+    connections.c.health_changed_at,
 )
 
 

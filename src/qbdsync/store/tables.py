@@ -133,6 +133,16 @@ connections = Table(
     # ones; NULL: none waits): like a pending push it makes the next poll a working session,
     # and authenticate reads this, not the health checks.
     Column("health_check_until", UTC_DATETIME, nullable=True),
+    # The connector's last call of any kind (authenticate onwards), and the end of its last
+    # session that completed its work. Written coalesced (at most about once a minute per
+    # connection and server process, batched off the request path: qbwc/polls.py), so idle
+    # polls stay cheap; a connection's health is worked out from them when it is read.
+    Column("last_request_at", UTC_DATETIME, nullable=True),
+    Column("last_successful_request_at", UTC_DATETIME, nullable=True),
+    # The health state last announced (connection.health.changed) and since when: kept by the
+    # background worker's health watch, so each change is sent once whichever node sees it.
+    Column("health_state", String(16), nullable=True),
+    Column("health_changed_at", UTC_DATETIME, nullable=True),
     Index(None, "company_id"),
 )
 

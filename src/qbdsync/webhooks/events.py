@@ -33,6 +33,10 @@ class EventType(StrEnum):
     CONNECTION_DISCONNECTED = "connection.disconnected"
     CONNECTION_RECONNECTED = "connection.reconnected"
     CONNECTION_DELETED = "connection.deleted"
+    # qbdsync's own, in Codat's style: a connection's health state changed (healthy, late,
+    # failing, paused, …; connection_health.py), with who must act. Sent by the background
+    # worker's health watch, once per change.
+    CONNECTION_HEALTH_CHANGED = "connection.health.changed"
     READ_COMPLETED = "read.completed"
     READ_COMPLETED_INITIAL = "read.completed.initial"
     # A push operation succeeded, or failed or timed out: one pair per type a push writes.
@@ -80,6 +84,7 @@ CONNECTION_FAILED = EventType.CONNECTION_FAILED
 CONNECTION_DISCONNECTED = EventType.CONNECTION_DISCONNECTED
 CONNECTION_RECONNECTED = EventType.CONNECTION_RECONNECTED
 CONNECTION_DELETED = EventType.CONNECTION_DELETED
+CONNECTION_HEALTH_CHANGED = EventType.CONNECTION_HEALTH_CHANGED
 READ_COMPLETED = EventType.READ_COMPLETED
 READ_COMPLETED_INITIAL = EventType.READ_COMPLETED_INITIAL
 

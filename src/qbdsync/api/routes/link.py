@@ -96,7 +96,9 @@ def _details(
     conn: Connection, request: Request, token: str, connection: ConnectionRow
 ) -> dict[str, Any]:
     company = company_store.get_company(conn, connection.company_id)
-    base = str(request.url_for("link_page", token=token))
+    # The public URL, not the request's: behind a reverse proxy the request's host may lack
+    # the port (nginx's $host) or name the node itself.
+    base = f"{settings_of(request).public_url}/link/{token}"
     return {
         "companyId": connection.company_id,
         "connectionId": connection.id,

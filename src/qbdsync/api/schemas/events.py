@@ -16,7 +16,7 @@ from fastapi import FastAPI, Response
 from pydantic import BaseModel, Field
 
 from qbdsync.api.schemas.common import Schema
-from qbdsync.statuses import ConnectionStatus, PushStatus
+from qbdsync.statuses import ConnectionStatus, HealthState, PushStatus
 from qbdsync.webhooks.events import WRITE_EVENTS, EventType
 
 
@@ -52,6 +52,28 @@ class ConnectionFailedPayload(ConnectionEventPayload):
     error: str = Field(description="Why the Web Connector session failed.")
 
 
+class HealthBody(Schema):
+    state: HealthState
+    since: str | None
+    title: str | None
+    userFacingMessage: str = Field(description="For the SMB user: plain words.")
+    fixSteps: list[str]
+    operatorDetail: str
+    whoActs: Literal["smbUser", "operator", "nobody"]
+    canBeRetried: bool
+    code: str | None
+    lastRequestAt: str | None
+    lastSuccessfulRequestAt: str | None
+    lateAt: str | None
+
+
+class HealthChangedPayload(ConnectionEventPayload):
+    previousState: HealthState | None = Field(
+        description="The state announced before (null: none was announced yet)."
+    )
+    health: HealthBody
+
+
 class ReadCompletedPayload(ConnectionEventPayload):
     dataTypes: list[str] = Field(description="The data types that received records.")
     recordsSynced: int
@@ -81,6 +103,11 @@ class ConnectionEvent(_Event):
 class ConnectionFailedEvent(_Event):
     eventType: Literal[EventType.CONNECTION_FAILED]
     payload: ConnectionFailedPayload
+
+
+class HealthChangedEvent(_Event):
+    eventType: Literal[EventType.CONNECTION_HEALTH_CHANGED]
+    payload: HealthChangedPayload
 
 
 class ReadCompletedEvent(_Event):
@@ -149,6 +176,12 @@ EVENT_BODIES: dict[EventType, tuple[type[BaseModel], str]] = {
         "Accepted in subscriptions for Codat compatibility; not sent yet.",
     ),
     EventType.CONNECTION_DELETED: (ConnectionEvent, "A connection was deleted."),
+    EventType.CONNECTION_HEALTH_CHANGED: (
+        HealthChangedEvent,
+        "qbdsync's own event: the connection's health state changed (healthy, late, failing, "
+        "paused, deauthorized, unlinked, notConnected), with the message for the SMB user, "
+        "the operator's detail and who must act. Sent once per change, within about a minute.",
+    ),
     EventType.READ_COMPLETED: (ReadCompletedEvent, "A sync of the connection completed."),
     EventType.READ_COMPLETED_INITIAL: (
         ReadCompletedEvent,

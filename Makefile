@@ -12,6 +12,10 @@ SDK_VENV := .venv-sdk
 SDK_ACCOUNTING_VENV := .venv-sdk-accounting
 UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
+# The suite runs on one pytest-xdist worker per core (each with its own PostgreSQL server, ports
+# and tmp dirs). Whole files go to one worker, so a module's shared fixtures (a synced company)
+# are built once. `make pytest PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: install demo test lint layers typecheck pytest bench clean
 
@@ -50,7 +54,7 @@ typecheck: install
 pytest: install $(SDK_VENV)/.installed $(SDK_ACCOUNTING_VENV)/.installed
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-nginx.sh
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint layers typecheck pytest
 

@@ -24,6 +24,7 @@ from qbdsync.store import records as record_store
 from qbdsync.store.db import make_engine
 from qbdsync.store.migrate import upgrade
 from qbdsync.store.pulls import PullRow
+from tests.conftest import migrated_fast
 
 
 class FakeClock:
@@ -77,6 +78,7 @@ def make_world(
         public_url="http://127.0.0.1:8080",  # type: ignore[arg-type]
         **overrides,
     )
+    migrated_fast(settings.database_url)
     engine = make_engine(settings.database_url)
     upgrade(engine)
     clock = FakeClock()

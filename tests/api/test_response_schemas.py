@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 import pytest
 
-from qbdsync import outbox
+from qbdsync import connection_health, outbox
 from qbdsync.api.routes.data import COMPANY_TYPES
 from qbdsync.push.kinds import PushAction, ValidationIssue
 from qbdsync.simulator.runner import simulate
@@ -76,6 +76,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             qwc_path=other.qwc_path, password=other.password, company_file=synced.company_file
         )
         assert "not the one this Web Connector entry is linked to" in refused.result
+        # The health watch (a background job, once a minute) sees it failing and says so.
+        with server.engine.begin() as conn:
+            assert connection_health.watch(conn, server.settings, datetime.now(UTC)) >= 1
         base = f"/companies/{other.company_id}/connections/{other.connection_id}"
         assert tenant.api.patch(base, json={"status": "Unlinked"}).status_code == 200
         assert tenant.api.delete(base).status_code in (200, 204)

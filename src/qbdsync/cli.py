@@ -511,10 +511,11 @@ def _connections_table(
 ) -> Table:
     table = show.table(
         show.id_column("connection"),
-        "company",
+        show.name_column("company"),
         "status",
+        # Health, not the last sync's time, fits beside the rest at 80 columns: it says
+        # whether the connector is calling and working (`connection show` has the times).
         "health",
-        show.time_column("last sync"),
     )
     for row in rows:
         company = companies.get(row.company_id)
@@ -524,21 +525,19 @@ def _connections_table(
             company.name if company is not None else row.company_id,
             show.status_text(row, now),
             _health_cell(health),
-            show.when(row.last_sync_at, "never"),
         )
     return table
 
 
 def _health_cell(health: Health) -> str:
-    """The health in a list: its state, and for trouble the title and who must act, so a
-    failing connection never reads as just `Linked`."""
+    """The health in a list: its state, and for trouble who must act, so a failing connection
+    never reads as just `Linked` (the title, message and fix are in `connection health`)."""
     if health.is_healthy:
         return health.state.value
-    title = health.title or health.user_message
-    return f"{health.state.value}: {title} ({_WHO[health.who_acts]} acts)"
+    return f"{health.state.value} ({_WHO[health.who_acts]} acts)"
 
 
-_WHO = {"smbUser": "the QuickBooks user", "operator": "the operator", "nobody": "nobody"}
+_WHO = {"smbUser": "QuickBooks user", "operator": "operator", "nobody": "nobody"}
 
 
 def _check_linkable(row: ConnectionRow) -> None:

@@ -83,8 +83,17 @@ def print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
+NAME_MIN_WIDTH = 12
+
+
 def id_column(header: str) -> Column:
     return Column(header, no_wrap=True, min_width=ID_WIDTH, overflow="fold")
+
+
+def name_column(header: str) -> Column:
+    """A name wraps between its words; the column is kept wide enough for most words, so a
+    table with many columns at 80 characters does not fold a name mid-word."""
+    return Column(header, min_width=NAME_MIN_WIDTH, overflow="fold")
 
 
 def time_column(header: str) -> Column:

@@ -109,8 +109,7 @@ def seed(url: str, connection_id: str, count: int) -> None:
     invoice_ctx = MappingContext(home_currency="US Dollar", ret_name="InvoiceRet")
     customer_ctx = MappingContext(home_currency="US Dollar", ret_name="CustomerRet")
     start = datetime.now(UTC) - timedelta(minutes=2 * count // BATCH + 10)
-    step = 0
-    for batch_start in range(0, count, BATCH):
+    for step, batch_start in enumerate(range(0, count, BATCH), start=1):
         numbers = range(batch_start, min(batch_start + BATCH, count))
         rows = []
         for n in numbers:
@@ -119,7 +118,6 @@ def seed(url: str, connection_id: str, count: int) -> None:
         for n in numbers:
             raw = customer_raw(n)
             rows.append(_row("customers", raw["ListID"], raw, map_customer(raw, customer_ctx)))
-        step += 1
         with engine.begin() as conn:
             record_store.upsert_records(conn, connection_id, rows, start + timedelta(minutes=step))
     engine.dispose()
@@ -151,25 +149,29 @@ Case = tuple[str, str, dict[str, str]]
 
 def cases(company_id: str) -> list[Case]:
     data = f"/companies/{company_id}/data"
-    page = {"page": "1", "pageSize": "100"}
+    invoices, customers = f"{data}/invoices", f"{data}/customers"
+
+    def page(**params: str) -> dict[str, str]:
+        return {"page": "1", "pageSize": "100"} | params
+
     return [
-        ("invoices, default order", f"{data}/invoices", page),
-        ("customers, orderBy=-customerName", f"{data}/customers", page | {"orderBy": "-customerName"}),
-        ("invoices, orderBy=issueDate", f"{data}/invoices", page | {"orderBy": "issueDate"}),
-        ("invoices, orderBy=-modifiedDate", f"{data}/invoices", page | {"orderBy": "-modifiedDate"}),
-        ("invoices, query=status=PartiallyPaid", f"{data}/invoices", page | {"query": "status=PartiallyPaid"}),
+        ("invoices, default order", invoices, page()),
+        ("customers, orderBy=-customerName", customers, page(orderBy="-customerName")),
+        ("invoices, orderBy=issueDate", invoices, page(orderBy="issueDate")),
+        ("invoices, orderBy=-modifiedDate", invoices, page(orderBy="-modifiedDate")),
+        ("invoices, query=status=PartiallyPaid", invoices, page(query="status=PartiallyPaid")),
         (
             "invoices, range query + orderBy=-amountDue",
-            f"{data}/invoices",
-            page | {"query": "amountDue>1000&&amountDue<=2000", "orderBy": "-amountDue"},
+            invoices,
+            page(query="amountDue>1000&&amountDue<=2000", orderBy="-amountDue"),
         ),
-        ("invoices, page 500 (default order)", f"{data}/invoices", page | {"page": "500"}),
+        ("invoices, page 500 (default order)", invoices, page(page="500")),
         (
             "customers, page 500, orderBy=-customerName",
-            f"{data}/customers",
-            page | {"page": "500", "orderBy": "-customerName"},
+            customers,
+            page(page="500", orderBy="-customerName"),
         ),
-    ]  # fmt: skip
+    ]
 
 
 def check_answers(client: httpx.Client, company_id: str, count: int) -> None:
@@ -206,7 +208,9 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def single_client(client: httpx.Client, all_cases: list[Case], samples: int) -> list[dict[str, Any]]:
+def single_client(
+    client: httpx.Client, all_cases: list[Case], samples: int
+) -> list[dict[str, Any]]:
     results = []
     for label, path, params in all_cases:
         for _ in range(3):
@@ -224,9 +228,7 @@ def single_client(client: httpx.Client, all_cases: list[Case], samples: int) -> 
             "max_ms": max(times),
         }
         results.append(figures)
-        print(
-            f"  {label:<46} p50 {figures['p50_ms']:8.1f} ms  p99 {figures['p99_ms']:8.1f} ms"
-        )
+        print(f"  {label:<46} p50 {figures['p50_ms']:8.1f} ms  p99 {figures['p99_ms']:8.1f} ms")
     return results
 
 

@@ -298,8 +298,8 @@ def concurrent(
     done = subprocess.run(args, capture_output=True, text=True, check=False, timeout=duration + 120)
     syncing.join()
     sync.http.close()
-    if "error" in outcome:
-        raise SystemExit(f"the sync failed: {outcome['error']}")
+    # A sync that fails under the readers' load is a result (the figure to fix), not a crash.
+    sync_error = str(outcome.get("error") or "")
     if done.returncode != 0:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     figures = parse_wrk(done.stdout)
@@ -311,6 +311,9 @@ def concurrent(
     figures["mean_ms"] = _wrk_millis(mean[0].split()[1]) if mean else float("nan")
     figures["timeouts"] = timeouts
     figures["sync_seconds"] = float(outcome["seconds"])
+    figures["sync_failed"] = 1.0 if sync_error else 0.0
+    if sync_error:
+        print(f"  THE SYNC FAILED under the readers' load: {sync_error[:300]}")
     return figures
 
 
@@ -397,10 +400,12 @@ def main(argv: list[str] | None = None) -> int:
     for kind in kinds:
         worst = max(summary[kind]["single_client"], key=lambda r: r["p99_ms"])
         timeouts = summary[kind]["concurrent"]["timeouts"]
-        met = worst["p99_ms"] <= TARGET_P99_MS and timeouts == 0
+        failed = summary[kind]["concurrent"]["sync_failed"]
+        met = worst["p99_ms"] <= TARGET_P99_MS and timeouts == 0 and not failed
         print(
             f"  {kind}: worst p99 {worst['p99_ms']:.1f} ms ({worst['case']}), "
-            f"{timeouts:.0f} time-outs ({'met' if met else 'NOT met'})"
+            f"{timeouts:.0f} time-outs, sync {'FAILED' if failed else 'completed'} "
+            f"({'met' if met else 'NOT met'})"
         )
     print(json.dumps(_rounded(summary)))
     return 0

@@ -68,6 +68,9 @@ class CustomerKind:
             properties["defaultCurrency"] = _option("Currency", "String", False)
         return {**_option("Customer", "Object", True), "properties": properties}
 
+    def list_name(self, payload: Mapping[str, Any], lookup: Lookup) -> str | None:
+        return None
+
     def references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
         return ()
 
@@ -77,6 +80,8 @@ class CustomerKind:
         payload: Mapping[str, Any],
         profile: CompanyProfile,
         lookup: Lookup,
+        *,
+        record_id: str | None = None,
     ) -> list[ValidationIssue]:
         issues: list[ValidationIssue] = []
         name = _text(payload, "customerName")
@@ -149,6 +154,9 @@ class InvoiceKind:
             },
         }
 
+    def list_name(self, payload: Mapping[str, Any], lookup: Lookup) -> str | None:
+        return None
+
     def references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
         customer = _ref_id(payload, "customerRef")
         return () if customer is None else (Reference("customerRef.id", "customers", customer),)
@@ -159,6 +167,8 @@ class InvoiceKind:
         payload: Mapping[str, Any],
         profile: CompanyProfile,
         lookup: Lookup,
+        *,
+        record_id: str | None = None,
     ) -> list[ValidationIssue]:
         issues: list[ValidationIssue] = []
         if _ref_id(payload, "customerRef") is None:
@@ -206,6 +216,9 @@ class BankTransactionsKind:
     def options(self, profile: CompanyProfile) -> dict[str, Any]:
         return _option("Bank transactions", "Object", True)
 
+    def list_name(self, payload: Mapping[str, Any], lookup: Lookup) -> str | None:
+        return None
+
     def references(self, payload: Mapping[str, Any]) -> Sequence[Reference]:
         account = _text(payload, "accountId")
         return () if account is None else (Reference("accountId", "bankAccounts", account),)
@@ -216,6 +229,8 @@ class BankTransactionsKind:
         payload: Mapping[str, Any],
         profile: CompanyProfile,
         lookup: Lookup,
+        *,
+        record_id: str | None = None,
     ) -> list[ValidationIssue]:
         transactions = payload.get("transactions")
         if not isinstance(transactions, list) or not transactions:

@@ -140,7 +140,7 @@ def queue_push(
     # pending push creates makes this push wait for that one, whatever the kind validates.
     for reference in kind.references(payload):
         lookup.find(reference.data_type, reference.record_id)
-    issues = kind.validate(action, payload, profile, lookup)
+    issues = kind.validate(action, payload, profile, lookup, record_id=record_id)
     if issues:
         raise InvalidPush(
             "The push is not valid for QuickBooks Desktop: "

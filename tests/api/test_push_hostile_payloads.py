@@ -4,6 +4,7 @@ shape (never a 500) and queues nothing."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -95,3 +96,34 @@ def test_a_name_that_grows_when_encoded_is_counted_in_characters(world: World) -
     assert ok.status_code in (200, 400), ok.text[:300]
     long = world.tenant.api.post(f"{world.base}/push/customers", json={"customerName": "ß" * 42})
     assert long.status_code == 400, long.text[:300]
+
+
+@pytest.mark.parametrize("literal", ['"1e999999"', '"-1e999999"', "1e999999", '"NaN"', '"1e14"'])
+@pytest.mark.parametrize("field", ["quantity", "unitAmount", "subTotal", "totalAmount"])
+def test_an_amount_too_large_for_quickbooks_is_a_400_naming_it(
+    world: World, field: str, literal: str
+) -> None:
+    # The magnitude is read from the exponent before any sum or rounding (1e999999 once made
+    # an InvalidOperation in the line checks: a 500).
+    before = _pending(world)
+    given = json.dumps(_invoice(world, totalAmount=100))
+    text = re.sub(f'"{field}": [0-9]+', f'"{field}": {literal}', given, count=1)
+    assert text != given
+    reply = _post_raw(world, "invoices", text)
+    assert reply.status_code == 400, (reply.status_code, reply.text[:300])
+    named = {e["itemId"] for e in reply.json()["validation"]["errors"]}
+    assert f"lineItems[0].{field}" in named, reply.text[:500]
+    assert _pending(world) == before
+
+
+@pytest.mark.parametrize("literal", ['"1e999999"', '"-1e999999"', "-1e999999", '"Infinity"'])
+def test_a_bank_transaction_amount_too_large_is_a_400_naming_it(world: World, literal: str) -> None:
+    before = _pending(world)
+    bank = world.first("bankAccounts")
+    body = {"accountId": bank["id"], "transactions": [{"amount": 0, "date": "2024-07-04"}]}
+    text = json.dumps(body).replace('"amount": 0', f'"amount": {literal}')
+    reply = _post_raw(world, f"bankAccounts/{bank['id']}/bankTransactions", text)
+    assert reply.status_code == 400, (reply.status_code, reply.text[:300])
+    named = {e["itemId"] for e in reply.json()["validation"]["errors"]}
+    assert "transactions[0].amount" in named, reply.text[:500]
+    assert _pending(world) == before

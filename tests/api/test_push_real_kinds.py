@@ -96,3 +96,70 @@ def test_options_for_every_create_type(world: World) -> None:
         assert {"displayName", "required", "type"} <= set(body), data_type
     assert world.tenant.api.get(f"{world.base}/options/taxRates").status_code == 400
     assert world.tenant.api.get(f"{world.base}/options/widgets").status_code == 404
+
+
+def _pending(world: World) -> int:
+    with world.server.engine.connect() as conn:
+        return len(push_store.pending_for_connection(conn, world.synced.connection_id))
+
+
+def _name_issue(reply: Any, path: str) -> str:
+    assert reply.status_code == 400, reply.text
+    errors = reply.json()["validation"]["errors"]
+    assert [(e["itemId"], e["validatorName"]) for e in errors] == [(path, "NameInUse")], errors
+    return str(errors[0]["message"])
+
+
+def test_a_name_a_pending_push_gives_is_refused_across_the_name_space(world: World) -> None:
+    """QuickBooks keeps one list of names for customers, suppliers and employees: a second
+    record of a name still waiting to be sent would meet 3100, so it is refused now."""
+    api = world.tenant.api
+    first = api.post(f"{world.base}/push/customers", json={"customerName": "Twin Peaks Supply"})
+    assert first.status_code == 200, first.text
+    before = _pending(world)
+    for data_type, body, path in (
+        ("customers", {"customerName": "Twin Peaks Supply"}, "customerName"),
+        ("suppliers", {"supplierName": "twin peaks SUPPLY"}, "supplierName"),
+    ):
+        message = _name_issue(api.post(f"{world.base}/push/{data_type}", json=body), path)
+        assert first.json()["pushOperationKey"] in message and "Pending" in message
+    assert _pending(world) == before
+    # Another name is fine; so is an account of that name (another name space).
+    other = api.post(f"{world.base}/push/customers", json={"customerName": "Twin Peaks Two"})
+    assert other.status_code == 200, other.text
+
+
+def test_a_rename_to_a_name_in_use_is_refused_and_to_its_own_name_is_not(world: World) -> None:
+    api = world.tenant.api
+    customers = api.get(f"{world.base}/data/customers", params={"pageSize": 2}).json()["results"]
+    mine, theirs = customers[0], customers[1]
+    before = _pending(world)
+    taken = api.put(
+        f"{world.base}/push/customers/{mine['id']}",
+        json={**_editable(mine), "customerName": theirs["customerName"]},
+    )
+    message = _name_issue(taken, "customerName")
+    assert repr(theirs["customerName"]) in message
+    assert _pending(world) == before
+
+    # A new name is taken by the pending rename: a create of it is refused, naming the push...
+    renamed = api.put(
+        f"{world.base}/push/customers/{mine['id']}",
+        json={**_editable(mine), "customerName": "Renamed Pending Co"},
+    )
+    assert renamed.status_code == 200, renamed.text
+    clash = api.post(f"{world.base}/push/customers", json={"customerName": "Renamed pending co"})
+    assert renamed.json()["pushOperationKey"] in _name_issue(clash, "customerName")
+    # ...while a later change of the same record may keep it, or its current name.
+    again = api.put(
+        f"{world.base}/push/customers/{mine['id']}",
+        json={**_editable(mine), "customerName": "Renamed Pending Co", "phone": "555-0101"},
+    )
+    assert again.status_code == 200, again.text
+    same = api.put(f"{world.base}/push/customers/{theirs['id']}", json=_editable(theirs))
+    assert same.status_code == 200, same.text
+
+
+def _editable(customer: dict[str, Any]) -> dict[str, Any]:
+    """What an update of a customer sends: its name and status (the rest may be left out)."""
+    return {"customerName": customer["customerName"], "status": customer["status"]}

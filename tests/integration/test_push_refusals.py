@@ -111,16 +111,23 @@ def test_a_tax_code_the_file_lacks_is_refused_before_queueing(books: Books) -> N
 
 
 def test_two_pushes_of_one_name_the_second_says_who_took_it(books: Books) -> None:
+    """Before the first is sent, the second is refused naming the pending push; once the
+    first is in QuickBooks, naming the record; QuickBooks never holds the second."""
     name = f"Twin {secrets.token_hex(3)}"
     first = books.queued("customers", {"customerName": name})
-    second = books.queued("suppliers", {"supplierName": name.upper()})
+    before = books.pushes()
+    pending = books.post("suppliers", {"supplierName": name.upper()})
+    assert pending.status_code == 400, pending.text
+    (error,) = pending.json()["validation"]["errors"]
+    assert error["itemId"] == "supplierName" and error["validatorName"] == "NameInUse"
+    assert first in error["message"] and "Pending" in error["message"]
+    assert books.pushes() == before
     assert books.synced.sync().error is None
     assert books.operation(first)["status"] == "Success"
-    failed = books.operation(second)
-    assert failed["status"] == "Failed", failed
-    errors = _errors(failed)
-    assert list(errors) == ["supplierName"]
-    assert f"already used by the customer {name!r}" in errors["supplierName"]
+    taken = books.post("suppliers", {"supplierName": name.upper()})
+    assert taken.status_code == 400, taken.text
+    (error,) = taken.json()["validation"]["errors"]
+    assert f"already used by the customer {name!r}" in error["message"]
     with books.company() as company:
         assert [r["Name"] for r in company.records("VendorRet") if r["Name"] == name.upper()] == []
 

@@ -44,6 +44,7 @@ from qbdsync.push.results import (
     Carried,
     invalid_reference,
     name_in_use,
+    name_pending,
     result_rows,
 )
 from qbdsync.qbxml.parser import Record
@@ -165,6 +166,8 @@ class BaseKind:
         payload: Mapping[str, Any],
         profile: CompanyProfile,
         lookup: Lookup,
+        *,
+        record_id: str | None = None,
     ) -> list[ValidationIssue]:
         issues = Issues()
         if action not in self.actions:
@@ -179,16 +182,38 @@ class BaseKind:
         # (already refused above) is left out rather than read as something it is not.
         typed = well_typed(self.specs, payload)
         self.check_more(issues, action, typed, profile, lookup)
-        if action is PushAction.CREATE:
-            self.check_name_free(issues, typed, lookup)
+        # A create names a new record; an update may rename one (its own name is no clash).
+        self.check_name_free(issues, typed, lookup, own_id=record_id)
         return issues.items
 
-    def check_name_free(self, issues: Issues, payload: Mapping[str, Any], lookup: Lookup) -> None:
-        """A new list record's name is not one QuickBooks already holds in its name space (it
-        would answer 3100): refused here, saying which record holds it."""
-        issue = self._name_taken(payload, lookup)
+    def check_name_free(
+        self,
+        issues: Issues,
+        payload: Mapping[str, Any],
+        lookup: Lookup,
+        *,
+        own_id: str | None = None,
+    ) -> None:
+        """The list record's name is not one QuickBooks already holds in its name space, nor
+        one a Pending push gives another record (QuickBooks would answer 3100 to the second):
+        refused here, saying which record or push holds it."""
+        issue = self._name_taken(payload, lookup, own_id=own_id) or self._name_pending(
+            payload, lookup, own_id=own_id
+        )
         if issue is not None:
             issues.add(issue.item_id, issue.message, issue.validator)
+
+    def _name_pending(
+        self, payload: Mapping[str, Any], lookup: Lookup, *, own_id: str | None
+    ) -> ValidationIssue | None:
+        name = self.list_name(payload, lookup)
+        if self.name_field is None or self.name_space is None or name is None:
+            return None
+        for pending in lookup.pending_named(self.name_space.data_types, name):
+            if own_id is not None and pending.record_id == own_id:
+                continue  # an earlier change of this same record
+            return name_pending(self.name_field, name, self.name_space, pending)
+        return None
 
     def _name_taken(
         self,

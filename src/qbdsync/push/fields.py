@@ -45,8 +45,8 @@ _DATE: Final = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ].*)?")
 # qbXML amounts carry two decimals; rates, prices and quantities up to five.
 MONEY_PLACES: Final = 2
 QUANTITY_PLACES: Final = 5
-# QuickBooks' amount fields hold at most this much (99,999,999,999.99 in the UI; the SDK
-# documents 14 significant digits for AMTTYPE).
+# QuickBooks' number fields (amounts, quantities, prices, rates) hold at most this many digits
+# before the decimal point (99,999,999,999,999.99 at most).
 MONEY_DIGITS: Final = 14
 
 
@@ -398,9 +398,25 @@ def decimal_value(value: Any) -> Decimal | None:
     return None
 
 
+def in_range(number: Decimal) -> bool:
+    """Can QuickBooks hold ``number``: at most :data:`MONEY_DIGITS` digits before the point.
+
+    Read from the exponent alone, with no arithmetic: ``1e999999`` would overflow (or make an
+    InvalidOperation of) the first sum, product or rounding that touched it. A zero written
+    with an exponent (``0E+999999``) is zero.
+    """
+    return number.is_finite() and (number.is_zero() or number.adjusted() < MONEY_DIGITS)
+
+
 def _places(value: Decimal) -> int:
-    exponent = value.normalize().as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    """The decimal places ``value`` needs (trailing zeros aside), counted from its digits, not
+    rounded to the decimal context first (so 1.000…0001 with 40 digits needs 40 places)."""
+    if value.is_zero():
+        return 0
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)  # a finite number's
+    trailing = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    return max(0, -(exponent + trailing))
 
 
 def date_value(value: Any) -> str | None:
@@ -448,17 +464,26 @@ def _type_error(spec: Spec, value: Any) -> str | None:
     return None if accepts(value) else f"{spec.display} {wanted}."
 
 
+def _out_of_range(spec: Spec, value: Any) -> bool:
+    """A Number QuickBooks cannot hold (see :func:`in_range`)."""
+    if spec.type != "Number":
+        return False
+    number = decimal_value(value)
+    return number is not None and not in_range(number)
+
+
 def well_typed(specs: Sequence[Spec], payload: Mapping[str, Any]) -> dict[str, Any]:
-    """``payload`` without the values :func:`check` refuses for their JSON type (as if not
-    given; a list element that is no object becomes an empty one, so indexes stay), so the
-    checks a kind adds beyond its specs read every field as its spec describes it and still
-    report what they find."""
+    """``payload`` without the values :func:`check` refuses for their JSON type or, numbers,
+    their size (as if not given; a list element that is no object becomes an empty one, so
+    indexes stay), so the checks a kind adds beyond its specs read every field as its spec
+    describes it, do arithmetic only on numbers QuickBooks can hold, and still report what
+    they find."""
     cleaned = dict(payload)
     for spec in specs:
         value = payload.get(spec.name)
         if value is None:
             continue
-        if _type_error(spec, value) is not None:
+        if _type_error(spec, value) is not None or _out_of_range(spec, value):
             del cleaned[spec.name]
         elif spec.type == "Object":
             cleaned[spec.name] = well_typed(spec.children, value)
@@ -520,6 +545,15 @@ def _check_one(issues: Issues, spec: Spec, value: Any, profile: CompanyProfile, 
     elif spec.type == "Number":
         number = decimal_value(value)
         assert number is not None
+        # The size first, from the exponent: nothing else may touch a number this large.
+        if not in_range(number):
+            issues.add(
+                path,
+                f"{spec.display} is larger than QuickBooks can hold (at most {MONEY_DIGITS} "
+                "digits before the decimal point).",
+                "Range",
+            )
+            return
         if spec.positive and number < 0:
             issues.add(path, f"{spec.display} cannot be negative.", "Range")
         if spec.places is not None and _places(number) > spec.places:
@@ -529,8 +563,6 @@ def _check_one(issues: Issues, spec: Spec, value: Any, profile: CompanyProfile, 
                 "it would be rounded.",
                 "Precision",
             )
-        if len(number.as_tuple().digits) - _places(number) > MONEY_DIGITS:
-            issues.add(path, f"{number} is larger than QuickBooks can hold.", "Range")
     elif spec.type == "Object":
         check(issues, spec.children, value, profile, path)
     elif spec.type == "Array":

@@ -82,6 +82,17 @@ class Referenced:
     ret_name: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class PendingName:
+    """A name a Pending push gives a record QuickBooks does not hold yet (a create, or an
+    update that renames): QuickBooks will refuse a second record of that name with 3100."""
+
+    push_key: str
+    data_type: str
+    name: str  # as the push names it
+    record_id: str | None  # the record an update renames; None for a create
+
+
 class Lookup(Protocol):
     """The connection's synced data, as the push layer may read it (backed by the store)."""
 
@@ -92,6 +103,10 @@ class Lookup(Protocol):
     def named(self, data_types: Sequence[str], name: str) -> Sequence[Referenced]:
         """The live records of these types whose QuickBooks name (FullName, or Name where the
         record has none) is ``name`` as QuickBooks compares names: without regard to case."""
+        ...
+
+    def pending_named(self, data_types: Sequence[str], name: str) -> Sequence[PendingName]:
+        """The Pending pushes that give a record of these types ``name`` (case aside)."""
         ...
 
 
@@ -146,15 +161,23 @@ class PushKind(Protocol):
         """Every record the payload refers to (for validation and for dependency ordering)."""
         ...
 
+    def list_name(self, payload: Mapping[str, Any], lookup: Lookup) -> str | None:
+        """The name QuickBooks will hold the record under (its FullName), for list records
+        whose names must be unique; None for transactions or when the payload gives none."""
+        ...
+
     def validate(
         self,
         action: PushAction,
         payload: Mapping[str, Any],
         profile: CompanyProfile,
         lookup: Lookup,
+        *,
+        record_id: str | None = None,
     ) -> list[ValidationIssue]:
         """Every problem QuickBooks would refuse (or silently alter): empty when it can be sent.
-        References are checked through ``lookup``; lengths count characters after decoding."""
+        References are checked through ``lookup``; lengths count characters after decoding.
+        ``record_id``: the record an update or delete changes."""
         ...
 
     def prepare(

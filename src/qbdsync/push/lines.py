@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from qbdsync.push.fields import (
+    MONEY_DIGITS,
     Issues,
     Resolver,
     Spec,
@@ -30,6 +31,7 @@ from qbdsync.push.fields import (
     array,
     decimal_value,
     exact_text,
+    in_range,
     money,
     put,
     put_ref,
@@ -147,17 +149,29 @@ def _amount(issues: Issues, path: str, line: Mapping[str, Any]) -> Decimal | Non
     amount = line_amount(line)
     qty = decimal_value(line.get("quantity"))
     unit = decimal_value(line.get("unitAmount"))
+    if amount is None and (qty is None or unit is None):
+        issues.add(
+            f"{path}.subTotal",
+            "Give the line's subTotal (or totalAmount), or its quantity and unitAmount.",
+            "Required",
+        )
+        return None
+    product = None if qty is None or unit is None else qty * unit
+    # Each fits, their product may not (QuickBooks' Amount is quantity × rate): said before
+    # rounding it to the cent, which a product past the decimal context's digits cannot take.
+    if product is not None and not in_range(product):
+        issues.add(
+            f"{path}.subTotal",
+            f"quantity × unitAmount is {product:.6E}, larger than QuickBooks can hold "
+            f"(at most {MONEY_DIGITS} digits before the decimal point).",
+            "Range",
+        )
+        return None
     if amount is None:
-        if qty is None or unit is None:
-            issues.add(
-                f"{path}.subTotal",
-                "Give the line's subTotal (or totalAmount), or its quantity and unitAmount.",
-                "Required",
-            )
-            return None
-        return (qty * unit).quantize(CENT, ROUND_HALF_UP)
-    if qty is not None and unit is not None and qty != 0:
-        computed = (qty * unit).quantize(CENT, ROUND_HALF_UP)
+        assert product is not None
+        return product.quantize(CENT, ROUND_HALF_UP)
+    if product is not None and qty != 0:
+        computed = product.quantize(CENT, ROUND_HALF_UP)
         if computed != amount.quantize(CENT, ROUND_HALF_UP):
             issues.add(
                 f"{path}.subTotal",
@@ -215,6 +229,14 @@ def check_lines(
         taxed.append(TaxedLine(path, amount, line.get("taxRateRef"), tax))
         summed += amount
     check_tracking(issues, payload, "lineItems", lookup)
+    if not in_range(summed):
+        issues.add(
+            "lineItems",
+            f"The lines add up to {summed}, more than QuickBooks can hold "
+            f"(at most {MONEY_DIGITS} digits before the decimal point).",
+            "Range",
+        )
+        return summed
     header_sub = decimal_value(payload.get(sub_total)) if sub_total else None
     if header_sub is not None and header_sub != summed:
         issues.add(

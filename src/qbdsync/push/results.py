@@ -20,7 +20,13 @@ from typing import Final
 from qbdsync.errors import InvalidValue
 from qbdsync.mapping.common import MappingContext
 from qbdsync.push.fields import NameSpace, label, same_name
-from qbdsync.push.kinds import CompanyProfile, Referenced, Refusal, ValidationIssue
+from qbdsync.push.kinds import (
+    CompanyProfile,
+    PendingName,
+    Referenced,
+    Refusal,
+    ValidationIssue,
+)
 from qbdsync.qbxml.parser import Record
 from qbdsync.qbxml.writes import AddRequest, Field, ModRequest
 from qbdsync.sync.datasets import DATASETS, Dataset
@@ -95,6 +101,19 @@ def list_name(record: Referenced) -> str:
         if isinstance(value, str) and value:
             return value
     return record.record_id
+
+
+def name_pending(path: str, name: str, space: NameSpace, pending: PendingName) -> ValidationIssue:
+    """The name at ``path`` is one a Pending push gives another record: QuickBooks would take
+    whichever is sent first and refuse the other with 3100."""
+    gives = "renames a" if pending.record_id is not None else "creates a"
+    text = (
+        f"The name {name!r} is already taken by push {pending.push_key}, still Pending, which "
+        f"{gives} {label(pending.data_type)} {pending.name!r} ({space.rule}; names that differ "
+        "only in case are the same name). Choose another name, or wait until that push has "
+        "finished."
+    )
+    return ValidationIssue(path, text, "NameInUse")
 
 
 def name_in_use(

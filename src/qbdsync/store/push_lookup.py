@@ -15,7 +15,8 @@ from sqlalchemy import Connection, and_, func, select
 
 from qbdsync.mapping.currencies import company_currency
 from qbdsync.push.fields import name_key, same_name
-from qbdsync.push.kinds import CompanyProfile, Referenced
+from qbdsync.push.kinds import CompanyProfile, PendingName, PushAction, Referenced
+from qbdsync.push.registry import kind_for
 from qbdsync.push.taxes import tax_codes
 from qbdsync.statuses import PushStatus
 from qbdsync.store import pushes as push_store
@@ -82,6 +83,27 @@ class StoreLookup:
         if key not in self._named:
             self._named[key] = self._holding(data_types, name)
         return self._named[key]
+
+    def pending_named(self, data_types: Sequence[str], name: str) -> Sequence[PendingName]:
+        families = {_family(t) for t in data_types}
+        found = []
+        for push in push_store.pending_for_connection(self._conn, self._connection_id):
+            if push.action not in (PushAction.CREATE, PushAction.UPDATE):
+                continue
+            if _family(push.data_type) not in families:
+                continue
+            kind = kind_for(push.data_type)
+            given = kind.list_name(push.payload, self) if kind is not None else None
+            if given is not None and same_name(given, name):
+                found.append(
+                    PendingName(
+                        push_key=push.push_key,
+                        data_type=push.data_type,
+                        name=given,
+                        record_id=push.record_id,
+                    )
+                )
+        return found
 
     def _holding(self, data_types: Sequence[str], name: str) -> Sequence[Referenced]:
         stored = func.coalesce(

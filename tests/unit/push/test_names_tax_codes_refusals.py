@@ -125,7 +125,13 @@ def test_account_and_item_names_are_their_own_lists(
 def test_an_update_keeps_its_own_name(profile: CompanyProfile, lookup: CompanyLookup) -> None:
     customer = active(lookup, "customers")
     payload = {"customerName": customer.raw["Name"]}
-    assert _kind("customers").validate(PushAction.UPDATE, payload, profile, lookup) == []
+    kind = _kind("customers")
+    own = kind.validate(PushAction.UPDATE, payload, profile, lookup, record_id=customer.record_id)
+    assert own == []
+    # Renaming another customer to that name is what QuickBooks would refuse with 3100.
+    other = next(c for c in lookup.all("customers") if c.record_id != customer.record_id)
+    taken = kind.validate(PushAction.UPDATE, payload, profile, lookup, record_id=other.record_id)
+    assert paths(taken) == {"customerName": "NameInUse"}
 
 
 # -- tax codes --------------------------------------------------------------------------------

@@ -89,8 +89,11 @@ class Server:
 
 
 @contextmanager
-def serve(env: dict[str, str], port: int, *, workers: int | None = None) -> Iterator[Server]:
-    """Start `qbdsync serve` (workers: None = the CLI default, one per core); wait until ready."""
+def serve(
+    env: dict[str, str], port: int, *, workers: int | None = None, ready_timeout: float = 60.0
+) -> Iterator[Server]:
+    """Start `qbdsync serve` (workers: None = the CLI default, one per core); wait until ready
+    (a loaded machine may need a longer `ready_timeout`: every worker imports the app)."""
     args = [QBDSYNC, "serve", "--port", str(port)]
     if workers is not None:
         args += ["--workers", str(workers)]
@@ -101,7 +104,7 @@ def serve(env: dict[str, str], port: int, *, workers: int | None = None) -> Iter
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:
-        _wait_ready(server)
+        _wait_ready(server, ready_timeout)
         yield server
     except BaseException:
         print(f"server log kept at {log}", file=sys.stderr)

@@ -39,6 +39,8 @@ metadata = MetaData(naming_convention=NAMING)
 
 # Every moment is stored and read as aware UTC, on SQLite as on PostgreSQL (see store/types.py).
 UTC_DATETIME = UtcDateTime()
+# "2026-12-02T19:48:48Z": Codat's modifiedDate as the store writes it.
+MODIFIED_DATE_CHARS = 20
 # JSONB on PostgreSQL so API queries can index into records; JSON text on SQLite.
 JSON_DOC = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
@@ -198,6 +200,29 @@ records = Table(
     # Set when the raw record could not be mapped exactly: either not mapped at all (data is
     # null) or mapped with a field left empty (an unknown currency); the raw record is kept.
     Column("mapping_error", Text, nullable=True),
+    # data.modifiedDate exactly (null where data is): API lists sort by it from an index.
+    Column("modified_date", String(MODIFIED_DATE_CHARS), nullable=True),
+    # The API lists only mapped records, in pages sorted by id (the record id, the default)
+    # or modifiedDate. Partial indexes over exactly those rows let a page and its count come
+    # from the index; on PostgreSQL their text columns are COLLATE "C" (code-point order, the
+    # order of JSON strings), which the migration sets as metadata cannot say it per dialect.
+    Index(
+        "ix_records_listed",
+        "connection_id",
+        "data_type",
+        "record_id",
+        sqlite_where=text("data IS NOT NULL"),
+        postgresql_where=text("data IS NOT NULL"),
+    ),
+    Index(
+        "ix_records_listed_modified",
+        "connection_id",
+        "data_type",
+        "modified_date",
+        "record_id",
+        sqlite_where=text("data IS NOT NULL"),
+        postgresql_where=text("data IS NOT NULL"),
+    ),
 )
 
 watermarks = Table(

@@ -5,10 +5,17 @@ Per key the rows sort by (type rank, number, text): numbers first (numerically),
 direction. Within one rank only one of the number/text expressions is non-NULL, so where a
 database puts NULLs never matters. The JSON `id` (or a caller's column) closes the list so that
 paging is stable.
+
+A caller may name table columns that hold a key's value as well (`columns`): a JSON string in
+every row, equal to the column by construction (the store's record id is the JSON `id`, its
+modified_date the JSON `modifiedDate`). Such a key sorts by its column alone, which gives the
+same order (every row has rank "string", compared by code point) from an index instead of
+reading every row's JSON.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import case, literal
@@ -52,23 +59,33 @@ def compile_order(
     *,
     default: str = "id",
     tie_breaker: ColumnElement[Any] | None = None,
+    columns: Mapping[tuple[str, ...], ColumnElement[Any]] | None = None,
     fields: Shape | None = None,
     what: str = "items",
 ) -> list[ColumnElement[Any]]:
     """ORDER BY elements for an `orderBy` text (`-` in front of a key = descending).
 
     `tie_breaker`, when given, replaces the JSON `id` as the final ascending key (use the
-    table's own unique column where the JSON may lack an id). Raises QuerySyntaxError, and
-    UnknownField for a key that is not in `fields` (the shape of the `what` listed), when given.
+    table's own unique column where the JSON may lack an id). `columns` maps key paths to
+    columns that hold them as strings in every row, compared by code point (see above); when
+    it maps `id`, that column closes the list instead of `tie_breaker`. Raises
+    QuerySyntaxError, and UnknownField for a key that is not in `fields` (the shape of the
+    `what` listed), when given.
     """
     access = json_access(dialect)
     if fields is not None:
         check_order(parse_order(text), fields, what)
     keys = order_keys(text, default=default)
-    if tie_breaker is not None:
+    stored = columns or {}
+    if TIE_BREAKER.path in stored:
+        tie_breaker = None
+    elif tie_breaker is not None:
         keys = [key for key in keys if key != TIE_BREAKER]
     clauses: list[ColumnElement[Any]] = []
     for key in keys:
+        if key.path in stored:
+            clauses.append(_directed(stored[key.path], key))
+            continue
         clauses.append(_directed(_rank(access, column, key), key))
         clauses.append(_directed(access.number(column, key.path), key))
         clauses.append(_directed(access.text(column, key.path), key))

@@ -67,6 +67,7 @@ def _page(
         dialect,
         default="id",
         tie_breaker=records.c.record_id,
+        columns=record_store.sorted_columns(dialect),
         fields=fields,
         what=data_type,
     )

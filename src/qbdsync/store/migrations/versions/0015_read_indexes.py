@@ -1,7 +1,7 @@
 """API list reads from indexes: records.modified_date and two partial indexes over mapped records
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-02 20:20:00.000000
 
 records.modified_date holds data.modifiedDate (filled here from the JSON for existing rows);
@@ -16,8 +16,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

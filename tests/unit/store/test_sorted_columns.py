@@ -63,7 +63,7 @@ def test_modified_date_follows_the_json_through_every_write(database_url: str) -
 def test_the_migration_fills_modified_date_from_the_json(database_url: str) -> None:
     engine = make_engine(database_url)
     config = alembic_config(engine)
-    command.upgrade(config, "0013")
+    command.upgrade(config, "0014")  # the revision before 0015_read_indexes
     settings = Settings(database_url=database_url, public_url="https://sync.example.com")
     with engine.begin() as conn:
         connection_id = create_connection(

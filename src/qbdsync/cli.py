@@ -24,7 +24,7 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import IO, TYPE_CHECKING, Annotated, Any, TypeAlias
 
 import typer
 from pydantic import ValidationError
@@ -282,36 +282,33 @@ def backup(
         out.print(f"Backed up to {show.printable(str(made.path))} ({made.bytes:,} bytes).")
 
 
+PageOutOption: TypeAlias = Annotated[
+    Path | None, typer.Option("--out", help="Write it here instead of standard output.")
+]
+
+
+def _write_page(text: str, output: Path | None) -> None:
+    """A generated docs page to standard output or to a file."""
+    if output is None:
+        out.file.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
 @app.command("settings-reference", hidden=True)
-def settings_reference(
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Write it here instead of standard output.")
-    ] = None,
-) -> None:
+def settings_reference(output: PageOutOption = None) -> None:
     """Print the configuration reference (docs/configuration.md) made from the settings."""
     from qbdsync.settings_reference import render
 
-    text = render()
-    if output is None:
-        out.file.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    _write_page(render(), output)
 
 
 @app.command("troubleshooting-reference", hidden=True)
-def troubleshooting_reference(
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Write it here instead of standard output.")
-    ] = None,
-) -> None:
+def troubleshooting_reference(output: PageOutOption = None) -> None:
     """Print the troubleshooting page (docs/troubleshooting.md) made from the catalogue."""
     from qbdsync.diagnosis.troubleshooting import render
 
-    text = render()
-    if output is None:
-        out.file.write(text)
-    else:
-        output.write_text(text, encoding="utf-8")
+    _write_page(render(), output)
 
 
 @app.command()

@@ -138,7 +138,7 @@ def test_counters_move_during_a_sync_and_labels_carry_no_ids(
     for secret in secrets:
         assert secret not in text
     for label in label_values(after):
-        assert len(label) <= 80 and not _ID_LIKE.search(label), label
+        assert len(label) <= 120 and not _ID_LIKE.search(label), label
 
 
 def test_a_metrics_token_is_required_when_set(sqlite_url: str) -> None:

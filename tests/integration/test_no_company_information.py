@@ -57,7 +57,7 @@ def test_a_different_company_file_without_company_information_is_refused_and_not
     refused = second.sync(company_file=first.company_file, send_hcp=False)
     assert refused.requests == 1  # the host query, and nothing after it
     assert "not the one this Web Connector entry is linked to" in refused.result
-    assert "Nothing was synced" in refused.result
+    assert "so nothing was synced from it" in refused.result
     assert second.counts() == {}  # not even the company info
     row = second.row()
     assert row.status == "PendingAuth"

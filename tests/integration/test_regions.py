@@ -171,7 +171,7 @@ def test_two_company_files_on_one_pc_sync_separately(
     assert wrong.auth == ""
     assert wrong.requests == 0
     assert any("not the one this Web Connector entry is linked to" in e for e in wrong.errors)
-    assert "Nothing was synced" in wrong.result
+    assert "so nothing was synced from it" in wrong.result
     assert first.counts() == before[first.company_file]
     assert second.counts() == before[second.company_file]
     assert first.stored("company") == company_before

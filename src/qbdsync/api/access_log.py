@@ -10,16 +10,13 @@ key travels in Authorization.
 from __future__ import annotations
 
 import logging
-import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
+from qbdsync.api.timing import TimedRequests
 from qbdsync.redact import redact_text
 
 log = logging.getLogger("qbdsync.access")
-
-# What a request that ended before any answer was sent counts as (uvicorn answers it with 500).
-NO_ANSWER_STATUS = 500
 
 
 def request_target(scope: Scope) -> str:
@@ -30,43 +27,25 @@ def request_target(scope: Scope) -> str:
     return redact_text(target.decode("ascii", "backslashreplace"))
 
 
-class AccessLog:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = NO_ANSWER_STATUS
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            duration_ms = round((time.perf_counter() - started) * 1000, 1)
-            client = scope.get("client")
-            address = str(client[0]) if client else "-"
-            method = str(scope.get("method", "-"))
-            target = request_target(scope)
-            log.info(
-                "%s %s %d %.1fms %s",
-                method,
-                target,
-                status,
-                duration_ms,
-                address,
-                extra={
-                    "method": method,
-                    "path": target,
-                    "status": status,
-                    "duration_ms": duration_ms,
-                    "client": address,
-                },
-            )
+class AccessLog(TimedRequests):
+    def finished(self, scope: Scope, status: int, seconds: float) -> None:
+        duration_ms = round(seconds * 1000, 1)
+        client = scope.get("client")
+        address = str(client[0]) if client else "-"
+        method = str(scope.get("method", "-"))
+        target = request_target(scope)
+        log.info(
+            "%s %s %d %.1fms %s",
+            method,
+            target,
+            status,
+            duration_ms,
+            address,
+            extra={
+                "method": method,
+                "path": target,
+                "status": status,
+                "duration_ms": duration_ms,
+                "client": address,
+            },
+        )

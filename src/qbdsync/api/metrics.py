@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -27,9 +26,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
 from qbdsync import metrics
+from qbdsync.api.timing import TimedRequests
 from qbdsync.store import backlog
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 METRICS_PATH = "/metrics"
 # The route of a request no route matched (a 404, a scanner): never its raw path.
 UNMATCHED_ROUTE = "unmatched"
-# What a request that ended before any answer was sent counts as (uvicorn answers it with 500).
-NO_ANSWER_STATUS = 500
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -52,34 +50,19 @@ def route_template(scope: Scope) -> str:
     return UNMATCHED_ROUTE
 
 
-class RequestMetrics:
+class RequestMetrics(TimedRequests):
     """Times every HTTP request into qbdsync_http_request_duration_seconds (outermost, so the
     /qbwc fast path is timed too). `fixed_routes`: paths answered outside the router, labelled
     as themselves."""
 
     def __init__(self, app: ASGIApp, fixed_routes: frozenset[str] = frozenset()) -> None:
-        self.app = app
+        super().__init__(app)
         self.fixed_routes = fixed_routes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = NO_ANSWER_STATUS
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            path = scope["path"]
-            route = path if path in self.fixed_routes else route_template(scope)
-            metrics.current().request(scope["method"], route, status, time.perf_counter() - started)
+    def finished(self, scope: Scope, status: int, seconds: float) -> None:
+        path = scope["path"]
+        route = path if path in self.fixed_routes else route_template(scope)
+        metrics.current().request(scope["method"], route, status, seconds)
 
 
 class QueueGauges(Collector):

@@ -225,24 +225,7 @@ def test_a_timed_out_push_turns_timed_out_with_no_connector_calling(
     monkeypatch.setenv("QBDSYNC_WEBHOOK_ALLOW_PRIVATE", ALLOW_LOOPBACK)
     with Consumer().running() as consumer:
         _subscribe(engine, consumer.url, [EventType.CUSTOMERS_WRITE_UNSUCCESSFUL])
-        with engine.begin() as conn:
-            company_id = linking.create_company(conn, "Nobody Calls Ltd")
-            connection = linking.create_connection(
-                conn, _settings_for(database_url), company_id
-            ).connection
-            push = push_store.insert_push(
-                conn,
-                company_id=company_id,
-                connection_id=connection.id,
-                data_type="customers",
-                action=PushAction.CREATE,
-                payload={"customerName": "Late Ltd"},
-                # Asked for two minutes ago with a one-minute time-out: its time is up.
-                now=datetime.now(UTC) - timedelta(minutes=2),
-                provisional_id=push_store.new_provisional_id(),
-                timeout_in_minutes=1,
-            )
-            push_store.refresh_pending_count(conn, connection.id)
+        push = _overdue_push(engine, database_url, "Nobody Calls Ltd")
         with _serving(database_url) as node:
             _wait_ready(node)
 
@@ -259,6 +242,29 @@ def test_a_timed_out_push_turns_timed_out_with_no_connector_calling(
     assert post["payload"]["pushOperationKey"] == push.push_key
 
 
+def _overdue_push(engine: Engine, database_url: str, company: str) -> push_store.PushRow:
+    """A Pending push of a new company's, asked for two minutes ago with a one-minute
+    time-out: its time is up, and no connector will call for it."""
+    with engine.begin() as conn:
+        company_id = linking.create_company(conn, company)
+        connection = linking.create_connection(
+            conn, _settings_for(database_url), company_id
+        ).connection
+        push = push_store.insert_push(
+            conn,
+            company_id=company_id,
+            connection_id=connection.id,
+            data_type="customers",
+            action=PushAction.CREATE,
+            payload={"customerName": "Late Ltd"},
+            now=datetime.now(UTC) - timedelta(minutes=2),
+            provisional_id=push_store.new_provisional_id(),
+            timeout_in_minutes=1,
+        )
+        push_store.refresh_pending_count(conn, connection.id)
+    return push
+
+
 def _settings_for(database_url: str) -> Any:
     from qbdsync.settings import Settings
 
@@ -273,23 +279,7 @@ def test_qbdsync_worker_runs_the_jobs_for_nodes_that_only_serve(
     procrastinate worker is the only one, and it times the push out."""
     ok(run_cli("migrate", database_url=pg_database_url))
     engine = engine_of(pg_database_url)
-    with engine.begin() as conn:
-        company_id = linking.create_company(conn, "Worker Ltd")
-        connection = linking.create_connection(
-            conn, _settings_for(pg_database_url), company_id
-        ).connection
-        push = push_store.insert_push(
-            conn,
-            company_id=company_id,
-            connection_id=connection.id,
-            data_type="customers",
-            action=PushAction.CREATE,
-            payload={"customerName": "Late Ltd"},
-            now=datetime.now(UTC) - timedelta(minutes=2),
-            provisional_id=push_store.new_provisional_id(),
-            timeout_in_minutes=1,
-        )
-        push_store.refresh_pending_count(conn, connection.id)
+    push = _overdue_push(engine, pg_database_url, "Worker Ltd")
     monkeypatch.setenv("QBDSYNC_RUN_JOBS", "false")
     with _serving(pg_database_url) as node:
         _wait_ready(node)

@@ -147,6 +147,18 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An Engine on `database_url` with the current schema (copied from one migrated once)."""
+    migrated_fast(database_url)
+    made = make_engine(database_url)
+    upgrade(made)
+    try:
+        yield made
+    finally:
+        made.dispose()
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'qbdsync.db'}"
 

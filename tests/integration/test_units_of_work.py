@@ -26,8 +26,6 @@ from qbdsync.store import clients as client_store
 from qbdsync.store import companies as company_store
 from qbdsync.store import pulls as pull_store
 from qbdsync.store import webhooks as webhook_store
-from qbdsync.store.db import make_engine
-from qbdsync.store.migrate import upgrade
 from qbdsync.store.tables import (
     clients,
     companies,
@@ -44,16 +42,6 @@ REFUSED = "refused by the test"
 
 class CallerFailed(Exception):
     """What the caller's own code raises after an action, inside its transaction."""
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = make_engine(database_url)
-    upgrade(made)
-    try:
-        yield made
-    finally:
-        made.dispose()
 
 
 @pytest.fixture

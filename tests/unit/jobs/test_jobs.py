@@ -5,10 +5,8 @@ catalogue, and the cron ticks every node computes alike."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import Engine, func, insert, select
 
 from qbdsync import health_checks, linking
@@ -23,20 +21,10 @@ from qbdsync.store import companies as company_store
 from qbdsync.store import health_checks as check_store
 from qbdsync.store import retention
 from qbdsync.store import webhooks as webhook_store
-from qbdsync.store.db import make_engine
-from qbdsync.store.migrate import upgrade
 from qbdsync.store.tables import qbwc_sessions, sync_errors, webhook_deliveries
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 SETTINGS = Settings(public_url="http://127.0.0.1:8000")
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = make_engine(database_url)
-    upgrade(made)
-    yield made
-    made.dispose()
 
 
 def _connection(engine: Engine) -> str:

@@ -3,7 +3,6 @@ authenticate reads, sending, settling, failing what waits, timing out, and the k
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,19 +15,9 @@ from qbdsync.settings import Settings
 from qbdsync.statuses import HealthCheckStatus
 from qbdsync.store import companies as company_store
 from qbdsync.store import health_checks as check_store
-from qbdsync.store.db import make_engine
-from qbdsync.store.migrate import upgrade
 
 NOW = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 SETTINGS = Settings(public_url="http://127.0.0.1:8000")
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = make_engine(database_url)
-    upgrade(made)
-    yield made
-    made.dispose()
 
 
 def _connection(engine: Engine) -> str:

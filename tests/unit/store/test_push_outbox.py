@@ -5,7 +5,6 @@ migration's way down and up again."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -32,14 +31,6 @@ from qbdsync.sync.availability import IdleReason, idle_reason
 from tests.push_kinds import CustomerKind, InvoiceKind, customer_row
 
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    made = make_engine(database_url)
-    upgrade(made)
-    yield made
-    made.dispose()
 
 
 def _connection(engine: Engine, *, synced: bool = True) -> str:

@@ -13,26 +13,14 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, insert
 
-from qbdsync.store.db import make_engine
-from qbdsync.store.migrate import upgrade
 from qbdsync.store.tables import clients
 from qbdsync.webhooks.destinations import DestinationPolicy
 from qbdsync.webhooks.sender import WebhookSender
-from tests.conftest import migrated_fast
 from tests.unit.webhooks.receiver import Receiver, running_receiver
 
 # The receivers run on 127.0.0.1: tests reach them the way an operator reaches consumers on a
 # private network, by allowing that network explicitly.
 LOOPBACK = DestinationPolicy.parse("127.0.0.0/8")
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    migrated_fast(database_url)
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def add_client(engine: Engine, name: str = "Acme") -> str:

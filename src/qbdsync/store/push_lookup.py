@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, func, select
 from qbdsync.mapping.currencies import company_currency
 from qbdsync.push.fields import name_key, same_name
 from qbdsync.push.kinds import CompanyProfile, PendingName, PushAction, Referenced
-from qbdsync.push.registry import kind_for
+from qbdsync.push.registry import KINDS, kind_for
 from qbdsync.push.taxes import tax_codes
 from qbdsync.statuses import PushStatus
 from qbdsync.store import pushes as push_store
@@ -86,12 +86,16 @@ class StoreLookup:
 
     def pending_named(self, data_types: Sequence[str], name: str) -> Sequence[PendingName]:
         families = {_family(t) for t in data_types}
+        # The pushes of every data type that makes records of these families (a bankAccounts
+        # push makes an account): read only those, and only the creates and renames.
+        pushed_types = [t for t in KINDS if _family(t) in families]
         found = []
-        for push in push_store.pending_for_connection(self._conn, self._connection_id):
-            if push.action not in (PushAction.CREATE, PushAction.UPDATE):
-                continue
-            if _family(push.data_type) not in families:
-                continue
+        for push in push_store.pending_for_connection(
+            self._conn,
+            self._connection_id,
+            data_types=pushed_types,
+            actions=(PushAction.CREATE, PushAction.UPDATE),
+        ):
             kind = kind_for(push.data_type)
             given = kind.list_name(push.payload, self) if kind is not None else None
             if given is not None and same_name(given, name):

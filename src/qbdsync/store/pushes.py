@@ -145,15 +145,26 @@ def by_provisional_id(conn: Connection, provisional_id: str) -> PushRow | None:
     return _row(row) if row is not None else None
 
 
-def pending_for_connection(conn: Connection, connection_id: str) -> list[PushRow]:
+def pending_for_connection(
+    conn: Connection,
+    connection_id: str,
+    *,
+    data_types: Sequence[str] | None = None,
+    actions: Sequence[PushAction] | None = None,
+) -> list[PushRow]:
     """The connection's Pending pushes in creation order, which puts every prerequisite before
-    the pushes that wait for it (the order the outbox sends them in)."""
-    rows = conn.execute(
+    the pushes that wait for it (the order the outbox sends them in); only of these data types
+    and actions when given."""
+    query = (
         select(*_COLUMNS)
         .where(push_operations.c.connection_id == connection_id)
         .where(push_operations.c.status == PushStatus.PENDING)
-        .order_by(push_operations.c.seq)
     )
+    if data_types is not None:
+        query = query.where(push_operations.c.data_type.in_(list(data_types)))
+    if actions is not None:
+        query = query.where(push_operations.c.action.in_([str(a) for a in actions]))
+    rows = conn.execute(query.order_by(push_operations.c.seq))
     return [_row(r) for r in rows]
 
 
